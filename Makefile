@@ -1,0 +1,100 @@
+# pam_cws — one build for everything.
+#   make            build libcws, cwsd and the helpers
+#   make check      build and run every test (unit, integration)
+#   make demo       the invitation -> enrollment -> revocation life cycle
+#   make deps       (root) install build and test dependencies with apt-get
+#   make install    honours DESTDIR and PREFIX
+VERSION   := 0.1.0
+PREFIX    ?= /usr
+SBINDIR   ?= $(PREFIX)/sbin
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR   ?=
+
+CC        ?= cc
+PKGS      := libcrypto json-c inih libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
+             -Wnull-dereference -Werror
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIC
+OPT       ?= -O2 -g
+ifdef SANITIZE
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=address,undefined
+endif
+CFLAGS    ?=
+CPPFLAGS  += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
+ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
+
+B         := build
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_SRC   := $(sort $(wildcard helpers/common/*.c))
+CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
+PROGRAMS  := cwsd cws-invite cws-enroll cws-revoke cws-devices
+PROG_BIN  := $(PROGRAMS:%=$(B)/%)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
+
+.PHONY: all all-tests check unit integration demo deps install clean
+all: $(B)/libcws.a $(PROG_BIN)
+
+$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libcws.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libcwscli.a: $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%: $(B)/helpers/%/main.o $(B)/libcwscli.a $(B)/libcws.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libcws.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(B)/libcws.a -o $@ \
+		$(LDFLAGS) $(PKG_LIBS) -lcmocka
+
+# check and demo install what they need first, then build with the
+# pkg-config flags of the installed libraries (hence the recursion).
+check: deps
+	$(MAKE) all-tests
+	tests/run.sh $(B)
+
+all-tests: all $(UNIT_BIN)
+
+unit: all $(UNIT_BIN)
+	tests/run.sh $(B) unit
+
+integration: all
+	tests/run.sh $(B) integration
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh $(B)
+
+deps:
+	tests/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/cws
+	install -m 0755 $(B)/cwsd $(DESTDIR)$(SBINDIR)/cwsd
+	install -m 0755 $(B)/cws-invite $(B)/cws-enroll $(B)/cws-revoke $(B)/cws-devices \
+		$(DESTDIR)$(BINDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/cws/cws.conf || \
+		install -m 0644 packaging/cws.conf $(DESTDIR)$(SYSCONFDIR)/cws/cws.conf
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf $(B)

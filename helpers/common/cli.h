@@ -1,0 +1,52 @@
+/* What the helpers share: exit codes, config loading, passphrases, output. */
+#pragma once
+#include <stdbool.h>
+#include <stdio.h>
+#include "cws/config.h"
+#include "cws/error.h"
+#include "cws/protocol.h"
+
+/* Exit codes, documented in every helper's man page. */
+enum {
+        CWS_EXIT_OK = 0,
+        CWS_EXIT_REFUSED = 1,      /* denied, full, revoked, already done */
+        CWS_EXIT_USAGE = 2,
+        CWS_EXIT_CONFIG = 3,       /* configuration, key or state file */
+        CWS_EXIT_AGENT = 4,        /* cwsd unreachable */
+        CWS_EXIT_REGISTRY = 5,     /* registry unreachable or bad */
+        CWS_EXIT_AUTH = 6,         /* wrong passphrase or token */
+};
+
+extern const char *cli_program;
+
+/* Prints "program: message" to stderr and returns code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads path (NULL = the default, which may be absent: defaults then). */
+int cli_load_config(const char *path, cws_config *cfg);
+
+/* Reads a passphrase from file (first line) or, with file NULL, from the
+ * terminal without echo (confirm asks twice). Caller frees with
+ * erase_and_freep. NULL on failure, after printing why. */
+char *cli_passphrase(const char *file, const char *prompt, bool confirm);
+
+/* Reads a secret token from a file or "-" (stdin), first line. */
+char *cli_read_secret_line(const char *file);
+
+/* Prints a JSON string with escapes. */
+void cli_json_string(FILE *f, const char *s);
+
+/* Calls cwsd; on failure prints why and returns -1 (exit CWS_EXIT_AGENT). */
+int cli_agent_call(const cws_config *cfg, const cws_msg *req, cws_msg *resp);
+
+void cli_version(void);
+
+#include "cws/ledger.h"
+/* Registry and pinned keys from the config; print why and return an exit
+ * code on failure. */
+int cli_open_registry(const cws_config *cfg, cws_registry **r);
+int cli_load_trust(const cws_config *cfg, cws_trust *t);
+/* Opens the administrator keystore (path NULL = default). */
+int cli_admin_key(const char *keystore, const char *passfile, uint8_t priv[CWS_ED25519_KEY_LEN]);
+/* Maps a ledger reason to an exit code. */
+int cli_exit_for_reason(cws_reason r);

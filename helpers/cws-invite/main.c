@@ -1,0 +1,430 @@
+/* cws-invite — administrators create, list and revoke invitations. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+#include "cws/cleanup.h"
+#include "cws/keystore.h"
+
+typedef struct options {
+        const char *config;
+        const char *keystore;
+        const char *passfile;
+        const char *parent;
+        const char *parent_file;
+        bool json;
+        cws_invitation inv;        /* create's settings */
+        int valid_days;
+} options;
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: cws-invite [OPTIONS] COMMAND [ARGS]\n"
+                "Create, list and revoke CloudWorkstation invitations.\n\n"
+                "Commands:\n"
+                "  init                 make the administrator key and print its public key\n"
+                "  pubkey               print the administrator public key (trusted_keys form)\n"
+                "  create NAME          create an invitation for profile NAME; prints the token\n"
+                "  list                 list the invitations in the registry\n"
+                "  show INV             show one invitation and its chain\n"
+                "  revoke INV           revoke an invitation and every device under it\n\n"
+                "create options:\n"
+                "  --type TYPE          read_only (default), read_write or admin\n"
+                "  --can-invite         holders may create sub-invitations (default: admin only)\n"
+                "  --transferable       the profile may move between devices\n"
+                "  --no-device-bound    do not bind the profile to the device fingerprint\n"
+                "  --max-devices N      1-5 devices (default 1)\n"
+                "  --valid-days N       days until it expires (default 30)\n"
+                "  --parent TOKEN       create a sub-invitation signed by the parent token\n"
+                "  --parent-file PATH   read the parent token from PATH ('-' = stdin)\n\n"
+                "Options:\n"
+                "  -c, --config PATH    configuration file (default %s)\n"
+                "  -k, --keystore PATH  administrator keystore (default ~/.config/cws/admin.key)\n"
+                "  -p, --passphrase-file PATH  read the keystore passphrase from PATH\n"
+                "  -j, --json           machine-readable output\n"
+                "  -h, --help           show this help\n"
+                "  -V, --version        show the version\n\n"
+                "Exit status: 0 ok, 1 refused, 2 usage, 3 config/key file, 5 registry,\n"
+                "6 wrong passphrase.\n",
+                CWS_DEFAULT_CONFIG);
+}
+
+static int cmd_init(const options *o)
+{
+        _cleanup_erase_ char *pass = NULL;
+        uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
+        char path[4096], line[128];
+        const char *ks = o->keystore;
+        cws_error err = { 0 };
+        int r;
+
+        if (!ks) {
+                if (cws_keystore_default_path(path, sizeof(path)) < 0)
+                        return cli_fail(CWS_EXIT_CONFIG, "cannot find a keystore path; use --keystore");
+                ks = path;
+        }
+        pass = cli_passphrase(o->passfile, "New administrator key passphrase: ", true);
+        if (!pass)
+                return CWS_EXIT_USAGE;
+        if (cws_ed25519_keygen(priv, pub) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "cannot make a key");
+        r = cws_keystore_create(ks, pass, priv, &err);
+        cws_wipe(priv, sizeof(priv));
+        if (r < 0)
+                return cli_fail(r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG, "%s%s",
+                                cws_error_message(&err),
+                                r == -EEXIST ? " (keeping the existing key)" : "");
+        cws_trust_format_key(pub, line, sizeof(line));
+        if (o->json) {
+                printf("{\"public_key\":");
+                cli_json_string(stdout, line);
+                printf(",\"keystore\":");
+                cli_json_string(stdout, ks);
+                printf("}\n");
+        } else {
+                printf("Administrator key created in %s\n"
+                       "Pin it on every host by adding this line to the trusted_keys file:\n%s\n",
+                       ks, line);
+        }
+        return CWS_EXIT_OK;
+}
+
+static int cmd_pubkey(const options *o)
+{
+        uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
+        char line[128];
+        int r = cli_admin_key(o->keystore, o->passfile, priv);
+
+        if (r)
+                return r;
+        r = cws_ed25519_public(priv, pub);
+        cws_wipe(priv, sizeof(priv));
+        if (r < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "cannot derive the public key");
+        cws_trust_format_key(pub, line, sizeof(line));
+        if (o->json) {
+                printf("{\"public_key\":");
+                cli_json_string(stdout, line);
+                printf("}\n");
+        } else {
+                printf("%s\n", line);
+        }
+        return CWS_EXIT_OK;
+}
+
+static int open_ledger(const options *o, cws_config *cfg, cws_registry **reg, cws_trust *t)
+{
+        int r = cli_load_config(o->config, cfg);
+        if (r)
+                return r;
+        r = cli_load_trust(cfg, t);
+        if (r)
+                return r;
+        return cli_open_registry(cfg, reg);
+}
+
+static int cmd_create(options *o, const char *name)
+{
+        _cleanup_erase_ char *parent = NULL;
+        uint8_t priv[CWS_ED25519_KEY_LEN] = { 0 };
+        char token[CWS_TOKEN_MAX], exp[32];
+        cws_registry *reg = NULL;
+        cws_config cfg;
+        cws_trust t;
+        cws_error err = { 0 };
+        cws_invitation *inv = &o->inv;
+        int64_t now = (int64_t)time(NULL);
+        int r;
+
+        if (strlen(name) >= sizeof(inv->name) || !cws_name_valid(name, sizeof(inv->name)))
+                return cli_fail(CWS_EXIT_USAGE, "invalid profile name '%s' (1-63 of A-Z a-z 0-9 . _ @ -)",
+                                name);
+        snprintf(inv->name, sizeof(inv->name), "%s", name);
+        inv->expires_at = now + (int64_t)o->valid_days * 86400;
+        if (o->parent_file) {
+                parent = cli_read_secret_line(o->parent_file);
+                if (!parent)
+                        return CWS_EXIT_USAGE;
+        } else if (o->parent && !(parent = strdup(o->parent))) {
+                return cli_fail(CWS_EXIT_CONFIG, "out of memory");
+        }
+        r = open_ledger(o, &cfg, &reg, &t);
+        if (r)
+                goto out;
+        if (!parent && (r = cli_admin_key(o->keystore, o->passfile, priv)))
+                goto out;
+        r = cws_invitation_create(reg, &t, inv, priv, parent, now, token, &err);
+        cws_wipe(priv, sizeof(priv));
+        if (r < 0) {
+                r = cli_fail(r == -EPERM || r == -EINVAL ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY, "%s",
+                             cws_error_message(&err));
+                goto out;
+        }
+        strftime(exp, sizeof(exp), "%Y-%m-%d %H:%M UTC", gmtime(&(time_t){ (time_t)inv->expires_at }));
+        if (o->json) {
+                printf("{\"id\":\"%s\",\"token\":\"%s\",\"name\":", inv->id, token);
+                cli_json_string(stdout, inv->name);
+                printf(",\"type\":\"%s\",\"expires_at\":%lld}\n", cws_inv_type_to_string(inv->type),
+                       (long long)inv->expires_at);
+        } else {
+                printf("Invitation %s for profile %s (%s, %u device%s, expires %s)\n"
+                       "Token (give it to the user; it is shown only once):\n%s\n",
+                       inv->id, inv->name, cws_inv_type_to_string(inv->type), inv->max_devices,
+                       inv->max_devices == 1 ? "" : "s", exp, token);
+        }
+        cws_wipe(token, sizeof(token));
+        r = CWS_EXIT_OK;
+out:
+        cws_registry_free(reg);
+        return r;
+}
+
+static const char *status_of(int r, cws_reason why)
+{
+        if (r == 0)
+                return "active";
+        if (why == CWS_R_INVITATION_REVOKED)
+                return "revoked";
+        if (why == CWS_R_INVITATION_EXPIRED)
+                return "expired";
+        if (why == CWS_R_REGISTRY_UNAVAILABLE)
+                return "unreachable";
+        return "invalid";
+}
+
+static void print_invitation(const options *o, const cws_invitation *inv, const char *status,
+                             bool first)
+{
+        if (o->json) {
+                printf("%s{\"id\":\"%s\",\"name\":", first ? "" : ",", inv->id);
+                cli_json_string(stdout, inv->name);
+                printf(",\"type\":\"%s\",\"can_invite\":%s,\"transferable\":%s,"
+                       "\"device_bound\":%s,\"max_devices\":%u,\"created_at\":%lld,"
+                       "\"expires_at\":%lld,\"parent\":",
+                       cws_inv_type_to_string(inv->type), inv->can_invite ? "true" : "false",
+                       inv->transferable ? "true" : "false", inv->device_bound ? "true" : "false",
+                       inv->max_devices, (long long)inv->created_at, (long long)inv->expires_at);
+                if (inv->parent[0])
+                        printf("\"%s\"", inv->parent);
+                else
+                        printf("null");
+                printf(",\"status\":\"%s\"}", status);
+        } else {
+                char exp[32];
+                strftime(exp, sizeof(exp), "%Y-%m-%d", gmtime(&(time_t){ (time_t)inv->expires_at }));
+                printf("%-27s %-20s %-10s %u  %s  %-8s %s\n", inv->id, inv->name,
+                       cws_inv_type_to_string(inv->type), inv->max_devices, exp, status,
+                       inv->parent[0] ? inv->parent : "-");
+        }
+}
+
+static int cmd_list(const options *o)
+{
+        cws_registry *reg = NULL;
+        cws_config cfg;
+        cws_trust t;
+        cws_error err = { 0 };
+        char **keys = NULL;
+        size_t n = 0, shown = 0;
+        int r = open_ledger(o, &cfg, &reg, &t);
+
+        if (r)
+                return r;
+        if (cws_registry_list(reg, "inv", &keys, &n, &err) < 0) {
+                cws_registry_free(reg);
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        }
+        if (o->json)
+                printf("{\"invitations\":[");
+        else
+                printf("%-27s %-20s %-10s %s  %-10s  %-8s %s\n", "INVITATION", "PROFILE", "TYPE", "N",
+                       "EXPIRES", "STATUS", "PARENT");
+        for (size_t i = 0; i < n; i++) {
+                const char *id = keys[i] + strlen("inv/");
+                cws_chain chain;
+                cws_reason why;
+                int k = cws_chain_fetch(reg, &t, id, (int64_t)time(NULL), &chain, &why, NULL);
+                if (chain.n == 0)
+                        continue;   /* unreadable or forged: not an invitation */
+                print_invitation(o, &chain.inv[0], status_of(k, why), shown++ == 0);
+        }
+        if (o->json)
+                printf("]}\n");
+        cws_strv_free(keys, n);
+        cws_registry_free(reg);
+        return CWS_EXIT_OK;
+}
+
+static int cmd_show(const options *o, const char *id)
+{
+        cws_registry *reg = NULL;
+        cws_config cfg;
+        cws_trust t;
+        cws_error err = { 0 };
+        cws_chain chain;
+        cws_reason why;
+        int k, r = open_ledger(o, &cfg, &reg, &t);
+
+        if (r)
+                return r;
+        k = cws_chain_fetch(reg, &t, id, (int64_t)time(NULL), &chain, &why, &err);
+        cws_registry_free(reg);
+        if (k < 0 && why != CWS_R_INVITATION_EXPIRED && why != CWS_R_INVITATION_REVOKED)
+                return cli_fail(cli_exit_for_reason(why) == CWS_EXIT_OK ? CWS_EXIT_REFUSED
+                                                                       : cli_exit_for_reason(why),
+                                "%s: %s", id, cws_error_message(&err));
+        if (o->json) {
+                printf("{\"invitation\":");
+                print_invitation(o, &chain.inv[0], status_of(k, why), true);
+                printf(",\"chain\":[");
+                for (unsigned i = 1; i < chain.n; i++)
+                        print_invitation(o, &chain.inv[i], "ancestor", i == 1);
+                printf("]}\n");
+        } else {
+                print_invitation(o, &chain.inv[0], status_of(k, why), true);
+                for (unsigned i = 1; i < chain.n; i++) {
+                        printf("  under: ");
+                        print_invitation(o, &chain.inv[i], "ancestor", false);
+                }
+        }
+        return CWS_EXIT_OK;
+}
+
+static int cmd_revoke(const options *o, const char *id)
+{
+        uint8_t priv[CWS_ED25519_KEY_LEN];
+        cws_registry *reg = NULL;
+        cws_config cfg;
+        cws_trust t;
+        cws_error err = { 0 };
+        int k, r = open_ledger(o, &cfg, &reg, &t);
+
+        if (r)
+                return r;
+        if (!cws_id_valid("inv", id)) {
+                cws_registry_free(reg);
+                return cli_fail(CWS_EXIT_USAGE, "'%s' is not an invitation id", id);
+        }
+        if ((r = cli_admin_key(o->keystore, o->passfile, priv))) {
+                cws_registry_free(reg);
+                return r;
+        }
+        k = cws_revoke_invitation(reg, id, priv, "administrator", "revoked by cws-invite",
+                                  (int64_t)time(NULL), &err);
+        cws_wipe(priv, sizeof(priv));
+        cws_registry_free(reg);
+        if (k < 0)
+                return cli_fail(k == -EALREADY ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY, "%s",
+                                cws_error_message(&err));
+        if (o->json)
+                printf("{\"id\":\"%s\",\"status\":\"revoked\"}\n", id);
+        else
+                printf("Invitation %s revoked; its devices are refused from the next session.\n", id);
+        return CWS_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+        enum { OPT_TYPE = 256, OPT_CAN_INVITE, OPT_TRANSFERABLE, OPT_NO_DEVICE_BOUND,
+               OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_PARENT, OPT_PARENT_FILE };
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "keystore", required_argument, NULL, 'k' },
+                { "passphrase-file", required_argument, NULL, 'p' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "type", required_argument, NULL, OPT_TYPE },
+                { "can-invite", no_argument, NULL, OPT_CAN_INVITE },
+                { "transferable", no_argument, NULL, OPT_TRANSFERABLE },
+                { "no-device-bound", no_argument, NULL, OPT_NO_DEVICE_BOUND },
+                { "max-devices", required_argument, NULL, OPT_MAX_DEVICES },
+                { "valid-days", required_argument, NULL, OPT_VALID_DAYS },
+                { "parent", required_argument, NULL, OPT_PARENT },
+                { "parent-file", required_argument, NULL, OPT_PARENT_FILE },
+                { 0 },
+        };
+        options o = { .valid_days = 30 };
+        cws_inv_type type = CWS_TYPE_READ_ONLY;
+        bool can_invite = false, can_invite_set = false, transferable = false, unbound = false;
+        long max_devices = 1;
+        const char *cmd;
+        char *end;
+        int c;
+
+        cli_program = "cws-invite";
+        while ((c = getopt_long(argc, argv, "c:k:p:jhV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c': o.config = optarg; break;
+                case 'k': o.keystore = optarg; break;
+                case 'p': o.passfile = optarg; break;
+                case 'j': o.json = true; break;
+                case 'h': usage(stdout); return CWS_EXIT_OK;
+                case 'V': cli_version(); return CWS_EXIT_OK;
+                case OPT_TYPE:
+                        if (cws_inv_type_from_string(optarg, &type) < 0 || type == CWS_TYPE_NONE)
+                                return cli_fail(CWS_EXIT_USAGE, "--type: expected read_only, read_write or admin");
+                        break;
+                case OPT_CAN_INVITE: can_invite = can_invite_set = true; break;
+                case OPT_TRANSFERABLE: transferable = true; break;
+                case OPT_NO_DEVICE_BOUND: unbound = true; break;
+                case OPT_MAX_DEVICES:
+                        max_devices = strtol(optarg, &end, 10);
+                        if (*end || max_devices < 1 || max_devices > CWS_MAX_DEVICES)
+                                return cli_fail(CWS_EXIT_USAGE, "--max-devices: expected 1-%d", CWS_MAX_DEVICES);
+                        break;
+                case OPT_VALID_DAYS: {
+                        long d = strtol(optarg, &end, 10);
+                        if (*end || d < 1 || d > 3650)
+                                return cli_fail(CWS_EXIT_USAGE, "--valid-days: expected 1-3650");
+                        o.valid_days = (int)d;
+                        break;
+                }
+                case OPT_PARENT: o.parent = optarg; break;
+                case OPT_PARENT_FILE: o.parent_file = optarg; break;
+                default: usage(stderr); return CWS_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return CWS_EXIT_USAGE;
+        }
+        cmd = argv[optind++];
+        cws_invitation_defaults(&o.inv, type, 0);
+        if (can_invite_set)
+                o.inv.can_invite = can_invite;
+        o.inv.transferable = transferable;
+        o.inv.device_bound = !unbound;
+        o.inv.max_devices = (unsigned)max_devices;
+
+#define NARGS(k) do { if (argc - optind != (k)) { usage(stderr); return CWS_EXIT_USAGE; } } while (0)
+        if (strcmp(cmd, "init") == 0) {
+                NARGS(0);
+                return cmd_init(&o);
+        }
+        if (strcmp(cmd, "pubkey") == 0) {
+                NARGS(0);
+                return cmd_pubkey(&o);
+        }
+        if (strcmp(cmd, "create") == 0) {
+                NARGS(1);
+                return cmd_create(&o, argv[optind]);
+        }
+        if (strcmp(cmd, "list") == 0) {
+                NARGS(0);
+                return cmd_list(&o);
+        }
+        if (strcmp(cmd, "show") == 0) {
+                NARGS(1);
+                return cmd_show(&o, argv[optind]);
+        }
+        if (strcmp(cmd, "revoke") == 0) {
+                NARGS(1);
+                return cmd_revoke(&o, argv[optind]);
+        }
+        return cli_fail(CWS_EXIT_USAGE, "unknown command '%s' (see --help)", cmd);
+}

@@ -1,0 +1,172 @@
+/* cws-revoke — take a device's access away: by an administrator with the
+ * administrator key, or by a user for their own device through cwsd. */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "cws/cleanup.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: cws-revoke [OPTIONS] INV DEVICE      revoke one device\n"
+                "       cws-revoke [OPTIONS] INV             revoke this device (as its user)\n"
+                "       cws-revoke --all [OPTIONS] INV       revoke the invitation and all its devices\n\n"
+                "Without --admin the request goes through cwsd and may only revoke the\n"
+                "calling user's own enrollment on this device. With --admin (implied by\n"
+                "--all) it is signed with the administrator key.\n\n"
+                "  -a, --admin            sign with the administrator key\n"
+                "      --all              revoke the whole invitation (administrators)\n"
+                "  -k, --keystore PATH    administrator keystore (default ~/.config/cws/admin.key)\n"
+                "  -p, --passphrase-file PATH  read the keystore passphrase from PATH\n"
+                "  -r, --reason TEXT      why (recorded in the registry)\n"
+                "  -u, --user NAME        another user's enrollment (root only, through cwsd)\n"
+                "  -c, --config PATH      configuration file (default %s)\n"
+                "  -j, --json             machine-readable output\n"
+                "  -h, --help             show this help\n"
+                "  -V, --version          show the version\n\n"
+                "Exit status: 0 revoked, 1 refused or already revoked, 2 usage, 3 config,\n"
+                "4 cwsd unreachable, 5 registry, 6 wrong passphrase.\n",
+                CWS_DEFAULT_CONFIG);
+}
+
+static void print_done(bool json, const char *inv, const char *dev)
+{
+        if (json) {
+                printf("{\"invitation\":\"%s\",\"device\":", inv);
+                if (dev)
+                        printf("\"%s\"", dev);
+                else
+                        printf("null");
+                printf(",\"status\":\"revoked\"}\n");
+        } else if (dev) {
+                printf("Device %s of invitation %s revoked; it is refused from the next session.\n",
+                       dev, inv);
+        } else {
+                printf("Invitation %s and all its devices revoked.\n", inv);
+        }
+}
+
+static int by_admin(const cws_config *cfg, const char *keystore, const char *passfile,
+                    const char *inv, const char *dev, const char *why, bool json)
+{
+        uint8_t priv[CWS_ED25519_KEY_LEN];
+        cws_registry *reg = NULL;
+        cws_error err = { 0 };
+        int k, r = cli_open_registry(cfg, &reg);
+
+        if (r)
+                return r;
+        if ((r = cli_admin_key(keystore, passfile, priv))) {
+                cws_registry_free(reg);
+                return r;
+        }
+        if (dev)
+                k = cws_revoke_device(reg, inv, dev, priv, "administrator", why, (int64_t)time(NULL), &err);
+        else
+                k = cws_revoke_invitation(reg, inv, priv, "administrator", why, (int64_t)time(NULL), &err);
+        cws_wipe(priv, sizeof(priv));
+        cws_registry_free(reg);
+        if (k < 0)
+                return cli_fail(k == -EALREADY || k == -EINVAL ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY,
+                                "%s", cws_error_message(&err));
+        print_done(json, inv, dev);
+        return CWS_EXIT_OK;
+}
+
+static int by_user(const cws_config *cfg, const char *user, const char *inv, const char *dev,
+                   bool json)
+{
+        cws_msg req, resp;
+        const char *reason, *msg;
+        cws_reason rr = CWS_R_INTERNAL_ERROR;
+
+        cws_msg_init(&req);
+        if (cws_msg_add(&req, "op", "revoke") < 0 || cws_msg_add(&req, "user", user) < 0 ||
+            cws_msg_add(&req, "invitation", inv) < 0 || (dev && cws_msg_add(&req, "device", dev) < 0))
+                return cli_fail(CWS_EXIT_USAGE, "invalid user, invitation or device");
+        if (cli_agent_call(cfg, &req, &resp) < 0)
+                return CWS_EXIT_AGENT;
+        if (strcmp(cws_msg_get(&resp, "status") ?: "", "ok") == 0) {
+                print_done(json, inv, cws_msg_get(&resp, "device") ?: dev);
+                return CWS_EXIT_OK;
+        }
+        reason = cws_msg_get(&resp, "reason") ?: "internal_error";
+        msg = cws_msg_get(&resp, "message") ?: "refused";
+        (void)cws_reason_from_string(reason, &rr);
+        if (json) {
+                printf("{\"error\":");
+                cli_json_string(stdout, msg);
+                printf(",\"reason\":");
+                cli_json_string(stdout, reason);
+                printf("}\n");
+        }
+        cli_fail(0, "%s (%s)", msg, reason);
+        return cli_exit_for_reason(rr) == CWS_EXIT_OK ? CWS_EXIT_REFUSED : cli_exit_for_reason(rr);
+}
+
+int main(int argc, char **argv)
+{
+        enum { OPT_ALL = 256 };
+        static const struct option opts[] = {
+                { "admin", no_argument, NULL, 'a' },
+                { "all", no_argument, NULL, OPT_ALL },
+                { "keystore", required_argument, NULL, 'k' },
+                { "passphrase-file", required_argument, NULL, 'p' },
+                { "reason", required_argument, NULL, 'r' },
+                { "user", required_argument, NULL, 'u' },
+                { "config", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { 0 },
+        };
+        const char *config = NULL, *keystore = NULL, *passfile = NULL, *user = NULL;
+        const char *why = "revoked by an administrator", *inv, *dev = NULL;
+        bool admin = false, all = false, json = false;
+        cws_config cfg;
+        int c, r;
+
+        cli_program = "cws-revoke";
+        while ((c = getopt_long(argc, argv, "ak:p:r:u:c:jhV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'a': admin = true; break;
+                case OPT_ALL: all = admin = true; break;
+                case 'k': keystore = optarg; break;
+                case 'p': passfile = optarg; break;
+                case 'r': why = optarg; break;
+                case 'u': user = optarg; break;
+                case 'c': config = optarg; break;
+                case 'j': json = true; break;
+                case 'h': usage(stdout); return CWS_EXIT_OK;
+                case 'V': cli_version(); return CWS_EXIT_OK;
+                default: usage(stderr); return CWS_EXIT_USAGE;
+                }
+        }
+        if (argc - optind < 1 || argc - optind > (all ? 1 : 2) || (admin && !all && argc - optind != 2)) {
+                usage(stderr);
+                return CWS_EXIT_USAGE;
+        }
+        inv = argv[optind];
+        if (argc - optind == 2)
+                dev = argv[optind + 1];
+        if (!cws_id_valid("inv", inv) || (dev && !cws_id_valid("dev", dev)))
+                return cli_fail(CWS_EXIT_USAGE, "expected an invitation id (inv-…) and a device id (dev-…)");
+        if (strlen(why) > 200)
+                return cli_fail(CWS_EXIT_USAGE, "--reason: at most 200 characters");
+        if ((r = cli_load_config(config, &cfg)))
+                return r;
+        if (admin)
+                return by_admin(&cfg, keystore, passfile, inv, dev, why, json);
+        if (!user) {
+                struct passwd *pw = getpwuid(getuid());
+                if (!pw)
+                        return cli_fail(CWS_EXIT_CONFIG, "cannot find the calling user");
+                user = pw->pw_name;
+        }
+        return by_user(&cfg, user, inv, dev, json);
+}

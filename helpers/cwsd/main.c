@@ -1,0 +1,484 @@
+/* cwsd — the host agent. Owns everything slow or secret (registry client,
+ * host key, binding store) so that pam_cws.so stays thin. Listens only on
+ * a UNIX SOCK_SEQPACKET socket and authorises every request by SO_PEERCRED:
+ * anyone may ask about themselves, only root about others. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <stdarg.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "cws/binding.h"
+#include "cws/cleanup.h"
+#include "cws/config.h"
+#include "cws/ledger.h"
+#include "cws/safe_file.h"
+
+typedef struct agent {
+        cws_config cfg;
+        uint8_t host_key[CWS_HOST_KEY_LEN];
+        cws_registry *registry;
+        sd_event *event;
+        bool socket_activated;
+} agent;
+
+typedef struct request {
+        agent *a;
+        struct ucred peer;
+        const cws_msg *in;
+        cws_msg *out;
+        uid_t uid;               /* the user asked about */
+        const char *user;
+} request;
+
+static void log_line(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(int prio, const char *fmt, ...)
+{
+        va_list ap;
+        /* stderr goes to the journal under systemd; the <N> prefix keeps
+         * the priority. Evidence records proper come with the gate issue. */
+        fprintf(stderr, "<%d>", prio);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static int reply_error(request *q, cws_reason reason, const char *message)
+{
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "error");
+        cws_msg_add(q->out, "reason", cws_reason_to_string(reason));
+        cws_msg_add(q->out, "message", message);
+        return 0;
+}
+
+/* Resolves user= and applies the peer rule. */
+static int authorise_user(request *q)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        const char *user = cws_msg_get(q->in, "user");
+
+        if (!user || !cws_name_valid(user, CWS_USER_MAX))
+                return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid user name"), -EINVAL;
+        if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return reply_error(q, CWS_R_BAD_REQUEST, "no such user"), -ENOENT;
+        if (q->peer.uid != 0 && q->peer.uid != res->pw_uid) {
+                log_line(LOG_WARNING, "refused: uid %u asked about user %s", (unsigned)q->peer.uid,
+                         user);
+                return reply_error(q, CWS_R_PERMISSION_DENIED,
+                                   "only root may ask about another user"), -EPERM;
+        }
+        q->uid = res->pw_uid;
+        q->user = user;
+        return 0;
+}
+
+static int load_trust(agent *a, cws_trust *t, cws_error *err)
+{
+        /* Read at every request: pinning a new administrator key needs no
+         * restart, and the file is small. */
+        return cws_trust_load(a->cfg.trusted_keys, t, err);
+}
+
+static void put_decision(cws_msg *out, const cws_decision *d)
+{
+        char drift[256] = "";
+
+        cws_msg_init(out);
+        cws_msg_add(out, "status", "ok");
+        cws_msg_add(out, "decision", d->allow ? "allow" : "deny");
+        cws_msg_add(out, "reason", cws_reason_to_string(d->reason));
+        if (d->profile[0])
+                cws_msg_add(out, "profile", d->profile);
+        if (d->inv_id[0])
+                cws_msg_add(out, "invitation", d->inv_id);
+        if (d->device_id[0])
+                cws_msg_add(out, "device", d->device_id);
+        if (d->type != CWS_TYPE_NONE)
+                cws_msg_add(out, "type", cws_inv_type_to_string(d->type));
+        for (unsigned bit = 1; bit <= CWS_FP_PROFILE_COPY_DETECTED; bit <<= 1)
+                if (d->violations & bit) {
+                        if (drift[0])
+                                strncat(drift, ",", sizeof(drift) - strlen(drift) - 1);
+                        strncat(drift, cws_violation_to_string(bit), sizeof(drift) - strlen(drift) - 1);
+                }
+        if (drift[0])
+                cws_msg_add(out, "violations", drift);
+}
+
+/* Validates every binding of the user; the first allow wins, else the
+ * first denial is reported. Never allows on an error. */
+static void validate_user(agent *a, uid_t uid, const char *user, const char *service,
+                          cws_decision *d)
+{
+        char **ids = NULL;
+        size_t n = 0;
+        cws_error err = { 0 };
+        cws_fingerprint fp;
+        cws_trust trust;
+        cws_decision first = { .allow = false, .reason = CWS_R_NOT_ENROLLED };
+        cws_inv_type min = cws_config_min_type_for_service(&a->cfg, service);
+        int64_t now = (int64_t)time(NULL);
+
+        *d = first;
+        if (cws_binding_list(a->cfg.state_dir, uid, &ids, &n, &err) < 0) {
+                d->reason = CWS_R_INTERNAL_ERROR;
+                log_line(LOG_ERR, "%s", cws_error_message(&err));
+                return;
+        }
+        if (n == 0)
+                return;
+        if (load_trust(a, &trust, &err) < 0 || cws_fingerprint_collect(uid, user, &fp, &err) < 0) {
+                log_line(LOG_ERR, "%s", cws_error_message(&err));
+                d->reason = CWS_R_INTERNAL_ERROR;
+                cws_strv_free(ids, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                cws_binding b;
+                cws_decision cur = { .allow = false };
+                cws_reason why = CWS_R_INTERNAL_ERROR;
+
+                if (cws_binding_load(a->cfg.state_dir, a->host_key, uid, user, ids[i], &b, &why,
+                                     &err) < 0) {
+                        cur.reason = why;
+                        snprintf(cur.inv_id, sizeof(cur.inv_id), "%s", ids[i]);
+                        if (why == CWS_R_PROFILE_COPY_DETECTED)
+                                cur.violations = CWS_FP_PROFILE_COPY_DETECTED;
+                        log_line(LOG_WARNING, "binding %s of %s: %s", ids[i], user,
+                                 cws_error_message(&err));
+                } else {
+                        cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
+                        cws_wipe(&b, sizeof(b));
+                }
+                if (cur.allow) {
+                        *d = cur;
+                        break;
+                }
+                if (i == 0)
+                        *d = cur;
+        }
+        cws_strv_free(ids, n);
+}
+
+static int op_validate(request *q)
+{
+        const char *service = cws_msg_get(q->in, "service");
+        cws_decision d;
+
+        if (authorise_user(q) < 0)
+                return 0;
+        if (!service || !cws_name_valid(service, CWS_NAME_MAX))
+                return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid service name");
+        validate_user(q->a, q->uid, q->user, service, &d);
+        put_decision(q->out, &d);
+        log_line(d.allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s",
+                 q->user, service, d.allow ? "allow" : "deny", cws_reason_to_string(d.reason));
+        return 0;
+}
+
+static int op_enroll(request *q)
+{
+        _cleanup_erase_ char *token = NULL;
+        const char *tok = cws_msg_get(q->in, "token");
+        cws_error err = { 0 };
+        cws_fingerprint fp;
+        cws_binding b;
+        cws_trust trust;
+        cws_reason why = CWS_R_INTERNAL_ERROR;
+        cws_decision existing;
+        char inv_id[CWS_ID_MAX];
+        uint8_t secret[CWS_SECRET_LEN];
+
+        if (authorise_user(q) < 0)
+                return 0;
+        if (!tok || cws_token_parse(tok, inv_id, secret) < 0)
+                return reply_error(q, CWS_R_BAD_REQUEST, "the invitation token is malformed");
+        cws_wipe(secret, sizeof(secret));
+        if (load_trust(q->a, &trust, &err) < 0 ||
+            cws_fingerprint_collect(q->uid, q->user, &fp, &err) < 0)
+                return reply_error(q, CWS_R_INTERNAL_ERROR, cws_error_message(&err));
+        /* Re-enrolling over a working binding would waste a slot. */
+        {
+                cws_binding old;
+                cws_reason owhy;
+                if (cws_binding_load(q->a->cfg.state_dir, q->a->host_key, q->uid, q->user, inv_id,
+                                     &old, &owhy, NULL) == 0) {
+                        cws_validate_binding(q->a->registry, &trust, &old, &fp, CWS_TYPE_NONE,
+                                             (int64_t)time(NULL), &existing);
+                        cws_wipe(&old, sizeof(old));
+                        if (existing.allow)
+                                return reply_error(q, CWS_R_BAD_REQUEST,
+                                                   "this device is already enrolled for this invitation");
+                }
+        }
+        if (cws_enroll(q->a->registry, &trust, tok, q->uid, q->user, &fp, (int64_t)time(NULL), &b,
+                       &why, &err) < 0) {
+                log_line(LOG_NOTICE, "enroll user=%s invitation=%s refused: %s", q->user, inv_id,
+                         cws_reason_to_string(why));
+                return reply_error(q, why, cws_error_message(&err));
+        }
+        if (cws_binding_save(q->a->cfg.state_dir, q->a->host_key, &b, &err) < 0) {
+                cws_wipe(&b, sizeof(b));
+                return reply_error(q, CWS_R_INTERNAL_ERROR, cws_error_message(&err));
+        }
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "ok");
+        cws_msg_add(q->out, "device", b.device_id);
+        cws_msg_add(q->out, "invitation", b.inv_id);
+        cws_msg_add(q->out, "profile", b.profile);
+        cws_msg_addf(q->out, "slot", "%u", b.slot);
+        log_line(LOG_INFO, "enroll user=%s invitation=%s device=%s slot=%u", q->user, b.inv_id,
+                 b.device_id, b.slot);
+        cws_wipe(&b, sizeof(b));
+        return 0;
+}
+
+static int op_revoke(request *q)
+{
+        const char *inv = cws_msg_get(q->in, "invitation");
+        const char *dev = cws_msg_get(q->in, "device");
+        uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
+        cws_error err = { 0 };
+        cws_binding b;
+        cws_reason why;
+        int r;
+
+        if (authorise_user(q) < 0)
+                return 0;
+        if (!inv || !cws_id_valid("inv", inv) || (dev && !cws_id_valid("dev", dev)))
+                return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid invitation or device id");
+        if (cws_binding_load(q->a->cfg.state_dir, q->a->host_key, q->uid, q->user, inv, &b, &why,
+                             &err) < 0)
+                return reply_error(q, why == CWS_R_OK ? CWS_R_NOT_ENROLLED : why,
+                                   "no usable binding for this invitation on this device");
+        if (dev && strcmp(dev, b.device_id) != 0) {
+                cws_wipe(&b, sizeof(b));
+                return reply_error(q, CWS_R_PERMISSION_DENIED,
+                                   "a user may revoke only this device's own enrollment "
+                                   "(administrators: cws-revoke --admin)");
+        }
+        /* A user revokes with the invitation key their token gives. */
+        r = cws_invitation_key(b.inv_id, b.secret, priv, pub);
+        if (r == 0)
+                r = cws_revoke_device(q->a->registry, b.inv_id, b.device_id, priv, q->user,
+                                      "revoked by the user", (int64_t)time(NULL), &err);
+        cws_wipe(priv, sizeof(priv));
+        if (r < 0) {
+                cws_wipe(&b, sizeof(b));
+                return reply_error(q, r == -EALREADY ? CWS_R_DEVICE_REVOKED : CWS_R_REGISTRY_UNAVAILABLE,
+                                   cws_error_message(&err));
+        }
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "ok");
+        cws_msg_add(q->out, "invitation", b.inv_id);
+        cws_msg_add(q->out, "device", b.device_id);
+        log_line(LOG_NOTICE, "revoke user=%s invitation=%s device=%s", q->user, b.inv_id, b.device_id);
+        cws_wipe(&b, sizeof(b));
+        return 0;
+}
+
+static int op_ping(request *q)
+{
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "ok");
+        cws_msg_add(q->out, "version", CWS_VERSION);
+        return 0;
+}
+
+static void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_msg *out)
+{
+        static const struct {
+                const char *op;
+                int (*fn)(request *q);
+        } ops[] = {
+                { "ping", op_ping },
+                { "validate", op_validate },
+                { "enroll", op_enroll },
+                { "revoke", op_revoke },
+        };
+        request q = { .a = a, .peer = *peer, .in = in, .out = out };
+        const char *op = cws_msg_get(in, "op");
+
+        for (size_t i = 0; op && i < CWS_ELEMENTSOF(ops); i++)
+                if (strcmp(op, ops[i].op) == 0) {
+                        ops[i].fn(&q);
+                        return;
+                }
+        reply_error(&q, CWS_R_BAD_REQUEST, "unknown operation");
+}
+
+static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        agent *a = userdata;
+        struct ucred peer;
+        socklen_t len = sizeof(peer);
+        cws_msg in, out;
+        int r;
+
+        (void)revents;
+        r = cws_msg_recv(fd, &in, 0);
+        if (r == -ETIMEDOUT || r == -EAGAIN)
+                return 0;
+        if (r == -EBADMSG) {
+                cws_msg_init(&out);
+                cws_msg_add(&out, "status", "error");
+                cws_msg_add(&out, "reason", cws_reason_to_string(CWS_R_BAD_REQUEST));
+                cws_msg_add(&out, "message", "malformed request");
+                (void)cws_msg_send(fd, &out);
+        }
+        if (r < 0)
+                goto close;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+                goto close;
+        handle(a, &peer, &in, &out);
+        if (cws_msg_send(fd, &out) < 0)
+                goto close;
+        return 0;
+close:
+        sd_event_source_disable_unref(s);
+        return 0;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        agent *a = userdata;
+        sd_event_source *cs = NULL;
+        int cfd;
+
+        (void)s;
+        (void)revents;
+        cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd < 0)
+                return 0;
+        if (sd_event_add_io(a->event, &cs, cfd, EPOLLIN, on_request, a) < 0) {
+                close(cfd);
+                return 0;
+        }
+        sd_event_source_set_io_fd_own(cs, 1);
+        sd_event_source_set_floating(cs, 1);
+        sd_event_source_unref(cs);
+        return 0;
+}
+
+static int listen_socket(const char *path, bool *activated)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char dir[sizeof(sa.sun_path)];
+        cws_error err = { 0 };
+        int fd, n = sd_listen_fds(1);
+
+        if (n > 1)
+                return cli_fail(-1, "expected one socket from systemd, got %d", n);
+        *activated = n == 1;
+        if (n == 1)
+                return SD_LISTEN_FDS_START;
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return cli_fail(-1, "%s: socket path too long", path);
+        snprintf(dir, sizeof(dir), "%s", path);
+        if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+                *strrchr(dir, '/') = '\0';
+                if (cws_dir_ensure(dir, 0755, &err) < 0)
+                        return cli_fail(-1, "%s", cws_error_message(&err));
+        }
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return cli_fail(-1, "socket: %s", strerror(errno));
+        (void)unlink(path);   /* a stale socket from a previous run */
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+            listen(fd, 64) < 0) {
+                int e = errno;
+                close(fd);
+                return cli_fail(-1, "%s: cannot listen: %s", path, strerror(e));
+        }
+        return fd;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: cwsd [--config PATH]\n"
+                "The pam_cws host agent: validates device bindings for pam_cws.so and\n"
+                "the cws-* helpers over a UNIX socket.\n\n"
+                "  -c, --config PATH   configuration file (default %s)\n"
+                "  -h, --help          show this help\n"
+                "  -V, --version       show the version\n",
+                CWS_DEFAULT_CONFIG);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { 0 },
+        };
+        const char *config = NULL;
+        agent a = { 0 };
+        cws_error err = { 0 };
+        sigset_t ss;
+        int c, fd, r;
+
+        cli_program = "cwsd";
+        while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c': config = optarg; break;
+                case 'h': usage(stdout); return CWS_EXIT_OK;
+                case 'V': cli_version(); return CWS_EXIT_OK;
+                default: usage(stderr); return CWS_EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                usage(stderr);
+                return CWS_EXIT_USAGE;
+        }
+        umask(077);
+        if (cli_load_config(config, &a.cfg) != 0)
+                return CWS_EXIT_CONFIG;
+        if (cws_dir_ensure(a.cfg.state_dir, 0700, &err) < 0 ||
+            cws_host_key_load(a.cfg.state_dir, a.host_key, true, &err) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+        if (cws_registry_open(a.cfg.registry_url, &a.registry, &err) < 0)
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
+        if (fd < 0)
+                return CWS_EXIT_CONFIG;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        if ((r = sd_event_default(&a.event)) < 0 ||
+            (r = sd_event_add_signal(a.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_io(a.event, NULL, fd, EPOLLIN, on_accept, &a)) < 0 ||
+            (r = sd_event_set_watchdog(a.event, true)) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "event loop: %s", strerror(-r));
+        log_line(LOG_INFO, "cwsd %s listening on %s (registry %s)", CWS_VERSION,
+                 a.cfg.socket_path, a.cfg.registry_url);
+        sd_notify(0, "READY=1\nSTATUS=Serving");
+        r = sd_event_loop(a.event);
+        sd_notify(0, "STOPPING=1");
+        if (!a.socket_activated)
+                (void)unlink(a.cfg.socket_path);
+        cws_wipe(a.host_key, sizeof(a.host_key));
+        cws_registry_free(a.registry);
+        sd_event_unref(a.event);
+        return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
+}

@@ -1,0 +1,70 @@
+/* /etc/cws/cws.conf: one parser (cws_config_set) for the file and for
+ * overrides such as PAM module arguments. Unknown keys and bad values are
+ * errors naming the file, line and key. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "cws/error.h"
+#include "cws/fingerprint.h"
+#include "cws/types.h"
+
+#define CWS_DEFAULT_CONFIG "/etc/cws/cws.conf"
+#define CWS_DEFAULT_REGISTRY "file:///var/lib/cws/registry"
+#define CWS_DEFAULT_TRUSTED_KEYS "/etc/cws/trusted_keys"
+#define CWS_DEFAULT_SOCKET "/run/cws/cwsd.sock"
+#define CWS_DEFAULT_STATE_DIR "/var/lib/cws/state"
+#define CWS_CONFIG_PATH_MAX 4096
+#define CWS_MAX_SERVICES 32
+#define CWS_NAME_MAX 64
+
+typedef enum cws_fail_mode { CWS_FAIL_CLOSED = 0, CWS_FAIL_OPEN = 1 } cws_fail_mode;
+
+typedef struct cws_service_rule {
+        char service[CWS_NAME_MAX];
+        cws_inv_type min_type;
+} cws_service_rule;
+
+typedef struct cws_config {
+        /* [registry] */
+        char registry_url[CWS_CONFIG_PATH_MAX];
+        char trusted_keys[CWS_CONFIG_PATH_MAX];
+        uint32_t registry_timeout;          /* seconds */
+        /* [agent] */
+        char socket_path[CWS_CONFIG_PATH_MAX];
+        char state_dir[CWS_CONFIG_PATH_MAX];
+        uint32_t monitor_interval;          /* seconds */
+        /* [policy] */
+        cws_fail_mode fail_mode;
+        uint32_t offline_grace;             /* seconds */
+        uint32_t max_cache_age;             /* seconds; 0 = always ask */
+        char gate_group[CWS_NAME_MAX];      /* empty = gate everyone */
+        bool audit_required;
+        cws_inv_type default_min_type;      /* for services not listed */
+        /* [monitor]: the seed's host settings, under their names */
+        cws_risk alert_threshold;           /* LOW..CRITICAL, default MEDIUM */
+        bool correlation_enabled;
+        uint32_t analysis_interval;         /* seconds */
+        uint32_t health_check_interval;     /* seconds */
+        uint32_t log_retention_days;
+        /* [services] */
+        cws_service_rule services[CWS_MAX_SERVICES];
+        unsigned n_services;
+} cws_config;
+
+/* Compiled-in defaults (fail closed). */
+void cws_config_defaults(cws_config *cfg);
+
+/* Sets one key. where (e.g. "cws.conf:12" or "module argument") prefixes
+ * the error message. The previous value is kept on error. */
+int cws_config_set(cws_config *cfg, const char *section, const char *key, const char *value,
+                   const char *where, cws_error *err);
+
+/* Loads defaults then the file, checked for owner/mode/symlink. A missing
+ * file is -ENOENT (callers decide whether the default path may be absent). */
+int cws_config_load(cws_config *cfg, const char *path, cws_error *err);
+
+/* "30", "30s", "5m", "2h", "1d" -> seconds. */
+int cws_parse_duration(const char *s, uint32_t *out);
+
+/* The minimum invitation type policy requires for a PAM service. */
+cws_inv_type cws_config_min_type_for_service(const cws_config *cfg, const char *service);

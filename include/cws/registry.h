@@ -1,0 +1,62 @@
+/* The registry storage interface: get one key, create a key only if absent,
+ * list keys under a prefix (never on the session path). Backends: file:
+ * (here) and s3: (later); the key layout is the same on both:
+ *   inv/<inv>/invitation            the signed invitation
+ *   inv/<inv>/revoked               invitation revocation (create-only)
+ *   inv/<inv>/slot/<n>/<gen>        device registration (create-only)
+ *   inv/<inv>/device-revoked/<dev>  device revocation (create-only)
+ */
+#pragma once
+#include <stddef.h>
+#include "cws/error.h"
+
+typedef struct cws_registry cws_registry;
+
+struct cws_registry_ops {
+        int (*get)(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err);
+        int (*put_create_only)(cws_registry *r, const char *key, const void *data, size_t len,
+                               cws_error *err);
+        int (*list)(cws_registry *r, const char *prefix, char ***keys, size_t *n,
+                    cws_error *err);
+        void (*free)(cws_registry *r);
+};
+
+struct cws_registry {
+        const struct cws_registry_ops *ops;
+        char url[4096];
+};
+
+#define CWS_KEY_MAX 256
+
+/* "file:///path" (or a plain absolute path). -EPROTONOSUPPORT for an
+ * unknown scheme. */
+int cws_registry_open(const char *url, cws_registry **out, cws_error *err);
+void cws_registry_free(cws_registry *r);
+
+/* Keys are checked (cws_registry_key_valid) before any backend sees them.
+ * get: -ENOENT when absent; records over CWS_RECORD_MAX are -EFBIG. */
+int cws_registry_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err);
+/* -EEXIST when the key exists: the basis of max_devices. */
+int cws_registry_put_create_only(cws_registry *r, const char *key, const void *data, size_t len,
+                                 cws_error *err);
+int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
+                      cws_error *err);
+
+/* [A-Za-z0-9._-] segments separated by '/', no empty, "." or ".." segment. */
+bool cws_registry_key_valid(const char *key);
+
+int cws_key_invitation(char out[CWS_KEY_MAX], const char *inv);
+int cws_key_invitation_revoked(char out[CWS_KEY_MAX], const char *inv);
+int cws_key_slot(char out[CWS_KEY_MAX], const char *inv, unsigned slot, unsigned gen);
+int cws_key_device_revoked(char out[CWS_KEY_MAX], const char *inv, const char *dev);
+
+void cws_strv_free(char **v, size_t n);
+
+/* Backend constructors (registry_file.c, ...). */
+int cws_registry_file_open(const char *path, cws_registry **out, cws_error *err);
+
+#include "cws/record.h"
+/* get + cws_record_unseal: the payload of a record of the expected kind
+ * and the key that signed it (which the caller must still judge). */
+int cws_registry_get_record(cws_registry *r, const char *key, cws_record_kind kind,
+                            uint8_t signer[CWS_ED25519_KEY_LEN], char **payload, cws_error *err);

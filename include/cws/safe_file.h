@@ -1,0 +1,46 @@
+/* Files opened without races: open once with O_NOFOLLOW, then fstat the
+ * descriptor and check type, owner and mode before a byte is read. Writes go
+ * to a temporary file created with O_EXCL and are renamed (atomic) or linked
+ * (create-only) into place. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "cws/error.h"
+
+enum {
+        CWS_FILE_SECRET = 1u << 0,   /* also refuse group/other readable */
+};
+
+/* Owners we trust: root, the effective uid, and the `cws` system user. */
+bool cws_owner_trusted(uid_t uid);
+
+/* Checks an open descriptor: regular file, trusted owner, not group/other
+ * writable (and not readable at all when CWS_FILE_SECRET). */
+int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err);
+
+/* Opens read-only and checks. Returns the fd or a negative errno
+ * (-ENOENT when missing, -ELOOP for a symlink, -EPERM for owner/mode). */
+int cws_file_open_checked(const char *path, unsigned flags, cws_error *err);
+
+/* Reads a whole checked file (at most max bytes, else -EFBIG); *buf is
+ * NUL-terminated and owned by the caller. */
+int cws_file_read_checked(const char *path, size_t max, unsigned flags, char **buf,
+                          size_t *len, cws_error *err);
+
+/* Reads an already open descriptor, at most max bytes. */
+int cws_fd_read_all(int fd, size_t max, char **buf, size_t *len);
+
+/* Replaces path atomically with data (temp + fsync + rename). */
+int cws_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          cws_error *err);
+
+/* Creates path with data only if it does not exist (temp + link): -EEXIST
+ * if it does. Never exposes a partly written file. */
+int cws_file_write_create_only(const char *path, const void *data, size_t len, mode_t mode,
+                               cws_error *err);
+
+/* Makes a directory (and missing parents) with mode; an existing one must be
+ * a directory (not a symlink) with a trusted owner and not group/other
+ * writable. */
+int cws_dir_ensure(const char *path, mode_t mode, cws_error *err);

@@ -1,0 +1,910 @@
+/* Sealed bindings in cwsd's state directory (DESIGN §3). The host identity
+ * and the user are in the AEAD's associated data, so a binding opens only
+ * on the host, and for the account, it was sealed for. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cws/base64.h"
+#include "cws/binding.h"
+#include "cws/cleanup.h"
+#include "cws/safe_file.h"
+
+#define HOST_KEY_FILE "host.key"
+#define HOST_ID_PREFIX "cws-host-v1"
+#define BINDING_MAGIC "cws-binding-v1"
+#define BINDING_VERSION 1
+#define HOST_ID_HEX (2 * CWS_SHA256_LEN)
+/* "cws-binding-v1 <64 hex>\n"; sizeof counts the NUL, which stands for the space. */
+#define HEADER_LEN (sizeof(BINDING_MAGIC) + HOST_ID_HEX + 1)
+/* Header, NUL, decimal uid, NUL, user name. */
+#define AAD_MAX (HEADER_LEN + 1 + 10 + 1 + CWS_USER_MAX)
+#define JSON_DEPTH 8
+
+/* A heap buffer that is wiped before it is freed. */
+typedef struct wiped_buf {
+        uint8_t *p;
+        size_t n;
+} wiped_buf;
+
+static void wiped_buf_free(wiped_buf *w)
+{
+        if (w->p) {
+                cws_wipe(w->p, w->n);
+                free(w->p);
+        }
+}
+
+static void aead_key_wipe(uint8_t (*k)[CWS_AEAD_KEY_LEN])
+{
+        cws_wipe(*k, sizeof(*k));
+}
+
+static void binding_wipe(cws_binding *b)
+{
+        cws_wipe(b, sizeof(*b));
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+static void tokener_freep(json_tokener **t)
+{
+        if (*t)
+                json_tokener_free(*t);
+}
+
+/* json-c keeps its own copies of strings; overwrite the secret ones before
+ * the tree is freed. */
+static void json_wipe_string(json_object *o, const char *key)
+{
+        json_object *v;
+
+        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+                cws_wipe((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
+
+static void json_put_wipep(json_object **o)
+{
+        if (*o) {
+                if (json_object_is_type(*o, json_type_object)) {
+                        json_wipe_string(*o, "secret");
+                        json_wipe_string(*o, "binding_priv");
+                }
+                json_object_put(*o);
+        }
+}
+
+static void json_putp(json_object **o)
+{
+        if (*o)
+                json_object_put(*o);
+}
+
+static void strv_freep(char ***v)
+{
+        if (*v) {
+                for (char **p = *v; *p; p++)
+                        free(*p);
+                free(*v);
+        }
+}
+
+static void set_why(cws_reason *why, cws_reason r)
+{
+        if (why)
+                *why = r;
+}
+
+static void hex_encode(const uint8_t *in, size_t n, char *out)
+{
+        static const char digits[] = "0123456789abcdef";
+
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = digits[in[i] >> 4];
+                out[2 * i + 1] = digits[in[i] & 0xf];
+        }
+        out[2 * n] = '\0';
+}
+
+static bool is_lower_hex(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+static bool str_fits(const char *s, size_t max)
+{
+        return strnlen(s, max) < max;
+}
+
+/* ---- host key and host identity ---- */
+
+static int host_key_read(const char *path, uint8_t key[CWS_HOST_KEY_LEN], cws_error *err)
+{
+        _cleanup_(wiped_buf_free) wiped_buf buf = { 0 };
+        char *p = NULL;
+        size_t len = 0;
+        int r;
+
+        r = cws_file_read_checked(path, CWS_HOST_KEY_LEN, CWS_FILE_SECRET, &p, &len, err);
+        buf.p = (uint8_t *)p;
+        buf.n = len;
+        if (r == -EFBIG || (r == 0 && len != CWS_HOST_KEY_LEN))
+                return cws_error_set(err, -EBADMSG,
+                                     "%s: refused, not a host key (must be exactly %d bytes); "
+                                     "move it away and restart cwsd to make a new one "
+                                     "(every binding must then be enrolled again)",
+                                     path, CWS_HOST_KEY_LEN);
+        if (r < 0)
+                return r;
+        memcpy(key, buf.p, CWS_HOST_KEY_LEN);
+        return 0;
+}
+
+int cws_host_key_load(const char *state_dir, uint8_t key[CWS_HOST_KEY_LEN], bool create,
+                      cws_error *err)
+{
+        uint8_t fresh[CWS_HOST_KEY_LEN];
+        char path[PATH_MAX];
+        int r;
+
+        if (!state_dir || !*state_dir)
+                return cws_error_set(err, -EINVAL, "host key: no state directory given");
+        if ((size_t)snprintf(path, sizeof(path), "%s/" HOST_KEY_FILE, state_dir) >= sizeof(path))
+                return cws_error_set(err, -ENAMETOOLONG, "%s: state directory path too long",
+                                     state_dir);
+        r = host_key_read(path, key, err);
+        if (r != -ENOENT || !create)
+                return r;
+
+        r = cws_dir_ensure(state_dir, 0700, err);
+        if (r < 0)
+                return r;
+        r = cws_random(fresh, sizeof(fresh));
+        if (r < 0)
+                return cws_error_set(err, r, "%s: no randomness for a new host key", path);
+        r = cws_file_write_create_only(path, fresh, sizeof(fresh), 0600, err);
+        cws_wipe(fresh, sizeof(fresh));
+        /* -EEXIST: another process created it first; everyone uses the one
+         * on disk, so read it back in either case. */
+        if (r < 0 && r != -EEXIST)
+                return r;
+        return host_key_read(path, key, err);
+}
+
+int cws_host_id(char out[2 * CWS_SHA256_LEN + 1], cws_error *err)
+{
+        char mid[33], uuid[CWS_FP_FIELD_MAX];
+        uint8_t buf[sizeof(HOST_ID_PREFIX) + sizeof(mid) + sizeof(uuid)], h[CWS_SHA256_LEN];
+        size_t n = 0, ulen;
+        int r;
+
+        r = cws_machine_id(mid, err);
+        if (r < 0)
+                return r;
+        cws_system_uuid(uuid);
+        ulen = strlen(uuid);
+        memcpy(buf, HOST_ID_PREFIX, sizeof(HOST_ID_PREFIX));
+        n += sizeof(HOST_ID_PREFIX);
+        memcpy(buf + n, mid, sizeof(mid));
+        n += sizeof(mid);
+        memcpy(buf + n, uuid, ulen);
+        n += ulen;
+        r = cws_sha256(buf, n, h);
+        if (r < 0)
+                return cws_error_set(err, r, "host id: SHA-256 failed");
+        hex_encode(h, sizeof(h), out);
+        return 0;
+}
+
+/* ---- sealing ---- */
+
+static int seal_key(const uint8_t host_key[CWS_HOST_KEY_LEN], uint8_t key[CWS_AEAD_KEY_LEN])
+{
+        static const char salt[] = BINDING_MAGIC, info[] = "seal";
+
+        return cws_hkdf_sha256(host_key, CWS_HOST_KEY_LEN, salt, sizeof(salt) - 1, info,
+                               sizeof(info) - 1, key, CWS_AEAD_KEY_LEN);
+}
+
+static void header_format(const char host_id[HOST_ID_HEX + 1], char out[HEADER_LEN + 1])
+{
+        memcpy(out, BINDING_MAGIC " ", sizeof(BINDING_MAGIC));
+        memcpy(out + sizeof(BINDING_MAGIC), host_id, HOST_ID_HEX);
+        out[HEADER_LEN - 1] = '\n';
+        out[HEADER_LEN] = '\0';
+}
+
+/* The header line, then NUL, decimal uid, NUL, user name. */
+static size_t aad_format(const char header[HEADER_LEN + 1], uid_t uid, const char *username,
+                         uint8_t out[AAD_MAX])
+{
+        size_t n = HEADER_LEN, ulen = strnlen(username, CWS_USER_MAX - 1);
+        int k;
+
+        memcpy(out, header, HEADER_LEN);
+        out[n++] = '\0';
+        k = snprintf((char *)out + n, AAD_MAX - n, "%u", (unsigned)uid);
+        n += (size_t)k;
+        out[n++] = '\0';
+        memcpy(out + n, username, ulen);
+        return n + ulen;
+}
+
+static bool machine_id_valid(const char *s)
+{
+        return strnlen(s, 33) == 32 && is_lower_hex(s, 32);
+}
+
+/* Field sanity, the same on both sides, so we never seal what we would
+ * refuse to open. */
+static int binding_check(const cws_binding *b, cws_error *err)
+{
+        const cws_fingerprint *fp = &b->fp;
+
+        if (!str_fits(b->profile, sizeof(b->profile)) ||
+            !cws_name_valid(b->profile, sizeof(b->profile)))
+                return cws_error_set(err, -EINVAL, "binding: invalid profile name");
+        if (!str_fits(b->inv_id, sizeof(b->inv_id)) || !cws_id_valid("inv", b->inv_id))
+                return cws_error_set(err, -EINVAL, "binding: invalid invitation id");
+        if (!str_fits(b->device_id, sizeof(b->device_id)) || !cws_id_valid("dev", b->device_id))
+                return cws_error_set(err, -EINVAL, "binding: invalid device id");
+        if (b->slot < 1 || b->slot > CWS_MAX_DEVICES)
+                return cws_error_set(err, -EINVAL, "binding: slot %u out of range 1..%d", b->slot,
+                                     CWS_MAX_DEVICES);
+        if (b->uid == (uid_t)-1)
+                return cws_error_set(err, -EINVAL, "binding: invalid uid");
+        if (!str_fits(b->username, sizeof(b->username)) ||
+            !cws_name_valid(b->username, sizeof(b->username)))
+                return cws_error_set(err, -EINVAL, "binding: invalid user name");
+        if (b->enrolled_at < 0)
+                return cws_error_set(err, -EINVAL, "binding: invalid enrollment time");
+        if (!machine_id_valid(fp->machine_id))
+                return cws_error_set(err, -EINVAL, "binding: fingerprint has no valid machine id");
+        if (!str_fits(fp->hostname, sizeof(fp->hostname)) ||
+            !str_fits(fp->system_uuid, sizeof(fp->system_uuid)) ||
+            !str_fits(fp->os, sizeof(fp->os)) || !str_fits(fp->arch, sizeof(fp->arch)) ||
+            !str_fits(fp->username, sizeof(fp->username)))
+                return cws_error_set(err, -EINVAL, "binding: fingerprint field too long");
+        if (fp->n_macs > CWS_FP_MAX_MACS)
+                return cws_error_set(err, -EINVAL, "binding: fingerprint has %u MAC addresses "
+                                     "(at most %d)", fp->n_macs, CWS_FP_MAX_MACS);
+        for (unsigned i = 0; i < fp->n_macs; i++)
+                if (strnlen(fp->macs[i], sizeof(fp->macs[i])) != sizeof(fp->macs[i]) - 1)
+                        return cws_error_set(err, -EINVAL, "binding: invalid MAC address");
+        if (fp->uid != b->uid || strcmp(fp->username, b->username) != 0)
+                return cws_error_set(err, -EINVAL,
+                                     "binding: fingerprint was taken for another user");
+        return 0;
+}
+
+static int obj_add(json_object *o, const char *key, json_object *v)
+{
+        if (!v)
+                return -ENOMEM;
+        if (json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int fingerprint_to_json(const cws_fingerprint *fp, json_object **out)
+{
+        _cleanup_(json_putp) json_object *o = json_object_new_object();
+        json_object *macs;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = obj_add(o, "hostname", json_object_new_string(fp->hostname))) < 0 ||
+            (r = obj_add(o, "machine_id", json_object_new_string(fp->machine_id))) < 0 ||
+            (r = obj_add(o, "system_uuid", json_object_new_string(fp->system_uuid))) < 0 ||
+            (r = obj_add(o, "os", json_object_new_string(fp->os))) < 0 ||
+            (r = obj_add(o, "arch", json_object_new_string(fp->arch))) < 0 ||
+            (r = obj_add(o, "macs", json_object_new_array())) < 0 ||
+            (r = obj_add(o, "uid", json_object_new_int64((int64_t)fp->uid))) < 0 ||
+            (r = obj_add(o, "username", json_object_new_string(fp->username))) < 0)
+                return r;
+        macs = json_object_object_get(o, "macs");
+        for (unsigned i = 0; i < fp->n_macs; i++) {
+                json_object *m = json_object_new_string(fp->macs[i]);
+                if (!m)
+                        return -ENOMEM;
+                if (json_object_array_add(macs, m) < 0) {
+                        json_object_put(m);
+                        return -ENOMEM;
+                }
+        }
+        *out = TAKE_PTR(o);
+        return 0;
+}
+
+static int binding_to_json(const cws_binding *b, json_object **out)
+{
+        _cleanup_(json_put_wipep) json_object *o = json_object_new_object();
+        _cleanup_(json_putp) json_object *fp = NULL;
+        char secret[64], priv[64];
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if ((r = cws_b64url_encode(b->secret, sizeof(b->secret), secret, sizeof(secret))) < 0 ||
+            (r = cws_b64url_encode(b->binding_priv, sizeof(b->binding_priv), priv,
+                                   sizeof(priv))) < 0 ||
+            (r = fingerprint_to_json(&b->fp, &fp)) < 0)
+                goto out;
+        if ((r = obj_add(o, "version", json_object_new_int(BINDING_VERSION))) < 0 ||
+            (r = obj_add(o, "profile", json_object_new_string(b->profile))) < 0 ||
+            (r = obj_add(o, "inv_id", json_object_new_string(b->inv_id))) < 0 ||
+            (r = obj_add(o, "secret", json_object_new_string(secret))) < 0 ||
+            (r = obj_add(o, "device_id", json_object_new_string(b->device_id))) < 0 ||
+            (r = obj_add(o, "slot", json_object_new_int64(b->slot))) < 0 ||
+            (r = obj_add(o, "gen", json_object_new_int64(b->gen))) < 0 ||
+            (r = obj_add(o, "uid", json_object_new_int64((int64_t)b->uid))) < 0 ||
+            (r = obj_add(o, "username", json_object_new_string(b->username))) < 0 ||
+            (r = obj_add(o, "fingerprint", TAKE_PTR(fp))) < 0 ||
+            (r = obj_add(o, "binding_priv", json_object_new_string(priv))) < 0 ||
+            (r = obj_add(o, "enrolled_at", json_object_new_int64(b->enrolled_at))) < 0)
+                goto out;
+        *out = TAKE_PTR(o);
+out:
+        cws_wipe(secret, sizeof(secret));
+        cws_wipe(priv, sizeof(priv));
+        return r;
+}
+
+int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding *b, char **out,
+                     size_t *len, cws_error *err)
+{
+        _cleanup_(aead_key_wipe) uint8_t key[CWS_AEAD_KEY_LEN] = { 0 };
+        _cleanup_(json_put_wipep) json_object *root = NULL;
+        _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_free_ char *text = NULL;
+        char host_id[HOST_ID_HEX + 1], header[HEADER_LEN + 1];
+        uint8_t aad[AAD_MAX];
+        size_t aadlen, jslen, sealedlen, b64len, total;
+        const char *js;
+        int r;
+
+        if (!host_key || !b || !out)
+                return cws_error_set(err, -EINVAL, "binding: nothing to seal");
+        r = binding_check(b, err);
+        if (r < 0)
+                return r;
+        r = cws_host_id(host_id, err);
+        if (r < 0)
+                return r;
+        r = binding_to_json(b, &root);
+        if (r < 0)
+                return cws_error_set(err, r, "binding: cannot serialize: %s", strerror(-r));
+        js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!js)
+                return cws_error_set(err, -ENOMEM, "binding: cannot serialize: out of memory");
+        jslen = strlen(js);
+        sealedlen = jslen + CWS_AEAD_OVERHEAD;
+        b64len = cws_b64url_encoded_len(sealedlen);
+        total = HEADER_LEN + b64len + 1;
+        if (total > CWS_BINDING_MAX) {
+                cws_wipe((char *)js, jslen);
+                return cws_error_set(err, -EFBIG, "binding: sealed form would exceed %d bytes",
+                                     CWS_BINDING_MAX);
+        }
+
+        header_format(host_id, header);
+        aadlen = aad_format(header, b->uid, b->username, aad);
+        sealed = malloc(sealedlen);
+        text = malloc(total + 1);
+        r = !sealed || !text ? -ENOMEM : seal_key(host_key, key);
+        if (r == 0)
+                r = cws_aead_seal(key, aad, aadlen, js, jslen, sealed);
+        /* json-c's serialization buffer holds the secrets in clear. */
+        cws_wipe((char *)js, jslen);
+        if (r < 0)
+                return cws_error_set(err, r, "binding: cannot seal: %s", strerror(-r));
+
+        memcpy(text, header, HEADER_LEN);
+        r = cws_b64url_encode(sealed, sealedlen, text + HEADER_LEN, total + 1 - HEADER_LEN);
+        if (r < 0)
+                return cws_error_set(err, r, "binding: cannot encode: %s", strerror(-r));
+        text[total - 1] = '\n';
+        text[total] = '\0';
+        if (len)
+                *len = total;
+        *out = TAKE_PTR(text);
+        return 0;
+}
+
+/* ---- opening ---- */
+
+static int json_field(json_object *o, const char *key, json_type type, json_object **v,
+                      cws_error *err)
+{
+        if (!json_object_object_get_ex(o, key, v) || !json_object_is_type(*v, type))
+                return cws_error_set(err, -EBADMSG,
+                                     "binding: field \"%s\" is missing or has the wrong type",
+                                     key);
+        return 0;
+}
+
+/* Exactly these keys, no more: json-c keeps one value per key, so equal
+ * counts and every key present means no stranger is hiding in there. */
+static int json_keys_exact(json_object *o, const char *const *keys, size_t n, const char *what,
+                           cws_error *err)
+{
+        if (!json_object_is_type(o, json_type_object))
+                return cws_error_set(err, -EBADMSG, "binding: %s is not an object", what);
+        for (size_t i = 0; i < n; i++)
+                if (!json_object_object_get_ex(o, keys[i], NULL))
+                        return cws_error_set(err, -EBADMSG, "binding: %s has no \"%s\"", what,
+                                             keys[i]);
+        if ((size_t)json_object_object_length(o) != n)
+                return cws_error_set(err, -EBADMSG, "binding: %s has unknown fields", what);
+        return 0;
+}
+
+static int json_get_str(json_object *o, const char *key, char *out, size_t outsz, cws_error *err)
+{
+        json_object *v;
+        const char *s;
+        size_t n;
+        int r = json_field(o, key, json_type_string, &v, err);
+
+        if (r < 0)
+                return r;
+        s = json_object_get_string(v);
+        n = (size_t)json_object_get_string_len(v);
+        if (!s || strlen(s) != n || n >= outsz)
+                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
+        memcpy(out, s, n + 1);
+        return 0;
+}
+
+static int json_get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out,
+                        cws_error *err)
+{
+        json_object *v;
+        int64_t x;
+        int r = json_field(o, key, json_type_int, &v, err);
+
+        if (r < 0)
+                return r;
+        x = json_object_get_int64(v);
+        if (x < min || x > max)
+                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is out of range", key);
+        *out = x;
+        return 0;
+}
+
+static int json_get_key(json_object *o, const char *key, uint8_t out[32], cws_error *err)
+{
+        uint8_t tmp[48];
+        size_t n = 0;
+        json_object *v;
+        int r = json_field(o, key, json_type_string, &v, err);
+
+        if (r < 0)
+                return r;
+        r = cws_b64url_decode(json_object_get_string(v), tmp, sizeof(tmp), &n);
+        if (r < 0 || n != 32) {
+                cws_wipe(tmp, sizeof(tmp));
+                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
+        }
+        memcpy(out, tmp, 32);
+        cws_wipe(tmp, sizeof(tmp));
+        return 0;
+}
+
+static int fingerprint_from_json(json_object *o, cws_fingerprint *fp, cws_error *err)
+{
+        static const char *const keys[] = { "hostname", "machine_id", "system_uuid", "os",
+                                            "arch",     "macs",       "uid",         "username" };
+        json_object *macs;
+        int64_t uid;
+        size_t n;
+        int r;
+
+        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "fingerprint", err)) < 0 ||
+            (r = json_get_str(o, "hostname", fp->hostname, sizeof(fp->hostname), err)) < 0 ||
+            (r = json_get_str(o, "machine_id", fp->machine_id, sizeof(fp->machine_id), err)) < 0 ||
+            (r = json_get_str(o, "system_uuid", fp->system_uuid, sizeof(fp->system_uuid), err)) < 0 ||
+            (r = json_get_str(o, "os", fp->os, sizeof(fp->os), err)) < 0 ||
+            (r = json_get_str(o, "arch", fp->arch, sizeof(fp->arch), err)) < 0 ||
+            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = json_get_str(o, "username", fp->username, sizeof(fp->username), err)) < 0 ||
+            (r = json_field(o, "macs", json_type_array, &macs, err)) < 0)
+                return r;
+        fp->uid = (uid_t)uid;
+        n = json_object_array_length(macs);
+        if (n > CWS_FP_MAX_MACS)
+                return cws_error_set(err, -EBADMSG, "binding: fingerprint has %zu MAC addresses",
+                                     n);
+        for (size_t i = 0; i < n; i++) {
+                json_object *m = json_object_array_get_idx(macs, i);
+                const char *s = json_object_get_string(m);
+                if (!json_object_is_type(m, json_type_string) || !s ||
+                    strlen(s) != sizeof(fp->macs[i]) - 1 ||
+                    (size_t)json_object_get_string_len(m) != sizeof(fp->macs[i]) - 1)
+                        return cws_error_set(err, -EBADMSG, "binding: invalid MAC address");
+                memcpy(fp->macs[i], s, sizeof(fp->macs[i]));
+        }
+        fp->n_macs = (unsigned)n;
+        return 0;
+}
+
+static int binding_from_json(const char *js, size_t len, cws_binding *b, cws_error *err)
+{
+        static const char *const keys[] = { "version",  "profile",     "inv_id",      "secret",
+                                            "device_id", "slot",       "gen",         "uid",
+                                            "username", "fingerprint", "binding_priv",
+                                            "enrolled_at" };
+        _cleanup_(tokener_freep) json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+        _cleanup_(json_put_wipep) json_object *o = NULL;
+        json_object *fp;
+        int64_t version, slot, gen, uid, at;
+        int r;
+
+        if (!tok)
+                return cws_error_set(err, -ENOMEM, "binding: out of memory");
+        if (len > INT_MAX || memchr(js, '\0', len))
+                return cws_error_set(err, -EBADMSG, "binding: contents are not JSON");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        o = json_tokener_parse_ex(tok, js, (int)len);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+            json_tokener_get_parse_end(tok) != len)
+                return cws_error_set(err, -EBADMSG, "binding: contents are not valid JSON");
+        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "binding", err)) < 0 ||
+            (r = json_get_int(o, "version", BINDING_VERSION, BINDING_VERSION, &version, err)) < 0 ||
+            (r = json_get_str(o, "profile", b->profile, sizeof(b->profile), err)) < 0 ||
+            (r = json_get_str(o, "inv_id", b->inv_id, sizeof(b->inv_id), err)) < 0 ||
+            (r = json_get_key(o, "secret", b->secret, err)) < 0 ||
+            (r = json_get_str(o, "device_id", b->device_id, sizeof(b->device_id), err)) < 0 ||
+            (r = json_get_int(o, "slot", 1, CWS_MAX_DEVICES, &slot, err)) < 0 ||
+            (r = json_get_int(o, "gen", 0, UINT_MAX, &gen, err)) < 0 ||
+            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = json_get_str(o, "username", b->username, sizeof(b->username), err)) < 0 ||
+            (r = json_field(o, "fingerprint", json_type_object, &fp, err)) < 0 ||
+            (r = fingerprint_from_json(fp, &b->fp, err)) < 0 ||
+            (r = json_get_key(o, "binding_priv", b->binding_priv, err)) < 0 ||
+            (r = json_get_int(o, "enrolled_at", 0, INT64_MAX, &at, err)) < 0)
+                return r;
+        b->slot = (unsigned)slot;
+        b->gen = (unsigned)gen;
+        b->uid = (uid_t)uid;
+        b->enrolled_at = at;
+        r = binding_check(b, err);
+        return r < 0 ? -EBADMSG : 0;
+}
+
+int cws_binding_open(const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid, const char *username,
+                     const char *data, size_t len, cws_binding *b, cws_reason *why,
+                     cws_error *err)
+{
+        _cleanup_(aead_key_wipe) uint8_t key[CWS_AEAD_KEY_LEN] = { 0 };
+        _cleanup_(wiped_buf_free) wiped_buf plain = { 0 };
+        _cleanup_(binding_wipe) cws_binding tmp = { 0 };
+        _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_free_ char *body = NULL;
+        char host_id[HOST_ID_HEX + 1], header[HEADER_LEN + 1];
+        uint8_t aad[AAD_MAX];
+        size_t bodylen, sealedlen = 0, aadlen;
+        int r;
+
+        set_why(why, CWS_R_BAD_REQUEST);
+        if (!host_key || !username || !data || !b)
+                return cws_error_set(err, -EINVAL, "binding: nothing to open");
+        if (!str_fits(username, CWS_USER_MAX) || !*username)
+                return cws_error_set(err, -EINVAL, "binding: user name too long or empty");
+
+        set_why(why, CWS_R_TAMPER_DETECTED);
+        if (len > CWS_BINDING_MAX)
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u: larger than %d bytes, not a binding; "
+                                     "enroll this device again",
+                                     (unsigned)uid, CWS_BINDING_MAX);
+        if (len < HEADER_LEN + 2 || memcmp(data, BINDING_MAGIC " ", sizeof(BINDING_MAGIC)) != 0 ||
+            !is_lower_hex(data + sizeof(BINDING_MAGIC), HOST_ID_HEX) ||
+            data[HEADER_LEN - 1] != '\n')
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u: not a sealed binding (bad header); "
+                                     "enroll this device again",
+                                     (unsigned)uid);
+
+        set_why(why, CWS_R_INTERNAL_ERROR);
+        r = cws_host_id(host_id, err);
+        if (r < 0)
+                return r;
+        if (memcmp(data + sizeof(BINDING_MAGIC), host_id, HOST_ID_HEX) != 0) {
+                set_why(why, CWS_R_PROFILE_COPY_DETECTED);
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u was sealed on another host (host id "
+                                     "%.12s..., this host %.12s...); bindings never move between "
+                                     "machines: enroll this device with cws-enroll",
+                                     (unsigned)uid, data + sizeof(BINDING_MAGIC), host_id);
+        }
+
+        set_why(why, CWS_R_TAMPER_DETECTED);
+        /* The body is base64url and a single final newline, nothing else. */
+        bodylen = len - HEADER_LEN;
+        if (data[len - 1] != '\n' || memchr(data + HEADER_LEN, '\n', bodylen - 1) ||
+            memchr(data + HEADER_LEN, '\0', bodylen - 1))
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u: malformed body; enroll this device "
+                                     "again",
+                                     (unsigned)uid);
+        body = strndup(data + HEADER_LEN, bodylen - 1);
+        sealed = malloc(bodylen);
+        if (!body || !sealed) {
+                set_why(why, CWS_R_INTERNAL_ERROR);
+                return cws_error_set(err, -ENOMEM, "binding: out of memory");
+        }
+        r = cws_b64url_decode(body, sealed, bodylen, &sealedlen);
+        if (r < 0 || sealedlen <= CWS_AEAD_OVERHEAD)
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u: malformed body; enroll this device "
+                                     "again",
+                                     (unsigned)uid);
+
+        plain.n = sealedlen - CWS_AEAD_OVERHEAD;
+        plain.p = malloc(plain.n + 1);
+        if (!plain.p) {
+                set_why(why, CWS_R_INTERNAL_ERROR);
+                return cws_error_set(err, -ENOMEM, "binding: out of memory");
+        }
+        header_format(host_id, header);
+        aadlen = aad_format(header, uid, username, aad);
+        r = seal_key(host_key, key);
+        if (r == 0)
+                r = cws_aead_open(key, aad, aadlen, sealed, sealedlen, plain.p);
+        if (r == -EBADMSG)
+                /* Wrong host key, another user, or an edit: AES-GCM cannot
+                 * tell which, and we must not guess. */
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u (%s) does not authenticate: it was "
+                                     "altered, made for another account, or sealed under "
+                                     "another host key; enroll this device again",
+                                     (unsigned)uid, username);
+        if (r < 0) {
+                set_why(why, CWS_R_INTERNAL_ERROR);
+                return cws_error_set(err, r, "binding: cannot decrypt: %s", strerror(-r));
+        }
+        plain.p[plain.n] = '\0';
+
+        r = binding_from_json((const char *)plain.p, plain.n, &tmp, err);
+        if (r == -ENOMEM)
+                set_why(why, CWS_R_INTERNAL_ERROR);
+        if (r < 0)
+                return r;
+        /* The AAD already names the user; this catches a sealer that put
+         * one user in the AAD and another in the record. */
+        if (tmp.uid != uid || strcmp(tmp.username, username) != 0) {
+                set_why(why, CWS_R_USER_MISMATCH);
+                return cws_error_set(err, -EBADMSG,
+                                     "binding for uid %u (%s) belongs to another user; enroll "
+                                     "this device again",
+                                     (unsigned)uid, username);
+        }
+        memcpy(b, &tmp, sizeof(*b));
+        set_why(why, CWS_R_OK);
+        return 0;
+}
+
+/* ---- the store ---- */
+
+static int bindings_dir(char *out, size_t outsz, const char *state_dir, bool with_uid, uid_t uid,
+                        cws_error *err)
+{
+        int k = with_uid ? snprintf(out, outsz, "%s/bindings/%u", state_dir, (unsigned)uid)
+                         : snprintf(out, outsz, "%s/bindings", state_dir);
+
+        if (k < 0 || (size_t)k >= outsz)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: state directory path too long",
+                                     state_dir);
+        return 0;
+}
+
+/* The invitation id becomes a path component: it must be a well-formed
+ * id first, so "../x" and friends never reach the file system. */
+static int binding_path(char out[PATH_MAX], const char *state_dir, uid_t uid, const char *inv_id,
+                        cws_error *err)
+{
+        int k;
+
+        if (!state_dir || !*state_dir)
+                return cws_error_set(err, -EINVAL, "binding: no state directory given");
+        if (!inv_id || !str_fits(inv_id, CWS_ID_MAX) || !cws_id_valid("inv", inv_id))
+                return cws_error_set(err, -EINVAL, "binding: invalid invitation id refused");
+        k = snprintf(out, PATH_MAX, "%s/bindings/%u/%s.bind", state_dir, (unsigned)uid, inv_id);
+        if (k < 0 || k >= PATH_MAX)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: state directory path too long",
+                                     state_dir);
+        return 0;
+}
+
+int cws_binding_save(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                     const cws_binding *b, cws_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX], dir[PATH_MAX];
+        size_t len = 0;
+        int r;
+
+        /* Sealing checks every field, the invitation id included. */
+        r = cws_binding_seal(host_key, b, &text, &len, err);
+        if (r < 0)
+                return r;
+        if ((r = binding_path(path, state_dir, b->uid, b->inv_id, err)) < 0 ||
+            (r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err)) < 0 ||
+            (r = cws_dir_ensure(dir, 0700, err)) < 0 ||
+            (r = bindings_dir(dir, sizeof(dir), state_dir, true, b->uid, err)) < 0 ||
+            (r = cws_dir_ensure(dir, 0700, err)) < 0)
+                return r;
+        return cws_file_write_atomic(path, text, len, 0600, err);
+}
+
+int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
+                     const char *username, const char *inv_id, cws_binding *b, cws_reason *why,
+                     cws_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t len = 0;
+        int r;
+
+        set_why(why, CWS_R_BAD_REQUEST);
+        r = binding_path(path, state_dir, uid, inv_id, err);
+        if (r < 0)
+                return r;
+        r = cws_file_read_checked(path, CWS_BINDING_MAX, CWS_FILE_SECRET, &text, &len, err);
+        if (r == -ENOENT) {
+                set_why(why, CWS_R_NOT_ENROLLED);
+                return cws_error_set(err, r,
+                                     "%s: no binding for invitation %s; enroll this device "
+                                     "with cws-enroll",
+                                     path, inv_id);
+        }
+        if (r == -EFBIG) {
+                set_why(why, CWS_R_TAMPER_DETECTED);
+                return cws_error_set(err, -EBADMSG,
+                                     "%s: larger than %d bytes, not a binding; remove it and "
+                                     "enroll this device again",
+                                     path, CWS_BINDING_MAX);
+        }
+        if (r < 0) {
+                set_why(why, CWS_R_INTERNAL_ERROR);
+                return r;
+        }
+        r = cws_binding_open(host_key, uid, username, text, len, b, why, err);
+        if (r < 0) {
+                if (err) {
+                        char msg[sizeof(err->msg)];
+                        memcpy(msg, err->msg, sizeof(msg));
+                        cws_error_set(err, r, "%s: %s", path, msg);
+                }
+                return r;
+        }
+        /* The file name is not sealed: a binding renamed to another
+         * invitation's file must not pass for it. */
+        if (strcmp(b->inv_id, inv_id) != 0) {
+                cws_wipe(b, sizeof(*b));
+                set_why(why, CWS_R_TAMPER_DETECTED);
+                return cws_error_set(err, -EBADMSG,
+                                     "%s: holds the binding of another invitation; remove it "
+                                     "and enroll this device again",
+                                     path);
+        }
+        return 0;
+}
+
+static int strcmp_p(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
+{
+        _cleanup_(strv_freep) char **v = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_close_ int fd = -1;
+        char dir[PATH_MAX];
+        size_t count = 0, cap = 0;
+        struct dirent *de;
+        struct stat st;
+        int r;
+
+        if (!ids || !n)
+                return cws_error_set(err, -EINVAL, "binding list: no output given");
+        *ids = NULL;
+        *n = 0;
+        if (!state_dir || !*state_dir)
+                return cws_error_set(err, -EINVAL, "binding list: no state directory given");
+        r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                if (errno == ELOOP || errno == ENOTDIR)
+                        return cws_error_set(err, -errno,
+                                             "%s: refused, not a directory (or a symbolic link)",
+                                             dir);
+                return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
+        }
+        if (fstat(fd, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", dir, strerror(errno));
+        if (!cws_owner_trusted(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return cws_error_set(err, -EPERM,
+                                     "%s: refused, owned by uid %u with mode %04o (must be root "
+                                     "or cws, not group/other writable)",
+                                     dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        d = fdopendir(fd);
+        if (!d)
+                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
+        TAKE_FD(fd);
+
+        v = calloc(1, sizeof(char *));
+        if (!v)
+                return cws_error_set(err, -ENOMEM, "binding list: out of memory");
+        cap = 1;
+        errno = 0;
+        while ((de = readdir(d))) {
+                size_t nl = strlen(de->d_name);
+                char id[CWS_ID_MAX];
+
+                /* Skips temporaries of atomic writes and anything else. */
+                if (nl <= 5 || nl - 5 >= sizeof(id) || strcmp(de->d_name + nl - 5, ".bind") != 0)
+                        continue;
+                memcpy(id, de->d_name, nl - 5);
+                id[nl - 5] = '\0';
+                if (!cws_id_valid("inv", id))
+                        continue;
+                if (count + 1 >= cap) {
+                        char **nv = reallocarray(v, cap * 2, sizeof(char *));
+                        if (!nv)
+                                return cws_error_set(err, -ENOMEM, "binding list: out of memory");
+                        v = nv;
+                        cap *= 2;
+                }
+                v[count] = strdup(id);
+                if (!v[count])
+                        return cws_error_set(err, -ENOMEM, "binding list: out of memory");
+                v[++count] = NULL;
+                errno = 0;
+        }
+        if (errno != 0)
+                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
+        qsort(v, count, sizeof(char *), strcmp_p);
+        *ids = TAKE_PTR(v);
+        *n = count;
+        return 0;
+}
+
+int cws_binding_remove(const char *state_dir, uid_t uid, const char *inv_id, cws_error *err)
+{
+        char path[PATH_MAX];
+        int r = binding_path(path, state_dir, uid, inv_id, err);
+
+        if (r < 0)
+                return r;
+        if (unlink(path) < 0) {
+                if (errno == ENOENT)
+                        return cws_error_set(err, -ENOENT, "%s: no binding for invitation %s",
+                                             path, inv_id);
+                return cws_error_set(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
+        }
+        return 0;
+}

@@ -1,0 +1,131 @@
+/* The registry storage interface: key checks, the key layout and dispatch
+ * to a backend. Nothing here trusts what the store returns; ledger code
+ * verifies every record. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cws/record.h"
+#include "cws/registry.h"
+
+bool cws_registry_key_valid(const char *key)
+{
+        size_t seg = 0, n = strnlen(key, CWS_KEY_MAX);
+
+        if (n == 0 || n >= CWS_KEY_MAX || key[0] == '/')
+                return false;
+        for (size_t i = 0; i <= n; i++) {
+                char c = key[i];
+                if (c == '/' || c == '\0') {
+                        if (seg == 0 || (seg == 1 && key[i - 1] == '.') ||
+                            (seg == 2 && key[i - 1] == '.' && key[i - 2] == '.'))
+                                return false;
+                        seg = 0;
+                        continue;
+                }
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-'))
+                        return false;
+                seg++;
+        }
+        return true;
+}
+
+static int key_fmt(char out[CWS_KEY_MAX], int n)
+{
+        if (n < 0 || n >= CWS_KEY_MAX || !cws_registry_key_valid(out))
+                return -EINVAL;
+        return 0;
+}
+
+int cws_key_invitation(char out[CWS_KEY_MAX], const char *inv)
+{
+        if (!cws_id_valid("inv", inv))
+                return -EINVAL;
+        return key_fmt(out, snprintf(out, CWS_KEY_MAX, "inv/%s/invitation", inv));
+}
+
+int cws_key_invitation_revoked(char out[CWS_KEY_MAX], const char *inv)
+{
+        if (!cws_id_valid("inv", inv))
+                return -EINVAL;
+        return key_fmt(out, snprintf(out, CWS_KEY_MAX, "inv/%s/revoked", inv));
+}
+
+int cws_key_slot(char out[CWS_KEY_MAX], const char *inv, unsigned slot, unsigned gen)
+{
+        if (!cws_id_valid("inv", inv) || slot < 1 || slot > CWS_MAX_DEVICES)
+                return -EINVAL;
+        return key_fmt(out, snprintf(out, CWS_KEY_MAX, "inv/%s/slot/%u/%u", inv, slot, gen));
+}
+
+int cws_key_device_revoked(char out[CWS_KEY_MAX], const char *inv, const char *dev)
+{
+        if (!cws_id_valid("inv", inv) || !cws_id_valid("dev", dev))
+                return -EINVAL;
+        return key_fmt(out, snprintf(out, CWS_KEY_MAX, "inv/%s/device-revoked/%s", inv, dev));
+}
+
+int cws_registry_open(const char *url, cws_registry **out, cws_error *err)
+{
+        if (strncmp(url, "file://", 7) == 0)
+                return cws_registry_file_open(url + 7, out, err);
+        if (url[0] == '/')
+                return cws_registry_file_open(url, out, err);
+        return cws_error_set(err, -EPROTONOSUPPORT,
+                             "registry URL '%s': unsupported scheme (use file:///PATH)", url);
+}
+
+void cws_registry_free(cws_registry *r)
+{
+        if (r)
+                r->ops->free(r);
+}
+
+int cws_registry_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
+{
+        if (!cws_registry_key_valid(key))
+                return cws_error_set(err, -EINVAL, "invalid registry key");
+        return r->ops->get(r, key, data, len, err);
+}
+
+int cws_registry_put_create_only(cws_registry *r, const char *key, const void *data, size_t len,
+                                 cws_error *err)
+{
+        if (!cws_registry_key_valid(key))
+                return cws_error_set(err, -EINVAL, "invalid registry key");
+        if (len > CWS_RECORD_MAX)
+                return cws_error_set(err, -EFBIG, "%s: record too large", key);
+        return r->ops->put_create_only(r, key, data, len, err);
+}
+
+int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
+                      cws_error *err)
+{
+        if (!cws_registry_key_valid(prefix))
+                return cws_error_set(err, -EINVAL, "invalid registry prefix");
+        return r->ops->list(r, prefix, keys, n, err);
+}
+
+void cws_strv_free(char **v, size_t n)
+{
+        if (!v)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+int cws_registry_get_record(cws_registry *r, const char *key, cws_record_kind kind,
+                            uint8_t signer[CWS_ED25519_KEY_LEN], char **payload, cws_error *err)
+{
+        char *data = NULL;
+        size_t len = 0;
+        int k = cws_registry_get(r, key, &data, &len, err);
+
+        if (k < 0)
+                return k;
+        k = cws_record_unseal(kind, data, len, signer, payload, err);
+        free(data);
+        return k;
+}

@@ -1,0 +1,52 @@
+/* Revocations: create-only and monotonic. Nothing un-revokes. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "cws/cleanup.h"
+#include "cws/ledger.h"
+
+static int put_revocation(cws_registry *r, const char *key, const char *inv_id,
+                          const char *device_id, const uint8_t priv[CWS_ED25519_KEY_LEN],
+                          const char *by, const char *why, int64_t now, cws_error *err)
+{
+        _cleanup_free_ char *payload = NULL, *record = NULL;
+        cws_revocation rv = { .at = now };
+        int k;
+
+        snprintf(rv.inv_id, sizeof(rv.inv_id), "%s", inv_id);
+        snprintf(rv.device_id, sizeof(rv.device_id), "%s", device_id);
+        snprintf(rv.by, sizeof(rv.by), "%s", by ? by : "");
+        snprintf(rv.why, sizeof(rv.why), "%s", why ? why : "");
+        if (cws_revocation_to_json(&rv, &payload) < 0)
+                return cws_error_set(err, -ENOMEM, "out of memory");
+        k = cws_record_seal(CWS_REC_REVOCATION, payload, priv, &record, err);
+        if (k < 0)
+                return k;
+        k = cws_registry_put_create_only(r, key, record, strlen(record), err);
+        if (k == -EEXIST)
+                return cws_error_set(err, -EALREADY, "%s%s%s is already revoked", inv_id,
+                                     *device_id ? " device " : "", device_id);
+        return k;
+}
+
+int cws_revoke_device(cws_registry *r, const char *inv_id, const char *device_id,
+                      const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
+                      const char *why, int64_t now, cws_error *err)
+{
+        char key[CWS_KEY_MAX];
+
+        if (cws_key_device_revoked(key, inv_id, device_id) < 0)
+                return cws_error_set(err, -EINVAL, "invalid invitation or device id");
+        return put_revocation(r, key, inv_id, device_id, signer_priv, by, why, now, err);
+}
+
+int cws_revoke_invitation(cws_registry *r, const char *inv_id,
+                          const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
+                          const char *why, int64_t now, cws_error *err)
+{
+        char key[CWS_KEY_MAX];
+
+        if (cws_key_invitation_revoked(key, inv_id) < 0)
+                return cws_error_set(err, -EINVAL, "invalid invitation id '%s'", inv_id);
+        return put_revocation(r, key, inv_id, "", signer_priv, by, why, now, err);
+}

@@ -1,0 +1,239 @@
+/* Paranoid file handling after OpenSSH and pam-u2f: open once with
+ * O_NOFOLLOW, then judge the descriptor, never the path. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cws/cleanup.h"
+#include "cws/crypto.h"
+#include "cws/safe_file.h"
+
+#define CWS_SYSTEM_USER "cws"
+
+bool cws_owner_trusted(uid_t uid)
+{
+        struct passwd pw, *res = NULL;
+        char buf[1024];
+
+        if (uid == 0 || uid == geteuid())
+                return true;
+        if (getpwnam_r(CWS_SYSTEM_USER, &pw, buf, sizeof(buf), &res) == 0 && res)
+                return res->pw_uid == uid;
+        return false;
+}
+
+static int check_stat(const struct stat *st, const char *path, unsigned flags, bool dir,
+                      cws_error *err)
+{
+        if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+                return cws_error_set(err, -EPERM, "%s: refused, not a %s", path,
+                                     dir ? "directory" : "regular file");
+        if (!cws_owner_trusted(st->st_uid))
+                return cws_error_set(err, -EPERM,
+                                     "%s: refused, owned by uid %u (must be root or cws; "
+                                     "chown it)", path, (unsigned)st->st_uid);
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+                return cws_error_set(err, -EPERM,
+                                     "%s: refused, mode %04o is group/other writable "
+                                     "(chmod go-w)", path, (unsigned)(st->st_mode & 07777));
+        if ((flags & CWS_FILE_SECRET) && (st->st_mode & (S_IRWXG | S_IRWXO)))
+                return cws_error_set(err, -EPERM,
+                                     "%s: refused, secret file has mode %04o (chmod 600)", path,
+                                     (unsigned)(st->st_mode & 07777));
+        return 0;
+}
+
+int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+        return check_stat(&st, path, flags, false, err);
+}
+
+int cws_file_open_checked(const char *path, unsigned flags, cws_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int r;
+
+        if (fd < 0) {
+                if (errno == ELOOP)
+                        return cws_error_set(err, -ELOOP, "%s: refused, is a symbolic link", path);
+                return cws_error_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+        }
+        r = cws_file_check_fd(fd, path, flags, err);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+int cws_fd_read_all(int fd, size_t max, char **buf, size_t *len)
+{
+        _cleanup_free_ char *b = NULL;
+        size_t n = 0, cap = 0;
+
+        for (;;) {
+                ssize_t k;
+                if (n == cap) {
+                        size_t ncap = cap ? cap * 2 : 4096;
+                        if (ncap > max + 1)
+                                ncap = max + 1;
+                        if (ncap <= n)
+                                return -EFBIG;
+                        char *nb = realloc(b, ncap + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        b = nb;
+                        cap = ncap;
+                }
+                k = read(fd, b + n, cap - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t)k;
+                if (n > max)
+                        return -EFBIG;
+        }
+        if (!b && !(b = malloc(1)))
+                return -ENOMEM;
+        b[n] = '\0';
+        *buf = TAKE_PTR(b);
+        if (len)
+                *len = n;
+        return 0;
+}
+
+int cws_file_read_checked(const char *path, size_t max, unsigned flags, char **buf, size_t *len,
+                          cws_error *err)
+{
+        _cleanup_close_ int fd = cws_file_open_checked(path, flags, err);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        r = cws_fd_read_all(fd, max, buf, len);
+        if (r == -EFBIG)
+                return cws_error_set(err, r, "%s: refused, larger than %zu bytes", path, max);
+        if (r < 0)
+                return cws_error_set(err, r, "%s: cannot read: %s", path, strerror(-r));
+        return 0;
+}
+
+/* Writes data to a fresh temporary file beside path and returns its name. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp,
+                      size_t tmpsz, cws_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        const char *p = data;
+        uint8_t rnd[8];
+
+        for (int tries = 0; tries < 16 && fd < 0; tries++) {
+                if (cws_random(rnd, sizeof(rnd)) < 0)
+                        return cws_error_set(err, -EIO, "%s: no randomness", path);
+                int k = snprintf(tmp, tmpsz, "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", path,
+                                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+                if (k < 0 || (size_t)k >= tmpsz)
+                        return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+                if (fd < 0 && errno != EEXIST)
+                        return cws_error_set(err, -errno, "%s: cannot create: %s", tmp,
+                                             strerror(errno));
+        }
+        if (fd < 0)
+                return cws_error_set(err, -EEXIST, "%s: cannot create a temporary file", path);
+        if (fchmod(fd, mode) < 0)
+                goto fail;
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        goto fail;
+                }
+                p += k;
+                len -= (size_t)k;
+        }
+        if (fsync(fd) < 0)
+                goto fail;
+        return 0;
+fail:
+        {
+                int e = errno;
+                unlink(tmp);
+                return cws_error_set(err, -e, "%s: cannot write: %s", tmp, strerror(e));
+        }
+}
+
+int cws_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          cws_error *err)
+{
+        char tmp[PATH_MAX];
+        int r = write_temp(path, data, len, mode, tmp, sizeof(tmp), err);
+
+        if (r < 0)
+                return r;
+        if (rename(tmp, path) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return cws_error_set(err, -e, "%s: cannot replace: %s", path, strerror(e));
+        }
+        return 0;
+}
+
+int cws_file_write_create_only(const char *path, const void *data, size_t len, mode_t mode,
+                               cws_error *err)
+{
+        char tmp[PATH_MAX];
+        int r = write_temp(path, data, len, mode, tmp, sizeof(tmp), err);
+
+        if (r < 0)
+                return r;
+        /* link() fails with EEXIST atomically, even on NFS, and the target
+         * is never seen half-written. */
+        r = link(tmp, path) < 0 ? -errno : 0;
+        unlink(tmp);
+        if (r == -EEXIST)
+                return cws_error_set(err, r, "%s: already exists", path);
+        if (r < 0)
+                return cws_error_set(err, r, "%s: cannot create: %s", path, strerror(-r));
+        return 0;
+}
+
+int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
+{
+        struct stat st;
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
+
+        if (n == 0 || n >= sizeof(buf))
+                return cws_error_set(err, -EINVAL, "%s: invalid directory path", path);
+        memcpy(buf, path, n + 1);
+        /* Create missing parents; existing ancestors are not ours to judge. */
+        for (char *s = buf + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return cws_error_set(err, -errno, "%s: cannot create: %s", buf,
+                                             strerror(errno));
+                *s = '/';
+        }
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return cws_error_set(err, -errno, "%s: cannot create: %s", path, strerror(errno));
+        if (lstat(path, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+        if (S_ISLNK(st.st_mode))
+                return cws_error_set(err, -ELOOP, "%s: refused, is a symbolic link", path);
+        return check_stat(&st, path, 0, true, err);
+}

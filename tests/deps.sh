@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs every build and test dependency (Debian 12). Needs root.
+set -eu
+PKGS="build-essential pkg-config libpam0g-dev libsecret-1-dev libssl-dev libaudit-dev
+libsystemd-dev libcmocka-dev libcurl4-openssl-dev libjson-c-dev libinih-dev
+libpam-wrapper libpamtest0-dev pamtester util-linux"
+missing=""
+for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+        echo "make deps: missing packages:$missing (run 'make deps' as root)" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
