@@ -132,10 +132,12 @@ static int kdf_derive(const char *name, OSSL_PARAM *params, void *out, size_t ou
 int cws_hkdf_sha256(const void *ikm, size_t ikmlen, const void *salt, size_t saltlen,
                     const void *info, size_t infolen, void *out, size_t outlen)
 {
+        /* RFC 5869 makes the salt optional, but OpenSSL refuses a NULL one. */
         OSSL_PARAM params[] = {
                 OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
                 OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikmlen),
-                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                  (void *)(salt ? salt : ""), saltlen),
                 OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, infolen),
                 OSSL_PARAM_construct_end(),
         };

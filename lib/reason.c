@@ -45,6 +45,8 @@ static const reason_text reasons[_CWS_R_MAX] = {
                 "the request was malformed (check the command line and try again)" },
         [CWS_R_INTERNAL_ERROR] = { "internal_error",
                 "an internal error occurred (contact your administrator; see the system journal)" },
+        [CWS_R_ALREADY_ENROLLED] = { "already_enrolled",
+                "this device is already enrolled for this invitation (nothing to do)" },
 };
 
 /* Unsigned so that a corrupted negative value also maps to internal_error. */

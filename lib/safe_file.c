@@ -229,8 +229,15 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
                                              strerror(errno));
                 *s = '/';
         }
-        if (mkdir(path, mode) < 0 && errno != EEXIST)
+        if (mkdir(path, mode) == 0) {
+                /* The mode asked for, whatever the umask (a socket directory
+                 * must be searchable by every user). */
+                if (chmod(path, mode) < 0)
+                        return cws_error_set(err, -errno, "%s: cannot chmod: %s", path,
+                                             strerror(errno));
+        } else if (errno != EEXIST) {
                 return cws_error_set(err, -errno, "%s: cannot create: %s", path, strerror(errno));
+        }
         if (lstat(path, &st) < 0)
                 return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
         if (S_ISLNK(st.st_mode))

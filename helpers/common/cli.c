@@ -199,7 +199,7 @@ int cli_admin_key(const char *keystore, const char *passfile, uint8_t priv[CWS_E
         }
         pass = cli_passphrase(passfile, "Administrator key passphrase: ", false);
         if (!pass)
-                return CWS_EXIT_USAGE;
+                return passfile ? CWS_EXIT_CONFIG : CWS_EXIT_USAGE;
         r = cws_keystore_open(keystore, pass, priv, &err);
         if (r == -EBADMSG)
                 return cli_fail(CWS_EXIT_AUTH, "%s", cws_error_message(&err));

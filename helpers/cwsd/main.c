@@ -120,8 +120,10 @@ static void put_decision(cws_msg *out, const cws_decision *d)
                 cws_msg_add(out, "violations", drift);
 }
 
-/* Validates every binding of the user; the first allow wins, else the
- * first denial is reported. Never allows on an error. */
+/* Validates every binding of the user; the first allow wins. Otherwise a
+ * tamper or copy finding is reported before anything else, then the denial
+ * of the newest enrollment (the one a person is most likely asking about).
+ * Never allows on an error. */
 static void validate_user(agent *a, uid_t uid, const char *user, const char *service,
                           cws_decision *d)
 {
@@ -148,10 +150,14 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                 cws_strv_free(ids, n);
                 return;
         }
+        int64_t newest = -1;
+        bool security_finding = false;
+
         for (size_t i = 0; i < n; i++) {
                 cws_binding b;
                 cws_decision cur = { .allow = false };
                 cws_reason why = CWS_R_INTERNAL_ERROR;
+                int64_t enrolled_at = 0;
 
                 if (cws_binding_load(a->cfg.state_dir, a->host_key, uid, user, ids[i], &b, &why,
                                      &err) < 0) {
@@ -163,14 +169,21 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                                  cws_error_message(&err));
                 } else {
                         cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
+                        enrolled_at = b.enrolled_at;
                         cws_wipe(&b, sizeof(b));
                 }
                 if (cur.allow) {
                         *d = cur;
                         break;
                 }
-                if (i == 0)
+                if (security_finding)
+                        continue;
+                security_finding = cur.reason == CWS_R_TAMPER_DETECTED ||
+                                   cur.reason == CWS_R_PROFILE_COPY_DETECTED;
+                if (security_finding || enrolled_at > newest) {
                         *d = cur;
+                        newest = enrolled_at;
+                }
         }
         cws_strv_free(ids, n);
 }
@@ -222,7 +235,7 @@ static int op_enroll(request *q)
                                              (int64_t)time(NULL), &existing);
                         cws_wipe(&old, sizeof(old));
                         if (existing.allow)
-                                return reply_error(q, CWS_R_BAD_REQUEST,
+                                return reply_error(q, CWS_R_ALREADY_ENROLLED,
                                                    "this device is already enrolled for this invitation");
                 }
         }

@@ -20,6 +20,7 @@ typedef enum cws_reason {
         CWS_R_PERMISSION_DENIED,
         CWS_R_BAD_REQUEST,
         CWS_R_INTERNAL_ERROR,
+        CWS_R_ALREADY_ENROLLED,
         _CWS_R_MAX,
 } cws_reason;
 

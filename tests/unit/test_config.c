@@ -414,6 +414,18 @@ static void test_file_first_error_wins(void **state)
         assert_contains(err.msg, pl);
         assert_contains(err.msg, "fail_mode");
         assert_null(strstr(err.msg, "syntax"));
+        assert_int_equal(unlink(fx->path), 0);
+        /* A bad value (line 2) before an overlong line (line 3). */
+        {
+                char text[512];
+                int n = snprintf(text, sizeof(text), "[policy]\nfail_mode = maybe\n#");
+                memset(text + n, 'y', 300);
+                text[n + 300] = '\0';
+                write_conf(fx, text);
+        }
+        assert_int_equal(load(fx, &cfg, &err), -EINVAL);
+        assert_contains(err.msg, pl);
+        assert_contains(err.msg, "'maybe'");
 }
 
 static void test_file_overlong_line_refused(void **state)
@@ -670,9 +682,6 @@ static void test_set_where_null_and_err_null(void **state)
         assert_int_equal(cfg.fail_mode, CWS_FAIL_CLOSED);
 }
 
-typedef struct good_case {
-        const char *section, *key, *value;
-} good_case;
 
 static void test_set_good_values(void **state)
 {

@@ -1,0 +1,35 @@
+#!/bin/bash
+# max_devices holds under concurrent enrollment: 20 hosts (20 real cwsd,
+# each with its own state) enroll into one invitation with max_devices 3
+# at the same moment, against the same file registry.
+. "$(dirname "$0")/lib.sh"
+N=20
+admin_setup || { nok "admin setup"; exit 1; }
+invite --json create shared --max-devices 3 >"$T/inv.json"
+TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
+for i in $(seq $N); do
+        write_config "$T/h$i"
+        start_cwsd "$T/h$i" || { nok "start cwsd $i"; exit 1; }
+done
+rm -f "$T/go"
+for i in $(seq $N); do
+        ( while [ ! -e "$T/go" ]; do sleep 0.01; done
+          "$B/cws-enroll" --config "$T/h$i/etc/cws.conf" "$TOKEN" >"$T/h$i/out" 2>&1
+          echo $? >"$T/h$i/rc" ) &
+done
+touch "$T/go"
+wait_all() { for i in $(seq $N); do while [ ! -e "$T/h$i/rc" ]; do sleep 0.05; done; done; }
+wait_all
+succeeded=0 full=0
+for i in $(seq $N); do
+        rc=$(cat "$T/h$i/rc")
+        [ "$rc" = 0 ] && succeeded=$((succeeded + 1))
+        [ "$rc" = 1 ] && grep -q invitation_full "$T/h$i/out" && full=$((full + 1))
+done
+check "exactly 3 of $N concurrent enrollments succeed (got $succeeded)" [ "$succeeded" -eq 3 ]
+check "the other 17 get invitation_full (got $full)" [ "$full" -eq 17 ]
+check "the full error is clear" bash -c "cat $T/h*/out | grep -q 'is full: all 3 device slots are taken'"
+n=$(devices --json "$INV" | grep -o '"status":"active"' | wc -l)
+check "the registry holds exactly 3 active devices (got $n)" [ "$n" -eq 3 ]
+n=$(find "$T/registry/inv/$INV/slot" -type f | wc -l)
+check "exactly 3 slot records exist (got $n)" [ "$n" -eq 3 ]

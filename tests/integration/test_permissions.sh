@@ -1,0 +1,69 @@
+#!/bin/bash
+# Config, key and state files that are group/other writable, owned by
+# someone else, or symlinks are refused with a message naming the file;
+# cwsd refuses a request about another user from a non-root peer.
+. "$(dirname "$0")/lib.sh"
+admin_setup || { nok "admin setup"; exit 1; }
+start_cwsd "$T" || exit 1
+expect_rc "a sane config is accepted" 1 enroll --check
+
+refused() { # refused NAME FILE CMD...: exit 3 and the message names FILE
+        local n=$1 f=$2 rc; shift 2
+        "$@" >"$T/out" 2>"$T/err"; rc=$?
+        if [ "$rc" -eq 3 ] && grep -qF -- "$f" "$T/err"; then ok "$n"; else
+                nok "$n (exit $rc)"; sed 's/^/#   /' "$T/err"; fi
+}
+for mode in 664 646; do
+        chmod $mode "$CONF"
+        refused "config mode $mode is refused" "$CONF" enroll --check
+done
+chmod 644 "$CONF"
+chown 65534 "$CONF"
+refused "config owned by another user is refused" "$CONF" enroll --check
+chown 0 "$CONF"
+ln -s "$CONF" "$T/link.conf"
+refused "config through a symlink is refused" "$T/link.conf" "$B/cws-enroll" --config "$T/link.conf" --check
+refused "a missing --config is an error" "$T/nope.conf" "$B/cws-enroll" --config "$T/nope.conf" --check
+printf '[policy]\nfail_mode = maybe\n' >"$T/bad.conf"; chmod 644 "$T/bad.conf"
+refused "a bad value names the file" "$T/bad.conf:2" "$B/cws-enroll" --config "$T/bad.conf" --check
+check "... and the key" grep -q fail_mode "$T/err"
+printf '[policy]\nno_such_key = 1\n' >"$T/bad.conf"
+refused "an unknown key names the file" "$T/bad.conf:2" "$B/cws-enroll" --config "$T/bad.conf" --check
+
+chmod 664 "$T/etc/trusted_keys"
+refused "trusted_keys group-writable is refused" "$T/etc/trusted_keys" devices inv-AAAAAAAAAAAAAAAAAAAAAA
+chmod 644 "$T/etc/trusted_keys"
+chmod 640 "$KS"
+refused "a keystore readable by the group is refused" "$KS" invite pubkey
+chmod 600 "$KS"; chown 65534 "$KS"
+refused "a keystore owned by another user is refused" "$KS" invite pubkey
+chown 0 "$KS"; ln -s "$KS" "$T/ks-link"
+refused "a keystore through a symlink is refused" "$T/ks-link" \
+        "$B/cws-invite" --keystore "$T/ks-link" --passphrase-file "$T/pass" pubkey
+chmod 644 "$T/pass"
+refused "a passphrase file readable by others is refused" "$T/pass" invite pubkey
+chmod 600 "$T/pass"
+
+stop_cwsd "$T"
+chmod 644 "$T/state/host.key"
+refused "cwsd refuses a host key readable by others" "$T/state/host.key" "$B/cwsd" --config "$CONF"
+chmod 600 "$T/state/host.key"; chmod 770 "$T/state"
+refused "cwsd refuses a group-writable state directory" "$T/state" "$B/cwsd" --config "$CONF"
+chmod 700 "$T/state"
+
+# Peer credentials: the non-root user `nobody` may ask about itself only.
+start_cwsd "$T" || exit 1
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+expect_rc "nobody may ask about itself (not enrolled)" 1 as_nobody "$B/cws-enroll" --config "$CONF" --check
+check "... and is told not_enrolled" grep -q not_enrolled "$T/out"
+expect_rc "nobody may not ask about root" 1 as_nobody "$B/cws-enroll" --config "$CONF" --check --user root
+check "... refused with permission_denied" grep -q permission_denied "$T/err"
+check "cwsd logged the refusal" grep -q "refused: uid 65534 asked about user root" "$T/cwsd.log"
+invite --json create peer-test >"$T/p.json"
+printf '%s\n' "$(json_field token <"$T/p.json")" >"$T/ptok"; chmod 600 "$T/ptok"; chown 65534 "$T/ptok"
+expect_rc "nobody may not enroll root" 1 as_nobody "$B/cws-enroll" --config "$CONF" --user root --token-file "$T/ptok"
+check "... refused with permission_denied" grep -q permission_denied "$T/err"
+expect_rc "nobody may enroll itself" 0 as_nobody "$B/cws-enroll" --config "$CONF" --token-file "$T/ptok"
+expect_rc "root may ask about nobody" 0 enroll --check --user nobody
+expect_rc "nobody may not revoke for root" 1 as_nobody "$B/cws-revoke" --config "$CONF" --user root "$(json_field id <"$T/p.json")"
+check "... refused with permission_denied" grep -q permission_denied "$T/err"

@@ -1,0 +1,420 @@
+/* safe_file: every refusal (symlink, mode, owner, type, size) and the two
+ * write paths (atomic replace, create-only), in a private temporary directory. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "cws/safe_file.h"
+
+#define NOBODY 65534
+
+static char dir[64];
+
+static char *at(const char *name)
+{
+        static char paths[8][PATH_MAX];
+        static unsigned next;
+        char *p = paths[next++ % 8];
+        int n = snprintf(p, PATH_MAX, "%s/%s", dir, name);
+        assert_true(n > 0 && n < PATH_MAX);
+        return p;
+}
+
+static void put(const char *path, const char *content, mode_t mode)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+        assert_int_equal(fchmod(fd, mode), 0);
+        assert_int_equal(close(fd), 0);
+}
+
+static char *slurp(const char *path)
+{
+        static char buf[4096];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+        assert_true(fd >= 0);
+        n = read(fd, buf, sizeof(buf) - 1);
+        assert_true(n >= 0);
+        buf[n] = '\0';
+        close(fd);
+        return buf;
+}
+
+/* Entries in dir other than `keep`: leftover temporary files show here. */
+static int count_others(const char *keep)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        int n = 0;
+        assert_non_null(d);
+        while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+                    (keep && !strcmp(e->d_name, keep)))
+                        continue;
+                n++;
+        }
+        closedir(d);
+        return n;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+        (void)st;
+        (void)f;
+        return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        umask(022);
+        snprintf(dir, sizeof(dir), "/tmp/cws-test-safe-file.XXXXXX");
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_read_checked_ok(void **state)
+{
+        char *p = at("ok"), *buf = NULL;
+        size_t len = 0;
+        cws_error err = { 0 };
+        (void)state;
+
+        put(p, "hello\nworld\n", 0644);
+        assert_int_equal(cws_file_read_checked(p, 100, 0, &buf, &len, &err), 0);
+        assert_int_equal(len, 12);
+        assert_string_equal(buf, "hello\nworld\n");
+        free(buf);
+        buf = NULL;
+        /* a secret file at 0600 passes the stricter check */
+        assert_int_equal(chmod(p, 0600), 0);
+        assert_int_equal(cws_file_read_checked(p, 100, CWS_FILE_SECRET, &buf, &len, &err), 0);
+        free(buf);
+        buf = NULL;
+        /* empty file: a valid empty string */
+        put(p, "", 0644);
+        assert_int_equal(cws_file_read_checked(p, 100, 0, &buf, &len, &err), 0);
+        assert_int_equal(len, 0);
+        assert_string_equal(buf, "");
+        free(buf);
+}
+
+static void expect_refused(const char *path, unsigned flags, int code, const char *needle)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        cws_error err = { 0 };
+
+        assert_int_equal(cws_file_read_checked(path, 1024, flags, &buf, &len, &err), code);
+        assert_null(buf);
+        assert_int_equal(err.code, code);
+        assert_non_null(strstr(err.msg, path));
+        if (needle)
+                assert_non_null(strstr(err.msg, needle));
+        /* open_checked refuses the same way and leaks no descriptor */
+        assert_int_equal(cws_file_open_checked(path, flags, NULL), code);
+}
+
+static void test_symlink_refused(void **state)
+{
+        char *target = at("target"), *link = at("link");
+        (void)state;
+
+        put(target, "data", 0644);
+        assert_int_equal(symlink(target, link), 0);
+        expect_refused(link, 0, -ELOOP, "symbolic link");
+}
+
+static void test_group_or_other_writable_refused(void **state)
+{
+        char *p = at("w");
+        (void)state;
+
+        put(p, "data", 0664);
+        expect_refused(p, 0, -EPERM, "writable");
+        put(p, "data", 0646);
+        expect_refused(p, 0, -EPERM, "writable");
+        put(p, "data", 0620);
+        expect_refused(p, 0, -EPERM, "writable");
+}
+
+static void test_secret_readable_refused(void **state)
+{
+        char *p = at("s");
+        (void)state;
+
+        put(p, "secret", 0640);
+        expect_refused(p, CWS_FILE_SECRET, -EPERM, "0640");
+        put(p, "secret", 0604);
+        expect_refused(p, CWS_FILE_SECRET, -EPERM, "0604");
+        put(p, "secret", 0610);
+        expect_refused(p, CWS_FILE_SECRET, -EPERM, NULL);
+        /* the same mode is fine for a file that is not a secret */
+        put(p, "secret", 0640);
+        char *buf = NULL;
+        assert_int_equal(cws_file_read_checked(p, 100, 0, &buf, NULL, NULL), 0);
+        free(buf);
+}
+
+static void test_foreign_owner_refused(void **state)
+{
+        char *p = at("foreign");
+        (void)state;
+
+        if (geteuid() != 0)
+                skip();
+        put(p, "data", 0644);
+        assert_int_equal(chown(p, NOBODY, NOBODY), 0);
+        expect_refused(p, 0, -EPERM, "65534");
+}
+
+static void test_directory_and_fifo_refused(void **state)
+{
+        char *d = at("subdir"), *f = at("fifo");
+        (void)state;
+
+        assert_int_equal(mkdir(d, 0755), 0);
+        expect_refused(d, 0, -EPERM, "regular file");
+        /* a FIFO must be refused, not block the reader */
+        assert_int_equal(mkfifo(f, 0644), 0);
+        expect_refused(f, 0, -EPERM, "regular file");
+}
+
+static void test_too_large(void **state)
+{
+        char *p = at("big"), *buf = NULL, content[101];
+        size_t len = 0;
+        cws_error err = { 0 };
+        (void)state;
+
+        memset(content, 'a', 100);
+        content[100] = '\0';
+        put(p, content, 0644);
+        assert_int_equal(cws_file_read_checked(p, 99, 0, &buf, &len, &err), -EFBIG);
+        assert_null(buf);
+        assert_non_null(strstr(err.msg, p));
+        /* exactly the limit is fine */
+        assert_int_equal(cws_file_read_checked(p, 100, 0, &buf, &len, &err), 0);
+        assert_int_equal(len, 100);
+        free(buf);
+        buf = NULL;
+        /* and past the first internal buffer */
+        char large[10000];
+        memset(large, 'b', sizeof(large) - 1);
+        large[sizeof(large) - 1] = '\0';
+        put(p, large, 0644);
+        assert_int_equal(cws_file_read_checked(p, 9998, 0, &buf, &len, &err), -EFBIG);
+        assert_int_equal(cws_file_read_checked(p, 9999, 0, &buf, &len, &err), 0);
+        assert_int_equal(len, 9999);
+        assert_string_equal(buf, large);
+        free(buf);
+}
+
+static void test_missing(void **state)
+{
+        char *p = at("nope");
+        (void)state;
+        expect_refused(p, 0, -ENOENT, NULL);
+}
+
+static void test_write_atomic_replaces(void **state)
+{
+        char *p = at("atomic");
+        cws_error err = { 0 };
+        struct stat st;
+        (void)state;
+
+        assert_int_equal(cws_file_write_atomic(p, "first", 5, 0640, &err), 0);
+        assert_string_equal(slurp(p), "first");
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0640);
+        assert_int_equal(cws_file_write_atomic(p, "second, longer", 14, 0600, &err), 0);
+        assert_string_equal(slurp(p), "second, longer");
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        assert_int_equal(count_others("atomic"), 0);
+        /* a missing directory fails cleanly and names the path */
+        char *q = at("no/such/file");
+        assert_true(cws_file_write_atomic(q, "x", 1, 0600, &err) < 0);
+        assert_non_null(strstr(err.msg, dir));
+}
+
+static void test_write_create_only(void **state)
+{
+        char *p = at("once");
+        cws_error err = { 0 };
+        struct stat st;
+        (void)state;
+
+        assert_int_equal(cws_file_write_create_only(p, "original", 8, 0600, &err), 0);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        assert_int_equal(cws_file_write_create_only(p, "intruder", 8, 0600, &err), -EEXIST);
+        assert_non_null(strstr(err.msg, p));
+        assert_string_equal(slurp(p), "original");
+        assert_int_equal(count_others("once"), 0);
+}
+
+static void test_create_only_concurrent(void **state)
+{
+        enum { WRITERS = 20 };
+        char *p = at("race");
+        pid_t pids[WRITERS];
+        int go[2], won = -1, lost = 0;
+        (void)state;
+
+        assert_int_equal(pipe(go), 0);
+        for (int i = 0; i < WRITERS; i++) {
+                pids[i] = fork();
+                assert_true(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        char c, msg[32];
+                        close(go[1]);
+                        /* all start together when the parent closes the pipe */
+                        (void)!read(go[0], &c, 1);
+                        snprintf(msg, sizeof(msg), "writer %d", i);
+                        int r = cws_file_write_create_only(p, msg, strlen(msg), 0600, NULL);
+                        _exit(r == 0 ? 0 : r == -EEXIST ? 1 : 2);
+                }
+        }
+        close(go[0]);
+        close(go[1]);
+        for (int i = 0; i < WRITERS; i++) {
+                int status;
+                assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+                assert_true(WIFEXITED(status));
+                if (WEXITSTATUS(status) == 0) {
+                        assert_int_equal(won, -1);
+                        won = i;
+                } else {
+                        assert_int_equal(WEXITSTATUS(status), 1);
+                        lost++;
+                }
+        }
+        assert_true(won >= 0);
+        assert_int_equal(lost, WRITERS - 1);
+        char want[32];
+        snprintf(want, sizeof(want), "writer %d", won);
+        assert_string_equal(slurp(p), want);
+        assert_int_equal(count_others("race"), 0);
+}
+
+static void test_dir_ensure(void **state)
+{
+        char *deep = at("a/b/c"), *a = at("a"), *ab = at("a/b");
+        cws_error err = { 0 };
+        struct stat st;
+        (void)state;
+
+        assert_int_equal(cws_dir_ensure(deep, 0700, &err), 0);
+        for (const char *d2[] = { a, ab, deep, NULL }, **q = d2; *q; q++) {
+                assert_int_equal(lstat(*q, &st), 0);
+                assert_true(S_ISDIR(st.st_mode));
+                assert_int_equal(st.st_mode & 07777, 0700);
+        }
+        /* existing and fine: again succeeds */
+        assert_int_equal(cws_dir_ensure(deep, 0700, &err), 0);
+}
+
+static void test_dir_ensure_refuses_symlink(void **state)
+{
+        char *real = at("real"), *link = at("linked");
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_int_equal(mkdir(real, 0700), 0);
+        assert_int_equal(symlink(real, link), 0);
+        assert_int_equal(cws_dir_ensure(link, 0700, &err), -ELOOP);
+        assert_non_null(strstr(err.msg, link));
+}
+
+static void test_dir_ensure_refuses_group_writable(void **state)
+{
+        char *gw = at("gw"), *f = at("plainfile");
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_int_equal(mkdir(gw, 0700), 0);
+        assert_int_equal(chmod(gw, 0770), 0);
+        assert_int_equal(cws_dir_ensure(gw, 0700, &err), -EPERM);
+        assert_non_null(strstr(err.msg, gw));
+        assert_int_equal(chmod(gw, 0702), 0);
+        assert_int_equal(cws_dir_ensure(gw, 0700, &err), -EPERM);
+        assert_int_equal(chmod(gw, 0755), 0);
+        assert_int_equal(cws_dir_ensure(gw, 0700, &err), 0);
+        /* a file where the directory should be */
+        put(f, "x", 0600);
+        assert_true(cws_dir_ensure(f, 0700, &err) < 0);
+}
+
+static void test_dir_ensure_refuses_foreign_owner(void **state)
+{
+        char *d = at("foreign-dir");
+        cws_error err = { 0 };
+        (void)state;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(mkdir(d, 0700), 0);
+        assert_int_equal(chown(d, NOBODY, NOBODY), 0);
+        assert_int_equal(cws_dir_ensure(d, 0700, &err), -EPERM);
+        assert_non_null(strstr(err.msg, "65534"));
+}
+
+static void test_owner_trusted(void **state)
+{
+        (void)state;
+        assert_true(cws_owner_trusted(0));
+        assert_true(cws_owner_trusted(geteuid()));
+        struct passwd *cws = getpwnam("cws");
+        /* the cws system user is trusted too; nobody else is */
+        if (cws)
+                assert_true(cws_owner_trusted(cws->pw_uid));
+        if (geteuid() != NOBODY && !(cws && cws->pw_uid == NOBODY))
+                assert_false(cws_owner_trusted(NOBODY));
+        assert_false(cws_owner_trusted(12345));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_read_checked_ok, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_group_or_other_writable_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_secret_readable_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_foreign_owner_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_directory_and_fifo_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_atomic_replaces, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_create_only, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_create_only_concurrent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dir_ensure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dir_ensure_refuses_symlink, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dir_ensure_refuses_group_writable, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dir_ensure_refuses_foreign_owner, setup, teardown),
+                cmocka_unit_test(test_owner_trusted),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
