@@ -841,10 +841,10 @@ int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, c
                 if (errno == ELOOP || errno == ENOTDIR) {
                         /* O_NOFOLLOW|O_DIRECTORY says ENOTDIR for a symlink too;
                          * report -ELOOP for one, as safe_file does. */
-                        bool link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
-                        return cws_error_set(err, link ? -ELOOP : -ENOTDIR,
+                        bool is_link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+                        return cws_error_set(err, is_link ? -ELOOP : -ENOTDIR,
                                              "%s: refused, %s", dir,
-                                             link ? "is a symbolic link" : "not a directory");
+                                             is_link ? "is a symbolic link" : "not a directory");
                 }
                 return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
         }

@@ -18,6 +18,7 @@
 #define NET_CLASS_DIR "/sys/class/net"
 #define FP_DIGEST_PREFIX "cws-fp-v1"
 #define MACHINE_ID_LEN 32
+#define NET_ADDR_RANDOM 1   /* addr_assign_type, linux/netdevice.h */
 
 static void closedirp(DIR **d)
 {
@@ -128,24 +129,33 @@ static bool mac_parse(const char *s, size_t len, char out[18])
         return nonzero;
 }
 
-static bool iface_is_loopback(const char *name)
+/* Reads a small numeric sysfs attribute of an interface; false if absent. */
+static bool iface_attr(const char *name, const char *attr, int base, unsigned long *out)
 {
         _cleanup_free_ char *buf = NULL;
-        char path[128];
-        unsigned long flags;
-        char *end;
+        char path[128], *end;
 
-        if (strcmp(name, "lo") == 0)
-                return true;
-        if ((size_t)snprintf(path, sizeof(path), NET_CLASS_DIR "/%s/flags", name) >= sizeof(path))
-                return true;
+        if ((size_t)snprintf(path, sizeof(path), NET_CLASS_DIR "/%s/%s", name, attr) >=
+            sizeof(path))
+                return false;
         if (cws_file_read_checked(path, 32, 0, &buf, NULL, NULL) < 0)
                 return false;
         errno = 0;
-        flags = strtoul(buf, &end, 16);
-        if (errno != 0 || end == buf)
-                return false;
-        return (flags & IFF_LOOPBACK) != 0;
+        *out = strtoul(buf, &end, base);
+        return errno == 0 && end != buf;
+}
+
+/* Loopback has no identity; neither has an address the kernel made up at
+ * random (ifb, veth, some bridges), which changes at every boot. */
+static bool iface_skipped(const char *name)
+{
+        unsigned long v;
+
+        if (strcmp(name, "lo") == 0)
+                return true;
+        if (iface_attr(name, "flags", 16, &v) && (v & IFF_LOOPBACK))
+                return true;
+        return iface_attr(name, "addr_assign_type", 10, &v) && v == NET_ADDR_RANDOM;
 }
 
 /* Keeps the set sorted, unique and at most CWS_FP_MAX_MACS long, holding
@@ -180,7 +190,7 @@ static void collect_macs(cws_fingerprint *fp)
                 char path[128], mac[18];
                 size_t len = 0;
 
-                if (de->d_name[0] == '.' || iface_is_loopback(de->d_name))
+                if (de->d_name[0] == '.' || iface_skipped(de->d_name))
                         continue;
                 if ((size_t)snprintf(path, sizeof(path), NET_CLASS_DIR "/%s/address",
                                      de->d_name) >= sizeof(path))

@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential pkg-config libpam0g-dev libsecret-1-dev libssl-dev libaudit-dev
 libsystemd-dev libcmocka-dev libcurl4-openssl-dev libjson-c-dev libinih-dev
-libpam-wrapper libpamtest0-dev pamtester util-linux"
+libpam-wrapper libpamtest0-dev pamtester util-linux iproute2 procps"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -74,14 +74,19 @@ admin_setup() {
         invite pubkey >"$T/etc/trusted_keys" && chmod 644 "$T/etc/trusted_keys"
 }
 
-# flip_after FILE STRING K: changes the K-th character after STRING in FILE
-# to another base64url character (one byte changed, length kept).
-flip_after() {
-        local f=$1 s=$2 k=$3 off c n=A
-        off=$(grep -bo -- "$s" "$f" | head -1 | cut -d: -f1)
-        [ -n "$off" ] || return 1
-        off=$((off + ${#s} + k))
+# flip_at FILE OFFSET: changes the byte at OFFSET to another base64url
+# character (one byte changed, length kept).
+flip_at() {
+        local f=$1 off=$2 c n=A
         c=$(dd if="$f" bs=1 skip="$off" count=1 2>/dev/null)
         [ "$c" = A ] && n=B
         printf %s "$n" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+
+# flip_after FILE STRING K: flips the K-th character after STRING.
+flip_after() {
+        local off
+        off=$(grep -bo -- "$2" "$1" | head -1 | cut -d: -f1)
+        [ -n "$off" ] || return 1
+        flip_at "$1" $((off + ${#2} + $3))
 }

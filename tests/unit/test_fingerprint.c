@@ -2,6 +2,7 @@
  * MAC changes are drift; a malformed /etc/machine-id is refused (checked in
  * a private mount namespace, see machine_id_ns.h). */
 #define _GNU_SOURCE   /* unshare() */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,6 +53,68 @@ static bool mac_well_formed(const char *m)
                         return false;
         }
         return true;
+}
+
+static bool fp_has_mac(const cws_fingerprint *fp, const char *mac)
+{
+        for (unsigned i = 0; i < fp->n_macs; i++)
+                if (strcmp(fp->macs[i], mac) == 0)
+                        return true;
+        return false;
+}
+
+static bool sysfs_read(const char *iface, const char *attr, char *buf, size_t sz)
+{
+        char path[300];
+        FILE *f;
+        bool ok;
+
+        snprintf(path, sizeof(path), "/sys/class/net/%s/%s", iface, attr);
+        f = fopen(path, "r");
+        if (!f)
+                return false;
+        ok = fgets(buf, (int)sz, f) != NULL;
+        fclose(f);
+        buf[strcspn(buf, "\n")] = '\0';
+        return ok;
+}
+
+/* Permanent addresses of real interfaces are in; addresses the kernel drew
+ * at random (they change every boot) are not. */
+static void test_collect_macs_from_sysfs(void **state)
+{
+        cws_fingerprint fp, kept;
+        DIR *d;
+        struct dirent *de;
+        char random_macs[64][18];
+        unsigned n_random = 0;
+        (void)state;
+
+        assert_int_equal(cws_fingerprint_collect(1000, "alice", &fp, NULL), 0);
+        d = opendir("/sys/class/net");
+        if (!d)
+                skip();
+        memset(&kept, 0, sizeof(kept));
+        while ((de = readdir(d))) {
+                char mac[64], type[16];
+                if (de->d_name[0] == '.' || strcmp(de->d_name, "lo") == 0 ||
+                    !sysfs_read(de->d_name, "address", mac, sizeof(mac)) ||
+                    !sysfs_read(de->d_name, "addr_assign_type", type, sizeof(type)) ||
+                    !mac_well_formed(mac) || strcmp(mac, "00:00:00:00:00:00") == 0)
+                        continue;
+                if (strcmp(type, "1") == 0) {
+                        if (n_random < 64)
+                                strcpy(random_macs[n_random++], mac);
+                } else if (kept.n_macs < CWS_FP_MAX_MACS) {
+                        strcpy(kept.macs[kept.n_macs++], mac);
+                }
+        }
+        closedir(d);
+        if (kept.n_macs < CWS_FP_MAX_MACS)
+                for (unsigned i = 0; i < kept.n_macs; i++)
+                        assert_true(fp_has_mac(&fp, kept.macs[i]));
+        for (unsigned i = 0; i < n_random; i++)
+                assert_true(!fp_has_mac(&fp, random_macs[i]) || fp_has_mac(&kept, random_macs[i]));
 }
 
 static void test_collect_and_digest_stable(void **state)
@@ -494,6 +557,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_collect_and_digest_stable),
+                cmocka_unit_test(test_collect_macs_from_sysfs),
                 cmocka_unit_test(test_collect_bad_user),
                 cmocka_unit_test(test_digest_covers_stable_fields_only),
                 cmocka_unit_test(test_digest_field_boundaries),
