@@ -13,7 +13,9 @@ SYSCONFDIR ?= /etc
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := libcrypto json-c inih libsystemd
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
+PKGS      := libcrypto json-c inih libsystemd audit
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,7 +44,15 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo deps install clean
-all: $(B)/libcws.a $(PROG_BIN)
+MODULE    := $(B)/pam_cws.so
+all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
+
+# The module links libpam, libaudit, libsystemd and libcrypto only; inih
+# goes in statically, and nothing that uses json-c is pulled from libcws.
+$(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
+		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
+		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lsystemd -lcrypto
 
 $(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
 	@mkdir -p $(dir $@)
@@ -87,6 +97,8 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/cws
+	install -d $(DESTDIR)$(PAMDIR)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_cws.so
 	install -m 0755 $(B)/cwsd $(DESTDIR)$(SBINDIR)/cwsd
 	install -m 0755 $(B)/cws-invite $(B)/cws-enroll $(B)/cws-revoke $(B)/cws-devices \
 		$(DESTDIR)$(BINDIR)/

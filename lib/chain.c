@@ -135,11 +135,8 @@ int cws_chain_fetch(cws_registry *r, const cws_trust *t, const char *inv_id, int
                                                         c->inv[i].created_at, err) < 0)
                         return refuse(why, CWS_R_RECORD_INVALID, -EBADMSG);
         }
-        for (unsigned i = 0; i < c->n; i++)
-                if (c->inv[i].expires_at <= now)
-                        return refuse(why, CWS_R_INVITATION_EXPIRED,
-                                      cws_error_set(err, -EPERM, "invitation %s expired%s", c->inv[i].id,
-                                                    i ? " (an ancestor)" : ""));
+        /* Revocation before expiry: it is the lasting fact, and callers that
+         * list or remember revocations must see it on expired ones too. */
         for (unsigned i = 0; i < c->n; i++) {
                 char key[CWS_KEY_MAX];
                 if (cws_key_invitation_revoked(key, c->inv[i].id) < 0)
@@ -152,5 +149,10 @@ int cws_chain_fetch(cws_registry *r, const cws_trust *t, const char *inv_id, int
                                       cws_error_set(err, -EPERM, "invitation %s was revoked%s",
                                                     c->inv[i].id, i ? " (an ancestor)" : ""));
         }
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->inv[i].expires_at <= now)
+                        return refuse(why, CWS_R_INVITATION_EXPIRED,
+                                      cws_error_set(err, -EPERM, "invitation %s expired%s", c->inv[i].id,
+                                                    i ? " (an ancestor)" : ""));
         return 0;
 }

@@ -34,6 +34,12 @@ int cws_invitation_create(cws_registry *r, const cws_trust *t, cws_invitation *i
                 k = cws_chain_fetch(r, t, pid, now, &chain, &why, err);
                 if (k < 0)
                         return k;
+                /* A child one link deeper than any chain may go could
+                 * never verify: refuse it rather than hand out a dead token. */
+                if (chain.n >= CWS_CHAIN_MAX)
+                        return cws_error_set(err, -EPERM, "%s is already %u links deep; a "
+                                             "delegation chain has at most %d links",
+                                             pid, chain.n, CWS_CHAIN_MAX);
                 k = cws_invitation_key(pid, psecret, signer, ppub);
                 if (k < 0)
                         return cws_error_set(err, k, "cannot derive the parent key");

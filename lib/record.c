@@ -8,58 +8,10 @@
 #include "cws/cleanup.h"
 #include "cws/record.h"
 
-#define ID_RANDOM_LEN 16
 #define RECORD_VERSION 1
 
 static void json_putp(json_object **o) { json_object_put(*o); }
 #define _cleanup_json_ _cleanup_(json_putp)
-
-int cws_id_new(const char *prefix, char out[CWS_ID_MAX])
-{
-        uint8_t rnd[ID_RANDOM_LEN];
-        char enc[32];
-        int r = cws_random(rnd, sizeof(rnd));
-
-        if (r < 0)
-                return r;
-        r = cws_b64url_encode(rnd, sizeof(rnd), enc, sizeof(enc));
-        if (r < 0)
-                return r;
-        if (snprintf(out, CWS_ID_MAX, "%s-%s", prefix, enc) >= CWS_ID_MAX)
-                return -ENAMETOOLONG;
-        return 0;
-}
-
-bool cws_id_valid(const char *prefix, const char *id)
-{
-        size_t pl = strlen(prefix);
-        uint8_t raw[ID_RANDOM_LEN + 4];
-        size_t n = 0;
-
-        if (!id || strncmp(id, prefix, pl) != 0 || id[pl] != '-')
-                return false;
-        if (strlen(id + pl + 1) != cws_b64url_encoded_len(ID_RANDOM_LEN))
-                return false;
-        return cws_b64url_decode(id + pl + 1, raw, sizeof(raw), &n) == 0 && n == ID_RANDOM_LEN;
-}
-
-bool cws_name_valid(const char *s, size_t max)
-{
-        size_t n;
-
-        if (!s || !*s || *s == '-' || *s == '.')
-                return false;
-        n = strlen(s);
-        if (n >= max || n > 63)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-' || c == '@'))
-                        return false;
-        }
-        return true;
-}
 
 static const char *kind_name(cws_record_kind k)
 {

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,20 @@ int cli_exit_for_reason(cws_reason r)
         case CWS_R_INTERNAL_ERROR: return CWS_EXIT_CONFIG;
         default: return CWS_EXIT_REFUSED;
         }
+}
+
+void cli_evidence(cws_event_kind kind, const char *inv, const char *dev, cws_reason reason,
+                  bool failed)
+{
+        struct passwd *pw = getpwuid(getuid());
+        cws_event ev = { .kind = kind, .program = cli_program, .user = pw ? pw->pw_name : "?",
+                         .invitation = inv, .device = dev, .reason = reason, .failed = failed };
+        cws_evidence_result res;
+
+        cws_evidence_emit(&ev, true, &res);
+        /* Without CAP_AUDIT_WRITE (a non-root administrator) the journal
+         * entry still records the action. */
+        if (res.audit < 0 && res.audit != -EPERM)
+                fprintf(stderr, "%s: warning: cannot write the audit record: %s\n", cli_program,
+                        strerror(-res.audit));
 }

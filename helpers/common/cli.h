@@ -50,3 +50,8 @@ int cli_load_trust(const cws_config *cfg, cws_trust *t);
 int cli_admin_key(const char *keystore, const char *passfile, uint8_t priv[CWS_ED25519_KEY_LEN]);
 /* Maps a ledger reason to an exit code. */
 int cli_exit_for_reason(cws_reason r);
+
+#include "cws/evidence.h"
+/* Audit record and journal entry for an administrator's action. */
+void cli_evidence(cws_event_kind kind, const char *inv, const char *dev, cws_reason reason,
+                  bool failed);

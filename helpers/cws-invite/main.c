@@ -317,6 +317,7 @@ static int cmd_revoke(const options *o, const char *id)
                                   (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
         cws_registry_free(reg);
+        cli_evidence(CWS_EV_REVOKE, id, NULL, CWS_R_INVITATION_REVOKED, k < 0);
         if (k < 0)
                 return cli_fail(k == -EALREADY ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY, "%s",
                                 cws_error_message(&err));

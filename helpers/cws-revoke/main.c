@@ -71,6 +71,8 @@ static int by_admin(const cws_config *cfg, const char *keystore, const char *pas
                 k = cws_revoke_invitation(reg, inv, priv, "administrator", why, (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
         cws_registry_free(reg);
+        cli_evidence(CWS_EV_REVOKE, inv, dev, dev ? CWS_R_DEVICE_REVOKED : CWS_R_INVITATION_REVOKED,
+                     k < 0);
         if (k < 0)
                 return cli_fail(k == -EALREADY || k == -EINVAL ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY,
                                 "%s", cws_error_message(&err));

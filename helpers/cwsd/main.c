@@ -22,12 +22,23 @@
 #include "cli.h"
 #include "cws/binding.h"
 #include "cws/cleanup.h"
+#include "cws/cache.h"
 #include "cws/config.h"
+#include "cws/evidence.h"
 #include "cws/ledger.h"
 #include "cws/safe_file.h"
 
+typedef struct agent_session {
+        uid_t uid;
+        pid_t pid;
+        int64_t opened_at;
+} agent_session;
+
 typedef struct agent {
         cws_config cfg;
+        agent_session sessions[1024];   /* open sessions pam_cws told us about */
+        size_t n_sessions;
+        bool audit_failure_reported;
         uint8_t host_key[CWS_HOST_KEY_LEN];
         cws_registry *registry;
         sd_event *event;
@@ -120,23 +131,33 @@ static void put_decision(cws_msg *out, const cws_decision *d)
                 cws_msg_add(out, "violations", drift);
 }
 
-/* Validates every binding of the user; the first allow wins. Otherwise a
- * tamper or copy finding is reported before anything else, then the denial
- * of the newest enrollment (the one a person is most likely asking about).
- * Never allows on an error. */
-static void validate_user(agent *a, uid_t uid, const char *user, const char *service,
-                          cws_decision *d)
+static void emit(agent *a, const cws_event *ev)
+{
+        cws_evidence_result res;
+
+        cws_evidence_emit(ev, true, &res);
+        if (res.audit < 0 && !a->audit_failure_reported) {
+                a->audit_failure_reported = true;
+                log_line(LOG_ERR, "cannot write audit records: %s (reported once)", strerror(-res.audit));
+        }
+}
+
+/* Asks the registry about every binding of the user; the first allow
+ * wins. Otherwise a tamper or copy finding is reported before anything
+ * else, then the denial of the newest enrollment (the one a person is most
+ * likely asking about). Every registry answer is folded into the cache. */
+static void validate_bindings(agent *a, uid_t uid, const char *user, const char *service,
+                              cws_inv_type min, int64_t now, cws_cache_entry *cache,
+                              cws_decision *d)
 {
         char **ids = NULL;
         size_t n = 0;
         cws_error err = { 0 };
         cws_fingerprint fp;
         cws_trust trust;
-        cws_decision first = { .allow = false, .reason = CWS_R_NOT_ENROLLED };
-        cws_inv_type min = cws_config_min_type_for_service(&a->cfg, service);
-        int64_t now = (int64_t)time(NULL);
+        int64_t newest = -1;
+        bool security_finding = false;
 
-        *d = first;
         if (cws_binding_list(a->cfg.state_dir, uid, &ids, &n, &err) < 0) {
                 d->reason = CWS_R_INTERNAL_ERROR;
                 log_line(LOG_ERR, "%s", cws_error_message(&err));
@@ -150,9 +171,6 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                 cws_strv_free(ids, n);
                 return;
         }
-        int64_t newest = -1;
-        bool security_finding = false;
-
         for (size_t i = 0; i < n; i++) {
                 cws_binding b;
                 cws_decision cur = { .allow = false };
@@ -167,10 +185,18 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                                 cur.violations = CWS_FP_PROFILE_COPY_DETECTED;
                         log_line(LOG_WARNING, "binding %s of %s: %s", ids[i], user,
                                  cws_error_message(&err));
+                        if (why == CWS_R_PROFILE_COPY_DETECTED || why == CWS_R_TAMPER_DETECTED) {
+                                cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd",
+                                                 .user = user, .invitation = ids[i],
+                                                 .service = service, .reason = why };
+                                emit(a, &ev);
+                        }
                 } else {
                         cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
                         enrolled_at = b.enrolled_at;
                         cws_wipe(&b, sizeof(b));
+                        cws_cache_note(cache, cur.allow, cur.reason, cur.profile, cur.inv_id,
+                                       cur.device_id, cur.type, now);
                 }
                 if (cur.allow) {
                         *d = cur;
@@ -188,9 +214,81 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
         cws_strv_free(ids, n);
 }
 
+static void decision_from_cache(const cws_cache_entry *c, cws_decision *d)
+{
+        d->allow = true;
+        d->reason = CWS_R_OK;
+        d->type = c->type;
+        snprintf(d->profile, sizeof(d->profile), "%s", c->profile);
+        snprintf(d->inv_id, sizeof(d->inv_id), "%s", c->inv_id);
+        snprintf(d->device_id, sizeof(d->device_id), "%s", c->device_id);
+}
+
+/* The decision for (user, service): a cached validation younger than
+ * max_cache_age, else the registry; when the registry cannot be asked, a
+ * validation younger than offline_grace with no revocation ever seen.
+ * Never allows on an error. */
+static void validate_user(agent *a, uid_t uid, const char *user, const char *service,
+                          cws_decision *d)
+{
+        cws_inv_type min = cws_config_min_type_for_service(&a->cfg, service);
+        int64_t now = (int64_t)time(NULL);
+        cws_cache_entry cache;
+        cws_error err = { 0 };
+        cws_reason why;
+        int r;
+
+        memset(d, 0, sizeof(*d));
+        d->reason = CWS_R_NOT_ENROLLED;
+        r = cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err);
+        if (r < 0 && r != -ENOENT)
+                log_line(LOG_WARNING, "%s (starting a new cache)", cws_error_message(&err));
+        if (r < 0)
+                cws_cache_init(&cache, uid, user);
+        if (a->cfg.max_cache_age > 0 && cws_cache_allows(&cache, min, a->cfg.max_cache_age, now, &why)) {
+                decision_from_cache(&cache, d);
+                return;
+        }
+        validate_bindings(a, uid, user, service, min, now, &cache, d);
+        if (!d->allow && d->reason == CWS_R_REGISTRY_UNAVAILABLE) {
+                if (cws_cache_allows(&cache, min, a->cfg.offline_grace, now, &why)) {
+                        decision_from_cache(&cache, d);
+                        log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %llds old",
+                                 user, (long long)(now - cache.validated_at));
+                } else if (why != CWS_R_REGISTRY_UNAVAILABLE) {
+                        d->reason = why;
+                }
+        }
+        if (cws_cache_store(a->cfg.state_dir, a->host_key, &cache, &err) < 0)
+                log_line(LOG_ERR, "%s", cws_error_message(&err));
+}
+
+static void session_note(agent *a, const request *q, bool open)
+{
+        const char *pid_s = cws_msg_get(q->in, "pid");
+        char *end;
+        long pid = pid_s ? strtol(pid_s, &end, 10) : 0;
+
+        if (!pid_s || *end || pid <= 0)
+                return;
+        for (size_t i = 0; i < a->n_sessions; i++)
+                if (a->sessions[i].uid == q->uid && a->sessions[i].pid == (pid_t)pid) {
+                        if (!open)
+                                a->sessions[i] = a->sessions[--a->n_sessions];
+                        return;
+                }
+        if (!open)
+                return;
+        if (a->n_sessions == CWS_ELEMENTSOF(a->sessions))
+                memmove(&a->sessions[0], &a->sessions[1], sizeof(a->sessions[0]) * (a->n_sessions-- - 1));
+        a->sessions[a->n_sessions++] = (agent_session){ .uid = q->uid, .pid = (pid_t)pid,
+                                                        .opened_at = (int64_t)time(NULL) };
+}
+
 static int op_validate(request *q)
 {
         const char *service = cws_msg_get(q->in, "service");
+        const char *phase = cws_msg_get(q->in, "phase");
         cws_decision d;
 
         if (authorise_user(q) < 0)
@@ -199,8 +297,20 @@ static int op_validate(request *q)
                 return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid service name");
         validate_user(q->a, q->uid, q->user, service, &d);
         put_decision(q->out, &d);
+        if (d.allow && phase && strcmp(phase, "session") == 0)
+                session_note(q->a, q, true);
         log_line(d.allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s",
                  q->user, service, d.allow ? "allow" : "deny", cws_reason_to_string(d.reason));
+        return 0;
+}
+
+static int op_session_close(request *q)
+{
+        if (authorise_user(q) < 0)
+                return 0;
+        session_note(q->a, q, false);
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "ok");
         return 0;
 }
 
@@ -241,6 +351,9 @@ static int op_enroll(request *q)
         }
         if (cws_enroll(q->a->registry, &trust, tok, q->uid, q->user, &fp, (int64_t)time(NULL), &b,
                        &why, &err) < 0) {
+                cws_event ev = { .kind = CWS_EV_ENROLL, .program = "cwsd", .user = q->user,
+                                 .invitation = inv_id, .reason = why, .failed = true };
+                emit(q->a, &ev);
                 log_line(LOG_NOTICE, "enroll user=%s invitation=%s refused: %s", q->user, inv_id,
                          cws_reason_to_string(why));
                 return reply_error(q, why, cws_error_message(&err));
@@ -255,6 +368,12 @@ static int op_enroll(request *q)
         cws_msg_add(q->out, "invitation", b.inv_id);
         cws_msg_add(q->out, "profile", b.profile);
         cws_msg_addf(q->out, "slot", "%u", b.slot);
+        {
+                cws_event ev = { .kind = CWS_EV_ENROLL, .program = "cwsd", .user = q->user,
+                                 .profile = b.profile, .invitation = b.inv_id,
+                                 .device = b.device_id, .reason = CWS_R_OK };
+                emit(q->a, &ev);
+        }
         log_line(LOG_INFO, "enroll user=%s invitation=%s device=%s slot=%u", q->user, b.inv_id,
                  b.device_id, b.slot);
         cws_wipe(&b, sizeof(b));
@@ -300,6 +419,12 @@ static int op_revoke(request *q)
         cws_msg_add(q->out, "status", "ok");
         cws_msg_add(q->out, "invitation", b.inv_id);
         cws_msg_add(q->out, "device", b.device_id);
+        {
+                cws_event ev = { .kind = CWS_EV_REVOKE, .program = "cwsd", .user = q->user,
+                                 .profile = b.profile, .invitation = b.inv_id,
+                                 .device = b.device_id, .reason = CWS_R_DEVICE_REVOKED };
+                emit(q->a, &ev);
+        }
         log_line(LOG_NOTICE, "revoke user=%s invitation=%s device=%s", q->user, b.inv_id, b.device_id);
         cws_wipe(&b, sizeof(b));
         return 0;
@@ -323,6 +448,7 @@ static void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_ms
                 { "validate", op_validate },
                 { "enroll", op_enroll },
                 { "revoke", op_revoke },
+                { "session_close", op_session_close },
         };
         request q = { .a = a, .peer = *peer, .in = in, .out = out };
         const char *op = cws_msg_get(in, "op");

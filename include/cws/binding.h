@@ -12,11 +12,11 @@
 #include "cws/crypto.h"
 #include "cws/error.h"
 #include "cws/fingerprint.h"
+#include "cws/host_key.h"
 #include "cws/invitation.h"
 #include "cws/reason.h"
 #include "cws/record.h"
 
-#define CWS_HOST_KEY_LEN 32
 #define CWS_BINDING_MAX (16 * 1024)
 
 typedef struct cws_binding {
@@ -32,11 +32,6 @@ typedef struct cws_binding {
         uint8_t binding_priv[CWS_ED25519_KEY_LEN];
         int64_t enrolled_at;
 } cws_binding;
-
-/* Loads state_dir/host.key (0600, trusted owner), creating it with random
- * bytes when absent. */
-int cws_host_key_load(const char *state_dir, uint8_t key[CWS_HOST_KEY_LEN], bool create,
-                      cws_error *err);
 
 /* The host identity (hex SHA-256 of machine id and product UUID). */
 int cws_host_id(char out[2 * CWS_SHA256_LEN + 1], cws_error *err);

@@ -11,17 +11,14 @@
 #include <sys/types.h>
 #include "cws/crypto.h"
 #include "cws/error.h"
+#include "cws/ids.h"
 #include "cws/types.h"
 
-#define CWS_ID_MAX 32           /* "inv-" + 22 base64url + NUL fits */
 #define CWS_PROFILE_MAX 64
 #define CWS_USER_MAX 64
 #define CWS_RECORD_MAX (64 * 1024)
 #define CWS_MAX_DEVICES 5
 
-/* "inv-..." / "dev-..." with 16 random bytes. */
-int cws_id_new(const char *prefix, char out[CWS_ID_MAX]);
-bool cws_id_valid(const char *prefix, const char *id);
 
 typedef struct cws_invitation {
         char id[CWS_ID_MAX];
@@ -80,6 +77,3 @@ int cws_device_reg_from_json(const char *json, cws_device_reg *d, cws_error *err
 int cws_revocation_to_json(const cws_revocation *r, char **out);
 int cws_revocation_from_json(const char *json, cws_revocation *r, cws_error *err);
 
-/* Profile and user names: 1..63 of [A-Za-z0-9._@-] not starting with '-'
- * or '.'; anything else is refused before it reaches a path or a record. */
-bool cws_name_valid(const char *s, size_t max);

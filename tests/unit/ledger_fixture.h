@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "cws/base64.h"
+#include "cws/cleanup.h"
 #include "cws/fingerprint.h"
 #include "cws/invitation.h"
 #include "cws/ledger.h"
@@ -38,10 +39,10 @@
 #define FX_PROFILE "team-dev"
 
 typedef struct ledger_fx {
-        char dir[PATH_MAX];                     /* the mkdtemp directory */
-        char regdir[PATH_MAX];                  /* dir/registry */
-        char url[PATH_MAX + 16];                /* file://dir/registry */
-        char trust_path[PATH_MAX];              /* dir/trusted_keys */
+        char dir[128];                          /* the mkdtemp directory */
+        char regdir[160];                       /* dir/registry */
+        char url[192];                          /* file://dir/registry */
+        char trust_path[160];                   /* dir/trusted_keys */
         cws_registry *reg;
         uint8_t admin_priv[CWS_ED25519_KEY_LEN];
         uint8_t admin_pub[CWS_ED25519_KEY_LEN];

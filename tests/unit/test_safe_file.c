@@ -254,6 +254,12 @@ static void test_write_atomic_replaces(void **state)
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0600);
         assert_int_equal(count_others("atomic"), 0);
+        /* the mode is exactly what was asked for, whatever the umask */
+        mode_t old = umask(077);
+        assert_int_equal(cws_file_write_atomic(p, "third", 5, 0644, &err), 0);
+        umask(old);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0644);
         /* a missing directory fails cleanly and names the path */
         char *q = at("no/such/file");
         assert_true(cws_file_write_atomic(q, "x", 1, 0600, &err) < 0);
@@ -267,9 +273,11 @@ static void test_write_create_only(void **state)
         struct stat st;
         (void)state;
 
-        assert_int_equal(cws_file_write_create_only(p, "original", 8, 0600, &err), 0);
+        mode_t old = umask(077);
+        assert_int_equal(cws_file_write_create_only(p, "original", 8, 0640, &err), 0);
+        umask(old);
         assert_int_equal(stat(p, &st), 0);
-        assert_int_equal(st.st_mode & 07777, 0600);
+        assert_int_equal(st.st_mode & 07777, 0640);
         assert_int_equal(cws_file_write_create_only(p, "intruder", 8, 0600, &err), -EEXIST);
         assert_non_null(strstr(err.msg, p));
         assert_string_equal(slurp(p), "original");

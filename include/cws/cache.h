@@ -1,0 +1,53 @@
+/* The validation cache, per user, in cwsd's state directory
+ * (state_dir/cache/<uid>). cwsd writes it after every registry answer;
+ * pam_cws.so reads it when cwsd does not answer in time. It is
+ * authenticated with HMAC-SHA256 under a key derived from the host key, so
+ * nobody without the host key can forge a fresh validation. A revocation
+ * once seen is kept in it forever. Text in the agent protocol's
+ * "key=value" form, so the module needs no JSON. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "cws/error.h"
+#include "cws/host_key.h"
+#include "cws/reason.h"
+#include "cws/record.h"
+#include "cws/types.h"
+
+#define CWS_CACHE_REVOKED_MAX 16
+
+typedef struct cws_cache_entry {
+        uid_t uid;
+        char user[CWS_USER_MAX];
+        int64_t validated_at;                   /* last allow from the registry; 0 = never */
+        char profile[CWS_PROFILE_MAX];
+        char inv_id[CWS_ID_MAX];
+        char device_id[CWS_ID_MAX];
+        cws_inv_type type;
+        unsigned n_revoked;                     /* device and invitation ids seen revoked */
+        char revoked[CWS_CACHE_REVOKED_MAX][CWS_ID_MAX];
+} cws_cache_entry;
+
+void cws_cache_init(cws_cache_entry *e, uid_t uid, const char *user);
+
+/* -ENOENT when there is none; -EBADMSG when it does not authenticate or
+ * is for another user. */
+int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
+                   const char *user, cws_cache_entry *e, cws_error *err);
+int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                    const cws_cache_entry *e, cws_error *err);
+
+/* Folds a registry answer in: an allow refreshes validated_at; a device or
+ * invitation revocation is remembered. */
+void cws_cache_note(cws_cache_entry *e, bool allow, cws_reason reason, const char *profile,
+                    const char *inv_id, const char *device_id, cws_inv_type type, int64_t now);
+
+bool cws_cache_is_revoked(const cws_cache_entry *e, const char *id);
+
+/* The offline decision: allow only a validation younger than max_age whose
+ * device and invitation were never seen revoked and whose type meets
+ * min_type. *why says why not (CWS_R_DEVICE_REVOKED, ..., or
+ * CWS_R_REGISTRY_UNAVAILABLE when the cache is simply too old). */
+bool cws_cache_allows(const cws_cache_entry *e, cws_inv_type min_type, uint32_t max_age,
+                      int64_t now, cws_reason *why);

@@ -1,0 +1,53 @@
+/* Evidence: one Linux audit record and one journal entry per event, with
+ * the same fields and reason. Untrusted values are encoded for audit
+ * (audit_encode_nv_string) and passed as separate fields to the journal;
+ * nothing secret is ever given to this code. */
+#pragma once
+#include <stdbool.h>
+#include "cws/error.h"
+#include "cws/reason.h"
+
+typedef enum cws_event_kind {
+        CWS_EV_ALLOW,       /* a session may start */
+        CWS_EV_DENY,        /* a session was refused */
+        CWS_EV_ENROLL,      /* a device was enrolled */
+        CWS_EV_REVOKE,      /* a device or invitation was revoked */
+        CWS_EV_VIOLATION,   /* tamper or copy detected, or a revocation seen by the monitor */
+} cws_event_kind;
+
+/* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
+#define CWS_MID_ALLOW "a9a3b2aa82b64453937014fdb7a7aa42"
+#define CWS_MID_DENY "f9aa7301658048129aa98b48e074e3db"
+#define CWS_MID_ENROLL "08b04f9428fb4c5e9618c7f88a342449"
+#define CWS_MID_REVOKE "d310513336fc4a27916de24026e8a100"
+#define CWS_MID_VIOLATION "12e61f6187f04f0d80039677d4d0c92a"
+
+typedef struct cws_event {
+        cws_event_kind kind;
+        const char *program;        /* SYSLOG_IDENTIFIER */
+        const char *user;
+        const char *profile;
+        const char *invitation;
+        const char *device;
+        const char *service;
+        const char *rhost;
+        const char *tty;
+        cws_reason reason;
+        bool failed;                /* for enroll/revoke: the attempt failed */
+} cws_event;
+
+typedef struct cws_evidence_result {
+        int audit;                  /* 0 written or skipped (no kernel audit), <0 errno */
+        int journal;                /* 0 or <0 errno */
+} cws_evidence_result;
+
+/* Writes both records (audit unless with_audit is false). Never blocks on
+ * DNS: addr is always given to libaudit. */
+void cws_evidence_emit(const cws_event *ev, bool with_audit, cws_evidence_result *res);
+
+/* The audit record type for an event. */
+int cws_evidence_audit_type(const cws_event *ev);
+
+/* A value safe to hand to libaudit unencoded (hostnames, ttys): only
+ * [A-Za-z0-9.:_/@-], at most 255 bytes; else NULL. */
+const char *cws_evidence_plain(const char *s);

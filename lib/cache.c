@@ -1,0 +1,246 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cws/cache.h"
+#include "cws/cleanup.h"
+#include "cws/crypto.h"
+#include "cws/protocol.h"
+#include "cws/safe_file.h"
+
+#define CACHE_VERSION "1"
+#define MAC_KEY "mac"
+#define HEX_MAC (2 * CWS_SHA256_LEN)
+
+void cws_cache_init(cws_cache_entry *e, uid_t uid, const char *user)
+{
+        memset(e, 0, sizeof(*e));
+        e->uid = uid;
+        snprintf(e->user, sizeof(e->user), "%s", user);
+}
+
+static int cache_path(char out[PATH_MAX], const char *state_dir, uid_t uid, bool dir_only)
+{
+        int n = dir_only ? snprintf(out, PATH_MAX, "%s/cache", state_dir)
+                         : snprintf(out, PATH_MAX, "%s/cache/%u", state_dir, (unsigned)uid);
+        return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, size_t len,
+                   char out[HEX_MAC + 1])
+{
+        static const char info[] = "cws-cache-v1";
+        static const char digits[] = "0123456789abcdef";
+        uint8_t key[CWS_SHA256_LEN], mac[CWS_SHA256_LEN];
+        int r = cws_hkdf_sha256(host_key, CWS_HOST_KEY_LEN, NULL, 0, info, sizeof(info) - 1, key,
+                                sizeof(key));
+
+        if (r == 0)
+                r = cws_hmac_sha256(key, sizeof(key), body, len, mac);
+        cws_wipe(key, sizeof(key));
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < sizeof(mac); i++) {
+                out[2 * i] = digits[mac[i] >> 4];
+                out[2 * i + 1] = digits[mac[i] & 0xf];
+        }
+        out[HEX_MAC] = '\0';
+        return 0;
+}
+
+static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t *len)
+{
+        cws_msg m;
+        char revoked[CWS_CACHE_REVOKED_MAX * CWS_ID_MAX] = "";
+
+        for (unsigned i = 0; i < e->n_revoked; i++) {
+                if (i)
+                        strcat(revoked, ",");
+                strcat(revoked, e->revoked[i]);
+        }
+        cws_msg_init(&m);
+        if (cws_msg_add(&m, "version", CACHE_VERSION) < 0 ||
+            cws_msg_addf(&m, "uid", "%u", (unsigned)e->uid) < 0 ||
+            cws_msg_add(&m, "user", e->user) < 0 ||
+            cws_msg_addf(&m, "validated_at", "%lld", (long long)e->validated_at) < 0 ||
+            cws_msg_add(&m, "profile", e->profile) < 0 ||
+            cws_msg_add(&m, "invitation", e->inv_id) < 0 ||
+            cws_msg_add(&m, "device", e->device_id) < 0 ||
+            cws_msg_add(&m, "type", cws_inv_type_to_string(e->type)) < 0 ||
+            cws_msg_add(&m, "revoked", revoked) < 0)
+                return -EINVAL;
+        return cws_msg_encode(&m, out, outsz, len);
+}
+
+int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                    const cws_cache_entry *e, cws_error *err)
+{
+        char path[PATH_MAX], buf[CWS_MSG_MAX + 128], mac[HEX_MAC + 1];
+        size_t len = 0;
+        int r;
+
+        if (cache_path(path, state_dir, 0, true) < 0)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", state_dir);
+        r = cws_dir_ensure(path, 0700, err);
+        if (r < 0)
+                return r;
+        cache_path(path, state_dir, e->uid, false);
+        if (encode_body(e, buf, sizeof(buf) - HEX_MAC - 8, &len) < 0)
+                return cws_error_set(err, -EINVAL, "%s: cannot encode the cache", path);
+        r = mac_hex(host_key, buf, len, mac);
+        if (r < 0)
+                return cws_error_set(err, r, "%s: cannot authenticate the cache", path);
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, MAC_KEY "=%s\n", mac);
+        return cws_file_write_atomic(path, buf, len, 0600, err);
+}
+
+static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+        char *end;
+        long long v;
+
+        if (!s || !*s)
+                return -EBADMSG;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -EBADMSG;
+        *out = v;
+        return 0;
+}
+
+static int parse_revoked(const char *s, cws_cache_entry *e)
+{
+        char copy[CWS_CACHE_REVOKED_MAX * CWS_ID_MAX];
+        char *save = NULL;
+
+        if (strlen(s) >= sizeof(copy))
+                return -EBADMSG;
+        strcpy(copy, s);
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (e->n_revoked == CWS_CACHE_REVOKED_MAX ||
+                    (!cws_id_valid("dev", t) && !cws_id_valid("inv", t)))
+                        return -EBADMSG;
+                strcpy(e->revoked[e->n_revoked++], t);
+        }
+        return 0;
+}
+
+static int copy_field(const cws_msg *m, const char *key, char *out, size_t outsz)
+{
+        const char *v = cws_msg_get(m, key);
+        if (!v || strlen(v) >= outsz)
+                return -EBADMSG;
+        strcpy(out, v);
+        return 0;
+}
+
+int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
+                   const char *user, cws_cache_entry *e, cws_error *err)
+{
+        _cleanup_free_ char *data = NULL;
+        char path[PATH_MAX], mac[HEX_MAC + 1], *tail;
+        size_t len = 0, body;
+        int64_t v = 0;
+        cws_msg m;
+        int r;
+
+        cws_cache_init(e, uid, user);
+        if (cache_path(path, state_dir, uid, false) < 0)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", state_dir);
+        r = cws_file_read_checked(path, CWS_MSG_MAX + 128, CWS_FILE_SECRET, &data, &len, err);
+        if (r < 0)
+                return r;
+        /* The MAC line is last; it covers every byte before it. */
+        tail = len > HEX_MAC + 5 ? data + len - (HEX_MAC + 5) : NULL;
+        if (!tail || strncmp(tail, MAC_KEY "=", 4) != 0 || (tail > data && tail[-1] != '\n') ||
+            data[len - 1] != '\n')
+                return cws_error_set(err, -EBADMSG, "%s: not a cache file", path);
+        body = (size_t)(tail - data);
+        r = mac_hex(host_key, data, body, mac);
+        if (r < 0)
+                return cws_error_set(err, r, "%s: cannot authenticate the cache", path);
+        if (!cws_ct_equal(mac, tail + 4, HEX_MAC))
+                return cws_error_set(err, -EBADMSG, "%s: does not authenticate (altered?)", path);
+        if (cws_msg_decode(&m, data, body) < 0 || strcmp(cws_msg_get(&m, "version") ?: "", CACHE_VERSION) ||
+            parse_i64(cws_msg_get(&m, "uid"), 0, UINT32_MAX - 1, &v) < 0 || (uid_t)v != uid ||
+            strcmp(cws_msg_get(&m, "user") ?: "", user) != 0)
+                return cws_error_set(err, -EBADMSG, "%s: cache is for another user", path);
+        if (parse_i64(cws_msg_get(&m, "validated_at"), 0, INT64_MAX, &e->validated_at) < 0 ||
+            copy_field(&m, "profile", e->profile, sizeof(e->profile)) < 0 ||
+            copy_field(&m, "invitation", e->inv_id, sizeof(e->inv_id)) < 0 ||
+            copy_field(&m, "device", e->device_id, sizeof(e->device_id)) < 0 ||
+            !cws_msg_get(&m, "type") || !cws_msg_get(&m, "revoked") ||
+            parse_revoked(cws_msg_get(&m, "revoked"), e) < 0)
+                return cws_error_set(err, -EBADMSG, "%s: malformed cache", path);
+        if (strcmp(cws_msg_get(&m, "type"), "none") == 0)
+                e->type = CWS_TYPE_NONE;
+        else if (cws_inv_type_from_string(cws_msg_get(&m, "type"), &e->type) < 0)
+                return cws_error_set(err, -EBADMSG, "%s: malformed cache", path);
+        return 0;
+}
+
+bool cws_cache_is_revoked(const cws_cache_entry *e, const char *id)
+{
+        if (!id || !*id)
+                return false;
+        for (unsigned i = 0; i < e->n_revoked; i++)
+                if (strcmp(e->revoked[i], id) == 0)
+                        return true;
+        return false;
+}
+
+static void remember(cws_cache_entry *e, const char *id)
+{
+        if (!id || !*id || cws_cache_is_revoked(e, id))
+                return;
+        if (e->n_revoked == CWS_CACHE_REVOKED_MAX) {
+                /* Full: drop the oldest. The current entry's own ids are
+                 * what matters, and they were just added last. */
+                memmove(e->revoked[0], e->revoked[1], sizeof(e->revoked[0]) * (CWS_CACHE_REVOKED_MAX - 1));
+                e->n_revoked--;
+        }
+        snprintf(e->revoked[e->n_revoked++], CWS_ID_MAX, "%s", id);
+}
+
+void cws_cache_note(cws_cache_entry *e, bool allow, cws_reason reason, const char *profile,
+                    const char *inv_id, const char *device_id, cws_inv_type type, int64_t now)
+{
+        if (reason == CWS_R_DEVICE_REVOKED)
+                remember(e, device_id);
+        if (reason == CWS_R_INVITATION_REVOKED)
+                remember(e, inv_id);
+        if (!allow)
+                return;
+        e->validated_at = now;
+        e->type = type;
+        snprintf(e->profile, sizeof(e->profile), "%s", profile ? profile : "");
+        snprintf(e->inv_id, sizeof(e->inv_id), "%s", inv_id ? inv_id : "");
+        snprintf(e->device_id, sizeof(e->device_id), "%s", device_id ? device_id : "");
+}
+
+bool cws_cache_allows(const cws_cache_entry *e, cws_inv_type min_type, uint32_t max_age,
+                      int64_t now, cws_reason *why)
+{
+        *why = CWS_R_REGISTRY_UNAVAILABLE;
+        if (e->validated_at <= 0 || !e->device_id[0])
+                return false;
+        if (cws_cache_is_revoked(e, e->device_id)) {
+                *why = CWS_R_DEVICE_REVOKED;
+                return false;
+        }
+        if (cws_cache_is_revoked(e, e->inv_id)) {
+                *why = CWS_R_INVITATION_REVOKED;
+                return false;
+        }
+        /* A clock set back must not stretch the grace. */
+        if (now < e->validated_at || now - e->validated_at > (int64_t)max_age)
+                return false;
+        if (e->type < min_type) {
+                *why = CWS_R_INSUFFICIENT_TYPE;
+                return false;
+        }
+        *why = CWS_R_OK;
+        return true;
+}
