@@ -41,6 +41,8 @@ PROGRAMS  := cwsd cws-invite cws-enroll cws-revoke cws-devices
 PROG_BIN  := $(PROGRAMS:%=$(B)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
+PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo deps install clean
@@ -80,12 +82,21 @@ check: deps
 	$(MAKE) all-tests
 	tests/run.sh $(B)
 
-all-tests: all $(UNIT_BIN)
+all-tests: all $(UNIT_BIN) $(PAM_TEST_BIN)
 
-unit: all $(UNIT_BIN)
+$(B)/pam_run: tests/pam/pam_run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lpam -ldl
+
+$(B)/tests/test_pam_%: tests/pam/test_pam_%.c $(B)/libcws.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(B)/libcws.a -o $@ \
+		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lpam -ldl
+
+unit: all $(UNIT_BIN) $(PAM_TEST_BIN)
 	tests/run.sh $(B) unit
 
-integration: all
+integration: all $(B)/pam_run
 	tests/run.sh $(B) integration
 
 demo: deps

@@ -21,6 +21,8 @@ int cws_invitation_create(cws_registry *r, const cws_trust *t, cws_invitation *i
 
         inv->created_at = now;
         inv->parent[0] = '\0';
+        if (cws_id_new("inv", inv->id) < 0)
+                return cws_error_set(err, -EIO, "cannot make an invitation id");
         if (parent_token) {
                 _cleanup_(wipe_secret) uint8_t psecret[CWS_SECRET_LEN] = { 0 };
                 uint8_t ppub[CWS_ED25519_KEY_LEN];
@@ -55,7 +57,7 @@ int cws_invitation_create(cws_registry *r, const cws_trust *t, cws_invitation *i
         k = cws_invitation_check(inv, err);
         if (k < 0)
                 return k;
-        if (cws_id_new("inv", inv->id) < 0 || cws_random(secret, sizeof(secret)) < 0 ||
+        if (cws_random(secret, sizeof(secret)) < 0 ||
             cws_invitation_key(inv->id, secret, inv_priv, inv->pubkey) < 0)
                 return cws_error_set(err, -EIO, "cannot make invitation keys");
         if (cws_invitation_to_json(inv, &payload) < 0)

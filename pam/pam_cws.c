@@ -21,7 +21,6 @@
 #define PAM_SM_PASSWORD
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include <security/pam_modutil.h>
 
 #include "cws/cache.h"
 #include "cws/cleanup.h"
@@ -120,7 +119,8 @@ static bool item_ok(const char *s)
 static int get_items(pam_handle_t *pamh, session_info *si)
 {
         const void *v = NULL;
-        struct passwd *pw;
+        struct passwd pwbuf, *pw = NULL;
+        char buf[4096];
 
         if (pam_get_user(pamh, &si->user, NULL) != PAM_SUCCESS || !si->user ||
             !cws_name_valid(si->user, CWS_USER_MAX))
@@ -137,8 +137,7 @@ static int get_items(pam_handle_t *pamh, session_info *si)
         if (pam_get_item(pamh, PAM_TTY, &v) != PAM_SUCCESS || !item_ok(v))
                 return -EINVAL;
         si->tty = v;
-        pw = pam_modutil_getpwnam(pamh, si->user);
-        if (!pw)
+        if (getpwnam_r(si->user, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw)
                 return -ENOENT;
         si->uid = pw->pw_uid;
         si->gid = pw->pw_gid;

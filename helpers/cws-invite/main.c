@@ -17,7 +17,7 @@ typedef struct options {
         const char *parent_file;
         bool json;
         cws_invitation inv;        /* create's settings */
-        int valid_days;
+        uint32_t valid_for;        /* seconds */
 } options;
 
 static void usage(FILE *f)
@@ -39,6 +39,7 @@ static void usage(FILE *f)
                 "  --no-device-bound    do not bind the profile to the device fingerprint\n"
                 "  --max-devices N      1-5 devices (default 1)\n"
                 "  --valid-days N       days until it expires (default 30)\n"
+                "  --valid-for DURATION the same as a duration: 90m, 12h, 7d\n"
                 "  --parent TOKEN       create a sub-invitation signed by the parent token\n"
                 "  --parent-file PATH   read the parent token from PATH ('-' = stdin)\n\n"
                 "Options:\n"
@@ -144,7 +145,7 @@ static int cmd_create(options *o, const char *name)
                 return cli_fail(CWS_EXIT_USAGE, "invalid profile name '%s' (1-63 of A-Z a-z 0-9 . _ @ -)",
                                 name);
         snprintf(inv->name, sizeof(inv->name), "%s", name);
-        inv->expires_at = now + (int64_t)o->valid_days * 86400;
+        inv->expires_at = now + (int64_t)o->valid_for;
         if (o->parent_file) {
                 parent = cli_read_secret_line(o->parent_file);
                 if (!parent)
@@ -331,7 +332,7 @@ static int cmd_revoke(const options *o, const char *id)
 int main(int argc, char **argv)
 {
         enum { OPT_TYPE = 256, OPT_CAN_INVITE, OPT_TRANSFERABLE, OPT_NO_DEVICE_BOUND,
-               OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_PARENT, OPT_PARENT_FILE };
+               OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_VALID_FOR, OPT_PARENT, OPT_PARENT_FILE };
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "keystore", required_argument, NULL, 'k' },
@@ -345,11 +346,12 @@ int main(int argc, char **argv)
                 { "no-device-bound", no_argument, NULL, OPT_NO_DEVICE_BOUND },
                 { "max-devices", required_argument, NULL, OPT_MAX_DEVICES },
                 { "valid-days", required_argument, NULL, OPT_VALID_DAYS },
+                { "valid-for", required_argument, NULL, OPT_VALID_FOR },
                 { "parent", required_argument, NULL, OPT_PARENT },
                 { "parent-file", required_argument, NULL, OPT_PARENT_FILE },
                 { 0 },
         };
-        options o = { .valid_days = 30 };
+        options o = { .valid_for = 30 * 86400 };
         cws_inv_type type = CWS_TYPE_READ_ONLY;
         bool can_invite = false, can_invite_set = false, transferable = false, unbound = false;
         long max_devices = 1;
@@ -382,10 +384,23 @@ int main(int argc, char **argv)
                         long d = strtol(optarg, &end, 10);
                         if (*end || d < 1 || d > 3650)
                                 return cli_fail(CWS_EXIT_USAGE, "--valid-days: expected 1-3650");
-                        o.valid_days = (int)d;
+                        o.valid_for = (uint32_t)d * 86400;
                         break;
                 }
-                case OPT_PARENT: o.parent = optarg; break;
+                case OPT_VALID_FOR:
+                        if (cws_parse_duration(optarg, &o.valid_for) < 0 || o.valid_for < 1 ||
+                            o.valid_for > 3650u * 86400)
+                                return cli_fail(CWS_EXIT_USAGE, "--valid-for: expected a duration "
+                                                "from 1s to 3650d, such as 90m, 12h or 7d");
+                        break;
+                case OPT_PARENT:
+                        /* Kept in our own copy; wiped from argv so it does
+                         * not linger in ps listings. */
+                        o.parent = strdup(optarg);
+                        cws_wipe(optarg, strlen(optarg));
+                        if (!o.parent)
+                                return cli_fail(CWS_EXIT_CONFIG, "out of memory");
+                        break;
                 case OPT_PARENT_FILE: o.parent_file = optarg; break;
                 default: usage(stderr); return CWS_EXIT_USAGE;
                 }

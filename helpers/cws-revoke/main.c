@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,30 @@ static void print_done(bool json, const char *inv, const char *dev)
         }
 }
 
+/* A mistyped id must not "succeed": the invitation must verify (expired
+ * or revoked is fine) and the device must be one of its registrations. */
+static int check_target(const cws_config *cfg, cws_registry *reg, const char *inv, const char *dev)
+{
+        cws_device_entry *v = NULL;
+        cws_error err = { 0 };
+        cws_trust t;
+        size_t n = 0;
+        bool found = !dev;
+        int r = cli_load_trust(cfg, &t);
+
+        if (r)
+                return r;
+        if (cws_devices_list(reg, &t, inv, (int64_t)time(NULL), &v, &n, &err) < 0)
+                return cli_fail(CWS_EXIT_REFUSED, "%s: %s", inv, cws_error_message(&err));
+        for (size_t i = 0; dev && i < n; i++)
+                found = found || strcmp(v[i].reg.device_id, dev) == 0;
+        free(v);
+        if (!found)
+                return cli_fail(CWS_EXIT_REFUSED, "%s is not a device of invitation %s (see cws-devices %s)",
+                                dev, inv, inv);
+        return 0;
+}
+
 static int by_admin(const cws_config *cfg, const char *keystore, const char *passfile,
                     const char *inv, const char *dev, const char *why, bool json)
 {
@@ -61,7 +86,8 @@ static int by_admin(const cws_config *cfg, const char *keystore, const char *pas
 
         if (r)
                 return r;
-        if ((r = cli_admin_key(keystore, passfile, priv))) {
+        if ((r = cli_admin_key(keystore, passfile, priv)) || (r = check_target(cfg, reg, inv, dev))) {
+                cws_wipe(priv, sizeof(priv));
                 cws_registry_free(reg);
                 return r;
         }
@@ -81,7 +107,7 @@ static int by_admin(const cws_config *cfg, const char *keystore, const char *pas
 }
 
 static int by_user(const cws_config *cfg, const char *user, const char *inv, const char *dev,
-                   bool json)
+                   const char *why, bool json)
 {
         cws_msg req, resp;
         const char *reason, *msg;
@@ -89,7 +115,8 @@ static int by_user(const cws_config *cfg, const char *user, const char *inv, con
 
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "revoke") < 0 || cws_msg_add(&req, "user", user) < 0 ||
-            cws_msg_add(&req, "invitation", inv) < 0 || (dev && cws_msg_add(&req, "device", dev) < 0))
+            cws_msg_add(&req, "invitation", inv) < 0 || (dev && cws_msg_add(&req, "device", dev) < 0) ||
+            (why && cws_msg_add(&req, "why", why) < 0))
                 return cli_fail(CWS_EXIT_USAGE, "invalid user, invitation or device");
         if (cli_agent_call(cfg, &req, &resp) < 0)
                 return CWS_EXIT_AGENT;
@@ -128,7 +155,7 @@ int main(int argc, char **argv)
                 { 0 },
         };
         const char *config = NULL, *keystore = NULL, *passfile = NULL, *user = NULL;
-        const char *why = "revoked by an administrator", *inv, *dev = NULL;
+        const char *why = NULL, *inv, *dev = NULL;
         bool admin = false, all = false, json = false;
         cws_config cfg;
         int c, r;
@@ -158,17 +185,18 @@ int main(int argc, char **argv)
                 dev = argv[optind + 1];
         if (!cws_id_valid("inv", inv) || (dev && !cws_id_valid("dev", dev)))
                 return cli_fail(CWS_EXIT_USAGE, "expected an invitation id (inv-…) and a device id (dev-…)");
-        if (strlen(why) > 200)
+        if (why && strlen(why) > 200)
                 return cli_fail(CWS_EXIT_USAGE, "--reason: at most 200 characters");
         if ((r = cli_load_config(config, &cfg)))
                 return r;
         if (admin)
-                return by_admin(&cfg, keystore, passfile, inv, dev, why, json);
+                return by_admin(&cfg, keystore, passfile, inv, dev, why ? why : "revoked by an administrator",
+                                json);
         if (!user) {
                 struct passwd *pw = getpwuid(getuid());
                 if (!pw)
                         return cli_fail(CWS_EXIT_CONFIG, "cannot find the calling user");
                 user = pw->pw_name;
         }
-        return by_user(&cfg, user, inv, dev, json);
+        return by_user(&cfg, user, inv, dev, why, json);
 }

@@ -408,7 +408,8 @@ static int op_revoke(request *q)
         r = cws_invitation_key(b.inv_id, b.secret, priv, pub);
         if (r == 0)
                 r = cws_revoke_device(q->a->registry, b.inv_id, b.device_id, priv, q->user,
-                                      "revoked by the user", (int64_t)time(NULL), &err);
+                                      cws_msg_get(q->in, "why") ?: "revoked by the user",
+                                      (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
         if (r < 0) {
                 cws_wipe(&b, sizeof(b));

@@ -7,6 +7,7 @@
  *   inv/<inv>/device-revoked/<dev>  device revocation (create-only)
  */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "cws/error.h"
 

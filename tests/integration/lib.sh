@@ -2,7 +2,7 @@
 # state directory and a real cwsd, all under one temp dir removed on exit.
 # Each check prints "ok - NAME" or "not ok - NAME".
 set -u
-B=${B:?B must point at the build directory}
+B=$(cd "${B:?B must point at the build directory}" && pwd)
 T=$(mktemp -d /tmp/cws-it.XXXXXX)
 chmod 755 "$T"
 PIDS=()

@@ -1,0 +1,126 @@
+/* Drives one real PAM transaction through libpam with a private service
+ * directory (pam_start_confdir): account, then open and close session.
+ *   pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N]
+ * Prints "acct=CODE open=CODE close=CODE" with PAM's names for the codes,
+ * and every conversation message on its own "msg:" line.
+ * With --raw the module named on the service's first account line is
+ * called directly (dlopen + pam_sm_acct_mgmt on the real PAM handle), so
+ * its own return code is seen, PAM_IGNORE included, before libpam folds
+ * it into the stack's result. */
+#include <dlfcn.h>
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+        (void)data;
+        for (int i = 0; i < n; i++)
+                printf("msg: %s\n", msg[i]->msg);
+        *resp = calloc((size_t)n, sizeof(**resp));
+        return *resp ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
+static const char *code_name(int r)
+{
+        switch (r) {
+        case PAM_SUCCESS: return "PAM_SUCCESS";
+        case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
+        case PAM_ACCT_EXPIRED: return "PAM_ACCT_EXPIRED";
+        case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+        case PAM_IGNORE: return "PAM_IGNORE";
+        case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+        case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
+        case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
+        case PAM_SESSION_ERR: return "PAM_SESSION_ERR";
+        default: { static char b[32]; snprintf(b, sizeof(b), "PAM_%d", r); return b; }
+        }
+}
+
+typedef int (*sm_fn)(pam_handle_t *, int, int, const char **);
+
+/* The first "account" line of the service file: module path and args. */
+static int raw_call(pam_handle_t *pamh, const char *dir, const char *service, int flags, int *acct,
+                    int *open)
+{
+        char path[4096], line[4096], *words[32], *save = NULL;
+        int n = 0;
+        FILE *f;
+        void *h;
+        sm_fn am, os;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, service);
+        f = fopen(path, "r");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "account", 7) == 0)
+                        break;
+        fclose(f);
+        for (char *t = strtok_r(line, " \t\n", &save); t && n < 32; t = strtok_r(NULL, " \t\n", &save))
+                words[n++] = t;
+        if (n < 3)
+                return -1;
+        h = dlopen(words[2], RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return -1;
+        am = (sm_fn)dlsym(h, "pam_sm_acct_mgmt");
+        os = (sm_fn)dlsym(h, "pam_sm_open_session");
+        if (!am || !os)
+                return -1;
+        *acct = am(pamh, flags, n - 3, (const char **)&words[3]);
+        *open = os(pamh, flags, n - 3, (const char **)&words[3]);
+        dlclose(h);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        int raw = 0;
+        struct pam_conv c = { conv, NULL };
+        const char *rhost = NULL, *tty = NULL;
+        int flags = 0, repeat = 1;
+        pam_handle_t *pamh = NULL;
+
+        if (argc < 4) {
+                fprintf(stderr, "usage: pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N]\n");
+                return 2;
+        }
+        for (int i = 4; i < argc; i++) {
+                if (strcmp(argv[i], "--rhost") == 0 && i + 1 < argc)
+                        rhost = argv[++i];
+                else if (strcmp(argv[i], "--tty") == 0 && i + 1 < argc)
+                        tty = argv[++i];
+                else if (strcmp(argv[i], "--raw") == 0)
+                        raw = 1;
+                else if (strcmp(argv[i], "--silent") == 0)
+                        flags = PAM_SILENT;
+                else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+                        repeat = atoi(argv[++i]);
+                else
+                        return 2;
+        }
+        for (int k = 0; k < repeat; k++) {
+                int acct, open = -1, close = -1;
+                if (pam_start_confdir(argv[2], argv[3], &c, argv[1], &pamh) != PAM_SUCCESS)
+                        return 3;
+                if (rhost)
+                        pam_set_item(pamh, PAM_RHOST, rhost);
+                if (tty)
+                        pam_set_item(pamh, PAM_TTY, tty);
+                if (raw) {
+                        if (raw_call(pamh, argv[1], argv[2], flags, &acct, &open) < 0)
+                                return 4;
+                } else if ((acct = pam_acct_mgmt(pamh, flags)) == PAM_SUCCESS) {
+                        open = pam_open_session(pamh, flags);
+                        if (open == PAM_SUCCESS)
+                                close = pam_close_session(pamh, flags);
+                }
+                pam_end(pamh, acct);
+                if (repeat == 1)
+                        printf("acct=%s open=%s close=%s\n", code_name(acct),
+                               open < 0 ? "-" : code_name(open), close < 0 ? "-" : code_name(close));
+        }
+        return 0;
+}
