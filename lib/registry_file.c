@@ -27,6 +27,32 @@ static int path_of(file_registry *f, const char *key, char *out, size_t outsz)
         return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
 }
 
+/* O_NOFOLLOW guards only the last component: refuse a symlinked
+ * directory anywhere below the root, so whoever can write the storage
+ * cannot make us read or write (or chown) outside it. */
+static int check_no_symlinks(file_registry *f, const char *key, cws_error *err)
+{
+        char path[PATH_MAX];
+        size_t rootlen = strlen(f->root);
+        struct stat st;
+
+        if (path_of(f, key, path, sizeof(path)) < 0)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", key);
+        for (char *s = path + rootlen + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+                        *s = '/';
+                        return cws_error_set(err, S_ISLNK(st.st_mode) ? -ELOOP : -EPERM,
+                                             "%s: refused, %s is not a directory%s", key, path,
+                                             S_ISLNK(st.st_mode) ? " (a symlink in the registry)" : "");
+                }
+                *s = '/';
+        }
+        return 0;
+}
+
 static int file_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
 {
         file_registry *f = (file_registry *)r;
@@ -35,6 +61,9 @@ static int file_get(cws_registry *r, const char *key, char **data, size_t *len, 
 
         if (k < 0)
                 return cws_error_set(err, k, "%s: path too long", key);
+        k = check_no_symlinks(f, key, err);
+        if (k < 0)
+                return k;
         k = cws_file_read_checked(path, CWS_RECORD_MAX, 0, data, len, err);
         if (k == -ENOENT)
                 return cws_error_set(err, -ENOENT, "%s: no such record", key);
@@ -85,6 +114,9 @@ static int file_put_create_only(cws_registry *r, const char *key, const void *da
 
         if (k < 0)
                 return cws_error_set(err, k, "%s: path too long", key);
+        k = check_no_symlinks(f, key, err);
+        if (k < 0)
+                return k;
         k = ensure_parent(f, key, err);
         if (k < 0)
                 return k;
@@ -115,6 +147,13 @@ static int file_list(cws_registry *r, const char *prefix, char ***keys, size_t *
         *n = 0;
         if (k < 0)
                 return cws_error_set(err, k, "%s: path too long", prefix);
+        {
+                char probe[CWS_KEY_MAX + 2];
+                snprintf(probe, sizeof(probe), "%s/x", prefix);
+                k = check_no_symlinks(f, probe, err);
+                if (k < 0)
+                        return k;
+        }
         d = opendir(path);
         if (!d) {
                 if (errno == ENOENT)

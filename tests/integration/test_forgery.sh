@@ -51,3 +51,14 @@ check "devices does not list a moved slot record twice" \
 rm "$T/registry/inv/$(id a)/slot/1/0"
 expect_rc "a deleted slot record denies" 1 enroll --check
 check "the reason is record_missing" grep -q record_missing "$T/out"
+
+# A symlinked directory inside the registry storage is refused: nothing is
+# read from, or written to, outside the registry through it.
+mkdir -p "$T/outside/slot/1"
+invite --json create d >"$T/d.json"
+mv "$T/registry/inv/$(id d)" "$T/outside.real"
+cp -r "$T/outside.real/." "$T/outside/"
+ln -s "$T/outside" "$T/registry/inv/$(id d)"
+expect_rc "enrolling through a symlinked registry directory is refused" 1 enroll "$(tok d)"
+check "... it names the symlink" grep -q "not a directory" "$T/err"
+check "... and nothing was written outside the registry" bash -c "[ -z \"\$(find '$T/outside/slot' -type f)\" ]"
