@@ -236,3 +236,20 @@ void cli_evidence(cws_event_kind kind, const char *inv, const char *dev, cws_rea
                 fprintf(stderr, "%s: warning: cannot write the audit record: %s\n", cli_program,
                         strerror(-res.audit));
 }
+
+int cli_agent_refusal(const cws_msg *resp, bool json)
+{
+        const char *reason = cws_msg_get(resp, "reason");
+        const char *msg = cws_msg_get(resp, "message");
+        cws_reason r = CWS_R_INTERNAL_ERROR;
+
+        if (!reason || cws_reason_from_string(reason, &r) < 0)
+                reason = "internal_error";
+        if (json) {
+                printf("{\"error\":");
+                cli_json_string(stdout, msg ? msg : "");
+                printf(",\"reason\":\"%s\"}\n", reason);
+        }
+        cli_fail(0, "%s (%s)", msg ? msg : "refused", reason);
+        return cli_exit_for_reason(r) == CWS_EXIT_OK ? CWS_EXIT_REFUSED : cli_exit_for_reason(r);
+}

@@ -55,3 +55,7 @@ int cli_exit_for_reason(cws_reason r);
 /* Audit record and journal entry for an administrator's action. */
 void cli_evidence(cws_event_kind kind, const char *inv, const char *dev, cws_reason reason,
                   bool failed);
+
+/* cwsd refused a request: prints its message and reason (and the JSON
+ * form with json) and returns the exit code for the reason. */
+int cli_agent_refusal(const cws_msg *resp, bool json);

@@ -42,22 +42,6 @@ static int current_user(char *out, size_t outsz)
         return 0;
 }
 
-static int reply_failed(const cws_msg *resp, bool json)
-{
-        const char *reason = cws_msg_get(resp, "reason");
-        const char *msg = cws_msg_get(resp, "message");
-        cws_reason r = CWS_R_INTERNAL_ERROR;
-
-        if (!reason || cws_reason_from_string(reason, &r) < 0)
-                reason = "internal_error";
-        if (json) {
-                printf("{\"error\":");
-                cli_json_string(stdout, msg ? msg : "");
-                printf(",\"reason\":\"%s\"}\n", reason);
-        }
-        cli_fail(0, "%s (%s)", msg ? msg : "refused", reason);
-        return cli_exit_for_reason(r) == CWS_EXIT_OK ? CWS_EXIT_REFUSED : cli_exit_for_reason(r);
-}
 
 static int do_check(const cws_config *cfg, const char *user, const char *service, bool json)
 {
@@ -72,7 +56,7 @@ static int do_check(const cws_config *cfg, const char *user, const char *service
         if (cli_agent_call(cfg, &req, &resp) < 0)
                 return CWS_EXIT_AGENT;
         if (strcmp(cws_msg_get(&resp, "status") ?: "", "ok") != 0)
-                return reply_failed(&resp, json);
+                return cli_agent_refusal(&resp, json);
         decision = cws_msg_get(&resp, "decision");
         reason = cws_msg_get(&resp, "reason");
         if (!decision || !reason || cws_reason_from_string(reason, &r) < 0)
@@ -111,7 +95,7 @@ static int do_enroll(const cws_config *cfg, const char *user, const char *token,
         if (r < 0)
                 return CWS_EXIT_AGENT;
         if (strcmp(cws_msg_get(&resp, "status") ?: "", "ok") != 0)
-                return reply_failed(&resp, json);
+                return cli_agent_refusal(&resp, json);
         if (json) {
                 printf("{\"device_id\":");
                 cli_json_string(stdout, cws_msg_get(&resp, "device") ?: "");

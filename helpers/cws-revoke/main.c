@@ -110,8 +110,6 @@ static int by_user(const cws_config *cfg, const char *user, const char *inv, con
                    const char *why, bool json)
 {
         cws_msg req, resp;
-        const char *reason, *msg;
-        cws_reason rr = CWS_R_INTERNAL_ERROR;
 
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "revoke") < 0 || cws_msg_add(&req, "user", user) < 0 ||
@@ -124,18 +122,7 @@ static int by_user(const cws_config *cfg, const char *user, const char *inv, con
                 print_done(json, inv, cws_msg_get(&resp, "device") ?: dev);
                 return CWS_EXIT_OK;
         }
-        reason = cws_msg_get(&resp, "reason") ?: "internal_error";
-        msg = cws_msg_get(&resp, "message") ?: "refused";
-        (void)cws_reason_from_string(reason, &rr);
-        if (json) {
-                printf("{\"error\":");
-                cli_json_string(stdout, msg);
-                printf(",\"reason\":");
-                cli_json_string(stdout, reason);
-                printf("}\n");
-        }
-        cli_fail(0, "%s (%s)", msg, reason);
-        return cli_exit_for_reason(rr) == CWS_EXIT_OK ? CWS_EXIT_REFUSED : cli_exit_for_reason(rr);
+        return cli_agent_refusal(&resp, json);
 }
 
 int main(int argc, char **argv)
