@@ -43,8 +43,7 @@ static int check_no_symlinks(file_registry *f, const char *key, cws_error *err)
                         continue;
                 *s = '\0';
                 if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-                        *s = '/';
-                        return cws_error_set(err, S_ISLNK(st.st_mode) ? -ELOOP : -EPERM,
+                        return cws_error_set(err, S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR,
                                              "%s: refused, %s is not a directory%s", key, path,
                                              S_ISLNK(st.st_mode) ? " (a symlink in the registry)" : "");
                 }
@@ -147,12 +146,13 @@ static int file_list(cws_registry *r, const char *prefix, char ***keys, size_t *
         *n = 0;
         if (k < 0)
                 return cws_error_set(err, k, "%s: path too long", prefix);
+        k = check_no_symlinks(f, prefix, err);
+        if (k < 0)
+                return k;
         {
-                char probe[CWS_KEY_MAX + 2];
-                snprintf(probe, sizeof(probe), "%s/x", prefix);
-                k = check_no_symlinks(f, probe, err);
-                if (k < 0)
-                        return k;
+                struct stat st;
+                if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+                        return cws_error_set(err, -ELOOP, "%s: refused, a symlink in the registry", path);
         }
         d = opendir(path);
         if (!d) {

@@ -237,7 +237,7 @@ static void test_put_under_a_file_refused(void **state)
 
         put_ok(fx, "inv/" INV, "a file where a directory should be");
         assert_int_equal(cws_registry_put_create_only(fx->r, "inv/" INV "/invitation", "x", 1, &err),
-                         -EPERM);
+                         -ENOTDIR);
         assert_contains(err.msg, "not a directory");
 }
 
