@@ -257,7 +257,9 @@ static int pam_code(const cws_config *cfg, const verdict *v)
         }
 }
 
-static void record(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
+/* Returns whether the audit record was written (or audit is off or absent
+ * from the kernel). */
+static bool record(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
                    const session_info *si, const verdict *v, int code)
 {
         cws_event ev = {
@@ -282,6 +284,7 @@ static void record(pam_handle_t *pamh, const cws_config *cfg, const module_args 
         }
         if (res.journal < 0 && a->debug)
                 pam_syslog(pamh, LOG_WARNING, "cannot write the journal entry: %s", strerror(-res.journal));
+        return res.audit == 0;
 }
 
 static void tell_user(pam_handle_t *pamh, int flags, const verdict *v)
@@ -302,7 +305,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         cws_error err = { 0 };
         session_info si = { 0 };
         verdict v = { .allow = false, .reason = CWS_R_INTERNAL_ERROR };
-        bool have_fail_mode = false;
+        bool have_fail_mode = false, audited;
         int r, code;
 
         cws_config_defaults(&overrides);
@@ -353,8 +356,8 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (code == PAM_SUCCESS && !v.allow)
                 pam_syslog(pamh, LOG_WARNING, "fail_mode=open: allowing %s without a decision (%s)",
                            si.user, cws_reason_to_string(v.reason));
-        record(pamh, &cfg, &a, &si, &v, code);
-        if (code == PAM_SUCCESS && !a.noaudit && cfg.audit_required && audit_failure_reported) {
+        audited = record(pamh, &cfg, &a, &si, &v, code);
+        if (code == PAM_SUCCESS && cfg.audit_required && !audited) {
                 pam_syslog(pamh, LOG_ERR, "denying %s: no audit trail (audit_required)", si.user);
                 return PAM_AUTHINFO_UNAVAIL;
         }
