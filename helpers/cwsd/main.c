@@ -263,16 +263,16 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                 log_line(LOG_ERR, "%s", cws_error_message(&err));
 }
 
+/* The session's process is the peer the kernel reports (pam_cws runs in
+ * it), never a pid the client claims: a later revocation will signal it. */
 static void session_note(agent *a, const request *q, bool open)
 {
-        const char *pid_s = cws_msg_get(q->in, "pid");
-        char *end;
-        long pid = pid_s ? strtol(pid_s, &end, 10) : 0;
+        pid_t pid = q->peer.pid;
 
-        if (!pid_s || *end || pid <= 0)
+        if (pid <= 0)
                 return;
         for (size_t i = 0; i < a->n_sessions; i++)
-                if (a->sessions[i].uid == q->uid && a->sessions[i].pid == (pid_t)pid) {
+                if (a->sessions[i].uid == q->uid && a->sessions[i].pid == pid) {
                         if (!open)
                                 a->sessions[i] = a->sessions[--a->n_sessions];
                         return;
@@ -281,7 +281,7 @@ static void session_note(agent *a, const request *q, bool open)
                 return;
         if (a->n_sessions == CWS_ELEMENTSOF(a->sessions))
                 memmove(&a->sessions[0], &a->sessions[1], sizeof(a->sessions[0]) * (a->n_sessions-- - 1));
-        a->sessions[a->n_sessions++] = (agent_session){ .uid = q->uid, .pid = (pid_t)pid,
+        a->sessions[a->n_sessions++] = (agent_session){ .uid = q->uid, .pid = pid,
                                                         .opened_at = (int64_t)time(NULL) };
 }
 
