@@ -35,6 +35,7 @@
 #define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS 60000
 #define ITEM_MAX 255
+#define DATA_ACCOUNT_USER "pam_cws_account_user"
 
 typedef struct module_args {
         const char *conf;
@@ -116,13 +117,36 @@ static bool item_ok(const char *s)
         return true;
 }
 
+static void free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+        (void)pamh; (void)error_status;
+        free(data);
+}
+
+/* The profile's user. PAM_USER, except in a session whose account phase
+ * ran in this handle: then the user account checked. sudo, for one, sets
+ * PAM_USER to the target (root) before opening the session, but the
+ * profile whose session starts is the invoking user's. */
+static int get_user(pam_handle_t *pamh, const char **user, bool may_ask)
+{
+        const void *d = NULL;
+
+        if (pam_get_data(pamh, DATA_ACCOUNT_USER, &d) == PAM_SUCCESS && d) {
+                *user = d;
+                return PAM_SUCCESS;
+        }
+        if (!may_ask)
+                return pam_get_item(pamh, PAM_USER, (const void **)user);
+        return pam_get_user(pamh, user, NULL);
+}
+
 static int get_items(pam_handle_t *pamh, session_info *si)
 {
         const void *v = NULL;
         struct passwd pwbuf, *pw = NULL;
         char buf[4096];
 
-        if (pam_get_user(pamh, &si->user, NULL) != PAM_SUCCESS || !si->user ||
+        if (get_user(pamh, &si->user, true) != PAM_SUCCESS || !si->user ||
             !cws_name_valid(si->user, CWS_USER_MAX))
                 return -EINVAL;
         if (pam_get_item(pamh, PAM_SERVICE, &v) != PAM_SUCCESS || !v ||
@@ -336,6 +360,15 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 tell_user(pamh, flags, &v);
                 return PAM_PERM_DENIED;
         }
+        if (strcmp(phase, "account") == 0) {
+                /* Not fatal: without it the session checks PAM_USER. */
+                char *u = strdup(si.user);
+                if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, free_data) != PAM_SUCCESS) {
+                        free(u);
+                        pam_syslog(pamh, LOG_WARNING, "cannot remember the account user; "
+                                   "the session will check PAM_USER");
+                }
+        }
         r = user_is_gated(&cfg, &si);
         if (r == 0) {
                 if (a.debug)
@@ -395,8 +428,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
             cws_config_load(&cfg, a.conf ? a.conf : CWS_DEFAULT_CONFIG, NULL) < 0)
                 cws_config_defaults(&cfg);
-        if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user ||
-            !cws_name_valid(user, CWS_USER_MAX))
+        if (get_user(pamh, &user, false) != PAM_SUCCESS || !user || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&

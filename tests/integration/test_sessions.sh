@@ -1,0 +1,120 @@
+#!/bin/bash
+# The real session entry points: sshd on loopback, sudo and su, each with
+# pam_cws in its own PAM stack. Everything runs in a private mount
+# namespace whose /etc/passwd, /etc/shadow, /etc/group, /etc/pam.d and
+# /etc/sudoers.d are copies with the test users and pam_cws added, so the
+# host's /etc is never written; /run, wtmp, btmp and lastlog are private too.
+if [ -z "${CWS_SESSIONS_NS:-}" ]; then
+        exec env CWS_SESSIONS_NS=1 unshare -m --propagation private bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+for p in /usr/sbin/sshd ssh ssh-keygen sudo su setpriv; do
+        command -v "$p" >/dev/null || { nok "$p is installed (make deps)"; exit 1; }
+done
+admin_setup || { nok "admin setup"; exit 1; }
+
+# --- private /etc, /run and login records ----------------------------------
+E=$T/sys; mkdir -p "$E" "$T/home" "$T/keys"
+cp -a /etc/passwd /etc/shadow /etc/group "$E/"
+cp -a /etc/pam.d "$E/pam.d"
+cp -a /etc/sudoers.d "$E/sudoers.d"
+uid=64100
+for u in cwsro cwsadm cwsnone; do
+        while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
+        echo "$u:x:$uid:$uid:pam_cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
+        echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
+        echo "$u:x:$uid:" >>"$E/group"
+        mkdir -m 700 "$T/home/$u"; chown "$uid:$uid" "$T/home/$u"
+        echo "$u ALL=(ALL) NOPASSWD: ALL" >>"$E/sudoers.d/cws-test"
+        uid=$((uid + 1))
+done
+chmod 440 "$E/sudoers.d/cws-test"
+for s in sshd sudo su; do
+        printf 'account required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so conf=%s\n' \
+                "$B" "$CONF" "$B" "$CONF" >>"$E/pam.d/$s"
+done
+for f in passwd shadow group pam.d sudoers.d; do mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; exit 1; }; done
+mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/sshd
+for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
+        [ -e "$f" ] && : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f"
+done
+check "the sudoers drop-in is valid" visudo -cqf /etc/sudoers.d/cws-test
+
+as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
+
+# --- sshd on loopback ------------------------------------------------------
+port=2222
+while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
+for u in cwsro cwsadm cwsnone; do cp "$T/user_key.pub" "$T/keys/$u"; done
+chmod 644 "$T"/keys/*
+cat >"$T/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $T/host_key
+PidFile $T/sshd.pid
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile $T/keys/%u
+UseDNS no
+PrintMotd no
+# The keys and homes live under /tmp (mode 1777), which StrictModes refuses.
+StrictModes no
+CONF
+/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" & PIDS+=($!)
+for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.05; done
+ssh_as() {
+        ssh -F /dev/null -p "$port" -i "$T/user_key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+                -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$1@127.0.0.1" 'echo session-of-$(id -un)'
+}
+
+start_cwsd "$T" || exit 1
+invite --json create lab >"$T/ro.json"
+invite --json create lab-admin --type admin >"$T/adm.json"
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro.json")" >"$T/out" 2>&1 ||
+        { nok "cwsro enrolls"; cat "$T/out"; }
+as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/adm.json")" >"$T/out" 2>&1 ||
+        { nok "cwsadm enrolls"; cat "$T/out"; }
+
+expect_rc "ssh: an enrolled user logs in" 0 ssh_as cwsro
+check "... and gets a shell session" grep -qx session-of-cwsro "$T/out"
+expect_rc "ssh: a user with no enrollment is refused at account time (255)" 255 ssh_as cwsnone
+check "... sshd says PAM account management refused it" \
+        grep -q "Access denied for user cwsnone by PAM account configuration" "$T/sshd.log"
+as_user cwsro "$B/cws-revoke" --config "$CONF" "$(json_field id <"$T/ro.json")" >"$T/out" 2>&1 ||
+        { nok "cwsro revokes its own device"; cat "$T/out"; }
+expect_rc "ssh: after cws-revoke the same user is refused (255)" 255 ssh_as cwsro
+expect_rc "ssh: an admin profile still logs in" 0 ssh_as cwsadm
+
+# --- sudo: the type required for the service -------------------------------
+invite --json create lab-ro2 >"$T/ro2.json"
+sleep 1   # the newest enrollment is the one reported
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro2.json")" >/dev/null 2>&1
+expect_rc "sudo: a read_only profile is refused under sudo = admin" 1 as_user cwsro sudo -n true
+check "... sudo reports the account refusal (it asks PAM_SILENT, so no line from us)" \
+        grep -q "PAM account management error: Permission denied" "$T/err"
+check "... cwsd decided insufficient_type for the invoking user" \
+        grep -q "user=cwsro service=sudo decision=deny reason=insufficient_type" "$T/cwsd.log"
+expect_rc "ssh: ... while the same read_only profile may log in" 0 ssh_as cwsro
+expect_rc "sudo: an admin profile is allowed" 0 as_user cwsadm sudo -n id -u
+check "... and the command ran as root" grep -qx 0 "$T/out"
+check "... its session was checked for the invoking user, not for root" \
+        bash -c "! grep -q 'user=root' '$T/cwsd.log'"
+expect_rc "sudo: a user with no enrollment is refused" 1 as_user cwsnone sudo -n true
+
+# --- su: the target user is gated -------------------------------------------
+expect_rc "su: to an enrolled user is allowed" 0 su -s /bin/sh -c 'id -un' cwsro
+check "... and runs as that user" grep -qx cwsro "$T/out"
+expect_rc "su: to a user with no enrollment is refused" 1 su -s /bin/sh -c true cwsnone
+revoke --admin --all --keystore "$KS" --passphrase-file "$T/pass" "$(json_field id <"$T/adm.json")" >/dev/null
+expect_rc "su: after the invitation is revoked, refused" 1 su -s /bin/sh -c true cwsadm
+expect_rc "sudo: ... and sudo by that user is refused" 1 as_user cwsadm sudo -n true
+expect_rc "ssh: ... and ssh by that user is refused (255)" 255 ssh_as cwsadm
+
+# cwsd down: the sessions decide from the authenticated cache.
+stop_cwsd "$T"
+expect_rc "cwsd down: ssh of a user validated recently still works (cache)" 0 ssh_as cwsro
+expect_rc "cwsd down: su to a user whose revocation was seen stays refused" 1 su -s /bin/sh -c true cwsadm
