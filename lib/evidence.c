@@ -80,13 +80,46 @@ const char *cws_evidence_plain(const char *s)
         return s;
 }
 
+#define UNTRUSTED_MAX 128
+
+bool cws_evidence_encode(const char *value, char *out, size_t n)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        size_t len = value ? strnlen(value, UNTRUSTED_MAX) : 0;
+        bool encode = false;
+
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)value[i];
+                if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\')
+                        encode = true;
+        }
+        if (n == 0)
+                return encode;
+        if (!encode) {
+                snprintf(out, n, "%.*s", (int)len, value ? value : "");
+                return false;
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < len && o + 2 < n; i++) {
+                unsigned char c = (unsigned char)value[i];
+                out[o++] = hex[c >> 4];
+                out[o++] = hex[c & 0xf];
+        }
+        out[o] = '\0';
+        return true;
+}
+
 static int append_field(char *buf, size_t bufsz, size_t *used, const char *name, const char *value)
 {
         /* audit_encode_nv_string quotes a clean value and hex-encodes one
          * with spaces, quotes or control characters, so a hostile user name
-         * can never forge another field. */
-        char *enc = audit_encode_nv_string(name, value && *value ? value : "?", 0);
+         * can never forge another field; a long one is cut first. */
+        char cut[UNTRUSTED_MAX + 1];
+        char *enc;
         int n;
+
+        snprintf(cut, sizeof(cut), "%s", value && *value ? value : "?");
+        enc = audit_encode_nv_string(name, cut, 0);
 
         if (!enc)
                 return -ENOMEM;
@@ -124,7 +157,9 @@ static int write_audit(const cws_event *ev)
             append_field(msg, sizeof(msg), &used, "inv", ev->invitation) < 0 ||
             append_field(msg, sizeof(msg), &used, "device", ev->device) < 0 ||
             append_field(msg, sizeof(msg), &used, "service", ev->service) < 0 ||
-            append_field(msg, sizeof(msg), &used, "reason", cws_reason_to_string(ev->reason)) < 0) {
+            append_field(msg, sizeof(msg), &used, "reason", cws_reason_to_string(ev->reason)) < 0 ||
+            (ev->violation && append_field(msg, sizeof(msg), &used, "violation", ev->violation) < 0) ||
+            (ev->risk && append_field(msg, sizeof(msg), &used, "risk", ev->risk) < 0)) {
                 audit_close(fd);
                 return -E2BIG;
         }
@@ -149,11 +184,14 @@ static const char *decision_word(const cws_event *ev)
 
 static int write_journal(const cws_event *ev)
 {
-        const char *user = ev->user && *ev->user ? ev->user : "?";
+        char user[2 * UNTRUSTED_MAX + 1];
+        bool user_hex = cws_evidence_encode(ev->user && *ev->user ? ev->user : "?", user, sizeof(user));
         const char *svc = ev->service && *ev->service ? ev->service : "-";
         const char *reason = cws_reason_to_string(ev->reason);
         int prio;
-        char message[512];
+        char message[512], rhost[2 * UNTRUSTED_MAX + 1];
+
+        cws_evidence_encode(ev->rhost, rhost, sizeof(rhost));
 
         switch (ev->kind) {
         case CWS_EV_ALLOW: prio = LOG_INFO; break;
@@ -172,13 +210,16 @@ static int write_journal(const cws_event *ev)
                                "SYSLOG_IDENTIFIER=%s", ev->program ? ev->program : "pam_cws",
                                "CWS_EVENT=%s", op_name(ev->kind),
                                "CWS_USER=%s", user,
+                               "CWS_USER_ENCODING=%s", user_hex ? "hex" : "plain",
                                "CWS_PROFILE=%s", ev->profile ? ev->profile : "",
                                "CWS_INVITATION=%s", ev->invitation ? ev->invitation : "",
                                "CWS_DEVICE=%s", ev->device ? ev->device : "",
                                "CWS_SERVICE=%s", ev->service ? ev->service : "",
                                "CWS_DECISION=%s", decision_word(ev),
                                "CWS_REASON=%s", reason,
-                               "CWS_RHOST=%s", ev->rhost ? ev->rhost : "",
+                               "CWS_RHOST=%s", rhost,
+                               "CWS_VIOLATION=%s", ev->violation ? ev->violation : "",
+                               "CWS_RISK=%s", ev->risk ? ev->risk : "",
                                NULL);
 }
 

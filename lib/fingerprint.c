@@ -328,6 +328,27 @@ const char *cws_violation_to_string(unsigned bit)
         }
 }
 
+void cws_violations_format(unsigned mask, char *buf, size_t n)
+{
+        size_t used = 0;
+
+        if (n == 0)
+                return;
+        buf[0] = '\0';
+        for (unsigned bit = 1; bit <= CWS_FP_PROFILE_COPY_DETECTED; bit <<= 1) {
+                int w;
+
+                if (!(mask & bit))
+                        continue;
+                w = snprintf(buf + used, n - used, "%s%s", used ? "," : "", cws_violation_to_string(bit));
+                if (w < 0 || (size_t)w >= n - used) {
+                        buf[used] = '\0';   /* whole names only */
+                        return;
+                }
+                used += (size_t)w;
+        }
+}
+
 cws_risk cws_violation_risk(unsigned mask)
 {
         if (mask & (CWS_FP_PROFILE_COPY_DETECTED | CWS_FP_SYSTEM_ID_MISMATCH))

@@ -352,10 +352,9 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 pam_syslog(pamh, LOG_NOTICE, "refusing a request with a missing, unknown or malformed "
                            "user, service, rhost or tty");
                 v.reason = CWS_R_BAD_REQUEST;
-                si.user = si.user && cws_name_valid(si.user, CWS_USER_MAX) ? si.user : NULL;
+                /* The user, rhost and tty go on as they are: the evidence
+                 * shows a hostile value hex-encoded and cut, never verbatim. */
                 si.service = si.service && cws_name_valid(si.service, CWS_NAME_MAX) ? si.service : NULL;
-                si.rhost = si.rhost && item_ok(si.rhost) ? si.rhost : NULL;
-                si.tty = si.tty && item_ok(si.tty) ? si.tty : NULL;
                 record(pamh, &cfg, &a, &si, &v, PAM_PERM_DENIED);
                 tell_user(pamh, flags, &v);
                 return PAM_PERM_DENIED;

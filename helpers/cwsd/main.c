@@ -121,14 +121,28 @@ static void put_decision(cws_msg *out, const cws_decision *d)
                 cws_msg_add(out, "device", d->device_id);
         if (d->type != CWS_TYPE_NONE)
                 cws_msg_add(out, "type", cws_inv_type_to_string(d->type));
-        for (unsigned bit = 1; bit <= CWS_FP_PROFILE_COPY_DETECTED; bit <<= 1)
-                if (d->violations & bit) {
-                        if (drift[0])
-                                strncat(drift, ",", sizeof(drift) - strlen(drift) - 1);
-                        strncat(drift, cws_violation_to_string(bit), sizeof(drift) - strlen(drift) - 1);
-                }
+        cws_violations_format(d->violations, drift, sizeof(drift));
         if (drift[0])
                 cws_msg_add(out, "violations", drift);
+}
+
+static void emit(agent *a, const cws_event *ev);
+
+/* A fingerprint that differs from the enrolled one at or above
+ * alert_threshold is a violation on record, allowed (drift) or not. */
+static void report_drift(agent *a, const char *user, const char *service, const cws_decision *d)
+{
+        char list[256];
+        cws_risk risk = cws_violation_risk(d->violations);
+
+        if (!d->violations || risk < a->cfg.alert_threshold)
+                return;
+        cws_violations_format(d->violations, list, sizeof(list));
+        cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd", .user = user,
+                         .profile = d->profile, .invitation = d->inv_id, .device = d->device_id,
+                         .service = service, .reason = d->reason, .violation = list,
+                         .risk = cws_risk_to_string(risk) };
+        emit(a, &ev);
 }
 
 static void emit(agent *a, const cws_event *ev)
@@ -186,14 +200,19 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                         log_line(LOG_WARNING, "binding %s of %s: %s", ids[i], user,
                                  cws_error_message(&err));
                         if (why == CWS_R_PROFILE_COPY_DETECTED || why == CWS_R_TAMPER_DETECTED) {
+                                /* A binding that does not open is critical
+                                 * whatever alert_threshold says. */
                                 cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd",
                                                  .user = user, .invitation = ids[i],
-                                                 .service = service, .reason = why };
+                                                 .service = service, .reason = why,
+                                                 .violation = cws_reason_to_string(why),
+                                                 .risk = cws_risk_to_string(CWS_RISK_CRITICAL) };
                                 emit(a, &ev);
                         }
                 } else {
                         cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
                         enrolled_at = b.enrolled_at;
+                        report_drift(a, user, service, &cur);
                         cws_wipe(&b, sizeof(b));
                         cws_cache_note(cache, cur.allow, cur.reason, cur.profile, cur.inv_id,
                                        cur.device_id, cur.type, now);

@@ -33,6 +33,8 @@ typedef struct cws_event {
         const char *rhost;
         const char *tty;
         cws_reason reason;
+        const char *violation;      /* for violations: the seed's types, comma-separated */
+        const char *risk;           /* for violations: LOW..CRITICAL */
         bool failed;                /* for enroll/revoke: the attempt failed */
 } cws_event;
 
@@ -47,6 +49,12 @@ void cws_evidence_emit(const cws_event *ev, bool with_audit, cws_evidence_result
 
 /* The audit record type for an event. */
 int cws_evidence_audit_type(const cws_event *ev);
+
+/* An untrusted value as both records show it: itself when it is printable
+ * ASCII without space, quote or backslash, else its bytes in uppercase hex
+ * (as audit_encode_nv_string does), at most 128 bytes of input either way.
+ * Returns whether it was hex-encoded. */
+bool cws_evidence_encode(const char *value, char *out, size_t n);
 
 /* A value safe to hand to libaudit unencoded (hostnames, ttys): only
  * [A-Za-z0-9.:_/@-], at most 255 bytes; else NULL. */

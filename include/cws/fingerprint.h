@@ -56,5 +56,7 @@ unsigned cws_fingerprint_compare(const cws_fingerprint *enrolled, const cws_fing
 
 /* "hostname_mismatch", ...; for a single bit. */
 const char *cws_violation_to_string(unsigned bit);
+/* Every violation in mask, comma-separated ("" for none), truncated to n. */
+void cws_violations_format(unsigned mask, char *buf, size_t n);
 cws_risk cws_violation_risk(unsigned mask);
 const char *cws_risk_to_string(cws_risk r);

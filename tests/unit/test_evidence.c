@@ -49,6 +49,36 @@ static void test_plain(void **state)
         assert_ptr_equal(cws_evidence_plain(long_s), long_s);
 }
 
+static void test_encode(void **state)
+{
+        char out[300], big[400];
+        (void)state;
+        assert_false(cws_evidence_encode("alice.b-c_1@x", out, sizeof(out)));
+        assert_string_equal(out, "alice.b-c_1@x");
+        assert_true(cws_evidence_encode("a b", out, sizeof(out)));
+        assert_string_equal(out, "612062");
+        assert_true(cws_evidence_encode("x\"'\\", out, sizeof(out)));
+        assert_string_equal(out, "7822275C");
+        assert_true(cws_evidence_encode("r\xffo\x01\n", out, sizeof(out)));
+        assert_string_equal(out, "72FF6F010A");
+        assert_false(cws_evidence_encode(NULL, out, sizeof(out)));
+        assert_string_equal(out, "");
+        /* Cut at 128 bytes of input, whichever way it is shown. */
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_false(cws_evidence_encode(big, out, sizeof(out)));
+        assert_int_equal(strlen(out), 128);
+        big[0] = ' ';
+        assert_true(cws_evidence_encode(big, out, sizeof(out)));
+        assert_int_equal(strlen(out), 256);
+        assert_memory_equal(out, "2061", 4);
+        /* A short buffer is never overrun and always terminated. */
+        assert_true(cws_evidence_encode("   ", out, 4));
+        assert_string_equal(out, "20");
+        assert_false(cws_evidence_encode("abc", out, 2));
+        assert_string_equal(out, "a");
+}
+
 static void test_emit_hostile(void **state)
 {
         char big[4096];
@@ -70,7 +100,8 @@ static void test_emit_hostile(void **state)
         assert_true(res.journal <= 0);
         assert_int_equal(res.audit, 0); /* audit skipped */
 
-        cws_event ev2 = { .kind = CWS_EV_VIOLATION, .user = big, .reason = CWS_R_TAMPER_DETECTED };
+        cws_event ev2 = { .kind = CWS_EV_VIOLATION, .user = big, .reason = CWS_R_TAMPER_DETECTED,
+                          .violation = "tamper_detected", .risk = "CRITICAL" };
         res.journal = 12345;
         cws_evidence_emit(&ev2, false, &res);
         assert_true(res.journal <= 0);
@@ -87,6 +118,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_audit_type),
                 cmocka_unit_test(test_plain),
+                cmocka_unit_test(test_encode),
                 cmocka_unit_test(test_emit_hostile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -432,6 +432,15 @@ static void test_strings(void **state)
         assert_string_equal(cws_violation_to_string(CWS_FP_USER_MISMATCH | CWS_FP_HOSTNAME_MISMATCH),
                             "unknown");
         assert_int_equal(cws_violation_risk(CWS_FP_PROFILE_COPY_DETECTED), CWS_RISK_CRITICAL);
+        char list[64] = "junk";
+        cws_violations_format(0, list, sizeof(list));
+        assert_string_equal(list, "");
+        cws_violations_format(CWS_FP_HOSTNAME_MISMATCH | CWS_FP_MAC_ADDRESS_MISMATCH, list, sizeof(list));
+        assert_string_equal(list, "hostname_mismatch,mac_address_mismatch");
+        cws_violations_format(CWS_FP_SYSTEM_ID_MISMATCH, list, sizeof(list));
+        assert_string_equal(list, "system_id_mismatch");
+        cws_violations_format(CWS_FP_HOSTNAME_MISMATCH | CWS_FP_USER_MISMATCH, list, 20);
+        assert_string_equal(list, "hostname_mismatch"); /* the next one does not fit */
         assert_string_equal(cws_risk_to_string(CWS_RISK_NONE), "NONE");
         assert_string_equal(cws_risk_to_string(CWS_RISK_LOW), "LOW");
         assert_string_equal(cws_risk_to_string(CWS_RISK_MEDIUM), "MEDIUM");
