@@ -100,7 +100,7 @@ integration: all $(B)/pam_run
 	tests/run.sh $(B) integration
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(B)/pam_run
 	tests/demo.sh $(B)
 
 deps:

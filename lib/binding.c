@@ -858,3 +858,55 @@ int cws_binding_remove(const char *state_dir, uid_t uid, const char *inv_id, cws
         }
         return 0;
 }
+
+int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error *err)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_free_ uid_t *v = NULL;
+        char dir[PATH_MAX];
+        size_t count = 0, cap = 0;
+        struct dirent *de;
+        int fd, r;
+
+        if (!uids || !n || !state_dir || !*state_dir)
+                return cws_error_set(err, -EINVAL, "binding users: bad arguments");
+        *uids = NULL;
+        *n = 0;
+        r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
+        }
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
+        }
+        while ((de = readdir(d))) {
+                char *end;
+                unsigned long u;
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                errno = 0;
+                u = strtoul(de->d_name, &end, 10);
+                if (errno || *end || u >= (unsigned long)(uid_t)-1)
+                        continue;
+                if (count == cap) {
+                        size_t nc = cap ? cap * 2 : 16;
+                        uid_t *nv = reallocarray(v, nc, sizeof(*v));
+                        if (!nv)
+                                return cws_error_set(err, -ENOMEM, "%s: out of memory", dir);
+                        v = nv;
+                        cap = nc;
+                }
+                v[count++] = (uid_t)u;
+        }
+        *uids = TAKE_PTR(v);
+        *n = count;
+        return 0;
+}

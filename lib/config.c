@@ -54,6 +54,8 @@ static const key_spec keys[] = {
           "an absolute path without control characters, shorter than 4096 bytes" },
         { "agent", "monitor_interval", V_DURATION, FIELD(monitor_interval), 5, DAY,
           "a duration from 5s to 1d, e.g. 30s" },
+        { "agent", "terminate_on_revoke", V_BOOL, FIELD(terminate_on_revoke), 0, 0,
+          "true, false, yes, no, 1 or 0" },
         { "policy", "fail_mode", V_FAIL_MODE, FIELD(fail_mode), 0, 0, "closed or open" },
         { "policy", "offline_grace", V_DURATION, FIELD(offline_grace), 0, 30 * DAY,
           "a duration from 0 to 30d, e.g. 1d" },

@@ -19,6 +19,7 @@ static const char *op_name(cws_event_kind k)
         case CWS_EV_ENROLL: return "pam_cws-enroll";
         case CWS_EV_REVOKE: return "pam_cws-revoke";
         case CWS_EV_VIOLATION: return "pam_cws-violation";
+        case CWS_EV_REVOCATION_SEEN: return "pam_cws-monitor";
         }
         return "pam_cws-unknown";
 }
@@ -31,6 +32,7 @@ static const char *message_id(cws_event_kind k)
         case CWS_EV_ENROLL: return CWS_MID_ENROLL;
         case CWS_EV_REVOKE: return CWS_MID_REVOKE;
         case CWS_EV_VIOLATION: return CWS_MID_VIOLATION;
+        case CWS_EV_REVOCATION_SEEN: return CWS_MID_REVOCATION_SEEN;
         }
         return CWS_MID_DENY;
 }
@@ -58,6 +60,8 @@ int cws_evidence_audit_type(const cws_event *ev)
                 return AUDIT_USER_MGMT;
         case CWS_EV_VIOLATION:
                 return AUDIT_ANOM_LOGIN_LOCATION;
+        case CWS_EV_REVOCATION_SEEN:
+                return AUDIT_USER_ACCT;
         }
         return AUDIT_USER_ERR;
 }
@@ -138,7 +142,8 @@ static int write_audit(const cws_event *ev)
         const char *host = cws_evidence_plain(ev->rhost), *tty = cws_evidence_plain(ev->tty);
         const char *addr = "?";
         unsigned char tmp[16];
-        bool failed = ev->kind == CWS_EV_DENY || ev->kind == CWS_EV_VIOLATION || ev->failed;
+        bool failed = ev->kind == CWS_EV_DENY || ev->kind == CWS_EV_VIOLATION ||
+                      ev->kind == CWS_EV_REVOCATION_SEEN || ev->failed;
         int fd, r, e;
 
         if (host && (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1))
@@ -178,6 +183,7 @@ static const char *decision_word(const cws_event *ev)
         case CWS_EV_ALLOW: return "allow";
         case CWS_EV_DENY: return "deny";
         case CWS_EV_VIOLATION: return "violation";
+        case CWS_EV_REVOCATION_SEEN: return "revoked";
         default: return ev->failed ? "failed" : "done";
         }
 }
@@ -197,6 +203,7 @@ static int write_journal(const cws_event *ev)
         case CWS_EV_ALLOW: prio = LOG_INFO; break;
         case CWS_EV_DENY: prio = LOG_NOTICE; break;
         case CWS_EV_VIOLATION: prio = LOG_WARNING; break;
+        case CWS_EV_REVOCATION_SEEN: prio = LOG_NOTICE; break;
         default: prio = ev->failed ? LOG_NOTICE : LOG_INFO; break;
         }
         /* MESSAGE carries the reason, not the user name: the name may be

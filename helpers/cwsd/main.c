@@ -27,16 +27,11 @@
 #include "cws/evidence.h"
 #include "cws/ledger.h"
 #include "cws/safe_file.h"
-
-typedef struct agent_session {
-        uid_t uid;
-        pid_t pid;
-        int64_t opened_at;
-} agent_session;
+#include "cws/session.h"
 
 typedef struct agent {
         cws_config cfg;
-        agent_session sessions[1024];   /* open sessions pam_cws told us about */
+        cws_session sessions[1024];     /* open sessions pam_cws told us about */
         size_t n_sessions;
         bool audit_failure_reported;
         uint8_t host_key[CWS_HOST_KEY_LEN];
@@ -287,6 +282,7 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
 static void session_note(agent *a, const request *q, bool open)
 {
         pid_t pid = q->peer.pid;
+        cws_error err = { 0 };
 
         if (pid <= 0)
                 return;
@@ -300,8 +296,128 @@ static void session_note(agent *a, const request *q, bool open)
                 return;
         if (a->n_sessions == CWS_ELEMENTSOF(a->sessions))
                 memmove(&a->sessions[0], &a->sessions[1], sizeof(a->sessions[0]) * (a->n_sessions-- - 1));
-        a->sessions[a->n_sessions++] = (agent_session){ .uid = q->uid, .pid = pid,
-                                                        .opened_at = (int64_t)time(NULL) };
+        if (cws_session_init(&a->sessions[a->n_sessions], q->uid, pid, (int64_t)time(NULL), &err) < 0) {
+                log_line(LOG_WARNING, "%s (session not registered)", cws_error_message(&err));
+                return;
+        }
+        a->n_sessions++;
+}
+
+/* Ends every registered session of uid (terminate_on_revoke). */
+static void terminate_sessions(agent *a, uid_t uid, const char *user)
+{
+        cws_error err = { 0 };
+        size_t i = 0;
+
+        while (i < a->n_sessions) {
+                cws_session s = a->sessions[i];
+                int r;
+
+                if (s.uid != uid) {
+                        i++;
+                        continue;
+                }
+                a->sessions[i] = a->sessions[--a->n_sessions];
+                r = cws_session_terminate(&s, true, &err);
+                if (r < 0)
+                        log_line(LOG_ERR, "cannot end the session of %s: %s", user, cws_error_message(&err));
+                else if (r != CWS_SESSION_GONE)
+                        log_line(LOG_NOTICE, "ended the session of %s (leader pid %ld, %s)", user,
+                                 (long)s.pid, r == CWS_SESSION_LOGIND ? "through logind" : "SIGTERM");
+        }
+}
+
+static bool revoked_reason(cws_reason r)
+{
+        return r == CWS_R_DEVICE_REVOKED || r == CWS_R_INVITATION_REVOKED;
+}
+
+/* The revocation monitor for one user: every binding validated against
+ * the registry, the answers folded into the user's cache. A revocation
+ * seen for the first time is put on record. With terminate_on_revoke, a
+ * user left with a revoked binding and none that validates loses the
+ * sessions pam_cws registered; nothing ends while the registry is
+ * unreachable. */
+static void monitor_user(agent *a, uid_t uid, int64_t now)
+{
+        struct passwd pwbuf, *pw = NULL;
+        char buf[4096], **ids = NULL;
+        size_t n = 0;
+        cws_error err = { 0 };
+        cws_cache_entry cache;
+        cws_fingerprint fp;
+        cws_trust trust;
+        bool any_allow = false, any_revoked = false, unavailable = false;
+        const char *user;
+
+        if (getpwuid_r(uid, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw ||
+            !cws_name_valid(pw->pw_name, CWS_USER_MAX))
+                return;   /* no such user any more: nobody to gate */
+        user = pw->pw_name;
+        if (cws_binding_list(a->cfg.state_dir, uid, &ids, &n, &err) < 0 || n == 0 ||
+            load_trust(a, &trust, &err) < 0 || cws_fingerprint_collect(uid, user, &fp, &err) < 0) {
+                if (err.code)
+                        log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
+                cws_strv_free(ids, n);
+                return;
+        }
+        if (cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err) < 0)
+                cws_cache_init(&cache, uid, user);
+        for (size_t i = 0; i < n; i++) {
+                cws_binding b;
+                cws_decision cur = { .allow = false };
+                cws_reason why;
+                bool known;
+
+                /* A binding that does not open is reported when someone
+                 * logs in with it; the monitor has nothing to add. */
+                if (cws_binding_load(a->cfg.state_dir, a->host_key, uid, user, ids[i], &b, &why,
+                                     NULL) < 0)
+                        continue;
+                known = cws_cache_is_revoked(&cache, b.device_id) ||
+                        cws_cache_is_revoked(&cache, b.inv_id);
+                cws_validate_binding(a->registry, &trust, &b, &fp, CWS_TYPE_NONE, now, &cur);
+                cws_wipe(&b, sizeof(b));
+                cws_cache_note(&cache, cur.allow, cur.reason, cur.profile, cur.inv_id, cur.device_id,
+                               cur.type, now);
+                any_allow |= cur.allow;
+                unavailable |= cur.reason == CWS_R_REGISTRY_UNAVAILABLE;
+                if (!revoked_reason(cur.reason))
+                        continue;
+                any_revoked = true;
+                if (known)
+                        continue;
+                log_line(LOG_NOTICE, "monitor: user=%s invitation=%s device=%s reason=%s", user,
+                         cur.inv_id, cur.device_id, cws_reason_to_string(cur.reason));
+                cws_event ev = { .kind = CWS_EV_REVOCATION_SEEN, .program = "cwsd", .user = user,
+                                 .profile = cur.profile, .invitation = cur.inv_id,
+                                 .device = cur.device_id, .reason = cur.reason };
+                emit(a, &ev);
+        }
+        cws_strv_free(ids, n);
+        if (cws_cache_store(a->cfg.state_dir, a->host_key, &cache, &err) < 0)
+                log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
+        if (a->cfg.terminate_on_revoke && any_revoked && !any_allow && !unavailable)
+                terminate_sessions(a, uid, user);
+}
+
+static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        agent *a = userdata;
+        cws_error err = { 0 };
+        uid_t *uids = NULL;
+        size_t n = 0;
+        int64_t now = (int64_t)time(NULL);
+
+        (void)usec;
+        if (cws_binding_users(a->cfg.state_dir, &uids, &n, &err) < 0)
+                log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
+        for (size_t i = 0; i < n; i++)
+                monitor_user(a, uids[i], now);
+        free(uids);
+        sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 static int op_validate(request *q)
@@ -627,6 +743,9 @@ int main(int argc, char **argv)
             (r = sd_event_add_signal(a.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
             (r = sd_event_add_io(a.event, NULL, fd, EPOLLIN, on_accept, &a)) < 0 ||
+            (r = sd_event_add_time_relative(a.event, NULL, CLOCK_MONOTONIC,
+                                            (uint64_t)a.cfg.monitor_interval * 1000000u, 100000u,
+                                            on_monitor, &a)) < 0 ||
             (r = sd_event_set_watchdog(a.event, true)) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "event loop: %s", strerror(-r));
         log_line(LOG_INFO, "cwsd %s listening on %s (registry %s)", CWS_VERSION,

@@ -60,4 +60,8 @@ int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_
 /* Invitation ids the user has bindings for (sorted); caller frees with
  * cws_strv_free. */
 int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err);
+/* The uids that have a bindings directory (state_dir/bindings/<uid>), for
+ * the revocation monitor; entries that are not decimal uids are skipped.
+ * *uids is malloc'd (NULL and 0 when there are none). */
+int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error *err);
 int cws_binding_remove(const char *state_dir, uid_t uid, const char *inv_id, cws_error *err);

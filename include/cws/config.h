@@ -33,6 +33,7 @@ typedef struct cws_config {
         char socket_path[CWS_CONFIG_PATH_MAX];
         char state_dir[CWS_CONFIG_PATH_MAX];
         uint32_t monitor_interval;          /* seconds */
+        bool terminate_on_revoke;           /* the monitor ends a revoked user's sessions */
         /* [policy] */
         cws_fail_mode fail_mode;
         uint32_t offline_grace;             /* seconds */

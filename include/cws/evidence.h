@@ -12,7 +12,8 @@ typedef enum cws_event_kind {
         CWS_EV_DENY,        /* a session was refused */
         CWS_EV_ENROLL,      /* a device was enrolled */
         CWS_EV_REVOKE,      /* a device or invitation was revoked */
-        CWS_EV_VIOLATION,   /* tamper or copy detected, or a revocation seen by the monitor */
+        CWS_EV_VIOLATION,   /* tamper or copy detected, or a fingerprint mismatch */
+        CWS_EV_REVOCATION_SEEN, /* the monitor saw a device or invitation revoked */
 } cws_event_kind;
 
 /* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
@@ -21,6 +22,7 @@ typedef enum cws_event_kind {
 #define CWS_MID_ENROLL "08b04f9428fb4c5e9618c7f88a342449"
 #define CWS_MID_REVOKE "d310513336fc4a27916de24026e8a100"
 #define CWS_MID_VIOLATION "12e61f6187f04f0d80039677d4d0c92a"
+#define CWS_MID_REVOCATION_SEEN "661bf675bf3348f581b964944e7051d6"
 
 typedef struct cws_event {
         cws_event_kind kind;

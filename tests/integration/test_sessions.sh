@@ -118,3 +118,23 @@ expect_rc "ssh: ... and ssh by that user is refused (255)" 255 ssh_as cwsadm
 stop_cwsd "$T"
 expect_rc "cwsd down: ssh of a user validated recently still works (cache)" 0 ssh_as cwsro
 expect_rc "cwsd down: su to a user whose revocation was seen stays refused" 1 su -s /bin/sh -c true cwsadm
+
+# The revocation monitor ends a live ssh session (terminate_on_revoke).
+sed -i '/^\[agent\]/a monitor_interval = 5s\nterminate_on_revoke = true' "$CONF"
+start_cwsd "$T" || exit 1
+RO2=$(json_field id <"$T/ro2.json")
+DEV2=$(devices --json "$RO2" | json_field device_id)
+ssh -F /dev/null -p "$port" -i "$T/user_key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR cwsro@127.0.0.1 'echo started; sleep 60' \
+        >"$T/live.out" 2>&1 &
+live=$!; PIDS+=($live)
+for _ in $(seq 100); do grep -q started "$T/live.out" && break; sleep 0.1; done
+check "a live ssh session of cwsro is running" grep -q started "$T/live.out"
+revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$RO2" "$DEV2" >/dev/null
+end=$((SECONDS + 12))
+while [ $SECONDS -le $end ] && kill -0 "$live" 2>/dev/null; do sleep 0.2; done
+check "after the administrator revokes its device, the monitor ends it within one interval" \
+        bash -c "! kill -0 $live 2>/dev/null"
+wait "$live"; rc=$?
+check "... the ssh client sees the connection end (exit $rc, not 0)" test "$rc" -ne 0
+check "... cwsd ended the session's leader" grep -q "ended the session of cwsro" "$T/cwsd.log"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -80,11 +81,11 @@ int main(int argc, char **argv)
         int raw = 0;
         struct pam_conv c = { conv, NULL };
         const char *rhost = NULL, *tty = NULL;
-        int flags = 0, repeat = 1;
+        int flags = 0, repeat = 1, hold = 0;
         pam_handle_t *pamh = NULL;
 
         if (argc < 4) {
-                fprintf(stderr, "usage: pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N]\n");
+                fprintf(stderr, "usage: pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N] [--hold SECONDS]\n");
                 return 2;
         }
         for (int i = 4; i < argc; i++) {
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
                         flags = PAM_SILENT;
                 else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
                         repeat = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
+                        hold = atoi(argv[++i]);   /* keep the session open this long */
                 else
                         return 2;
         }
@@ -114,6 +117,11 @@ int main(int argc, char **argv)
                                 return 4;
                 } else if ((acct = pam_acct_mgmt(pamh, flags)) == PAM_SUCCESS) {
                         open = pam_open_session(pamh, flags);
+                        if (open == PAM_SUCCESS && hold > 0) {
+                                printf("session open pid=%ld\n", (long)getpid());
+                                fflush(stdout);
+                                sleep((unsigned)hold);
+                        }
                         if (open == PAM_SUCCESS)
                                 close = pam_close_session(pamh, flags);
                 }

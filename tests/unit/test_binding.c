@@ -953,6 +953,42 @@ static void test_copied_binding_with_rewritten_header(void **state)
         free(text);
 }
 
+static void test_users(void **state)
+{
+        fixture *f = *state;
+        cws_error err = { 0 };
+        uid_t *uids = (uid_t *)1;
+        size_t n = 99;
+        char path[PATH_MAX];
+        bool saw0 = false, saw1000 = false;
+
+        /* No bindings directory yet: none, not an error. */
+        assert_int_equal(cws_binding_users(f->dir, &uids, &n, &err), 0);
+        assert_null(uids);
+        assert_int_equal(n, 0);
+
+        assert_int_equal(cws_binding_save(f->dir, f->key, &f->b, &err), 0);
+        make_binding(&f->b, 0, "root");
+        assert_int_equal(cws_binding_save(f->dir, f->key, &f->b, &err), 0);
+        /* Entries that are not uids are skipped. */
+        snprintf(path, sizeof(path), "%s/bindings/alice", f->dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/bindings/12x", f->dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/bindings/99999999999999999999", f->dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+
+        assert_int_equal(cws_binding_users(f->dir, &uids, &n, &err), 0);
+        assert_int_equal(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                saw0 |= uids[i] == 0;
+                saw1000 |= uids[i] == 1000;
+        }
+        assert_true(saw0 && saw1000);
+        free(uids);
+        assert_int_equal(cws_binding_users(f->dir, NULL, &n, &err), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -972,6 +1008,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_save_load_list_remove, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_path_tricks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_unsafe_files, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_users, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_binding_does_not_open_on_another_machine, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_copied_binding_with_rewritten_header, setup,

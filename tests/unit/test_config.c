@@ -99,6 +99,7 @@ static void assert_defaults(const cws_config *cfg)
         assert_string_equal(cfg->socket_path, CWS_DEFAULT_SOCKET);
         assert_string_equal(cfg->state_dir, CWS_DEFAULT_STATE_DIR);
         assert_int_equal(cfg->monitor_interval, 30);
+        assert_false(cfg->terminate_on_revoke);
         assert_int_equal(cfg->fail_mode, CWS_FAIL_CLOSED);
         assert_int_equal(cfg->offline_grace, 86400);
         assert_int_equal(cfg->max_cache_age, 0);
@@ -144,6 +145,7 @@ static void test_load_full_file(void **state)
                    "socket = /run/cws/other.sock\n"
                    "state_dir = /var/lib/cws/other\n"
                    "monitor_interval = 2m\n"
+                   "terminate_on_revoke = true\n"
                    "[policy]\n"
                    "fail_mode = open\n"
                    "offline_grace = 12h\n"
@@ -169,6 +171,7 @@ static void test_load_full_file(void **state)
         assert_string_equal(cfg.socket_path, "/run/cws/other.sock");
         assert_string_equal(cfg.state_dir, "/var/lib/cws/other");
         assert_int_equal(cfg.monitor_interval, 120);
+        assert_true(cfg.terminate_on_revoke);
         assert_int_equal(cfg.fail_mode, CWS_FAIL_OPEN);
         assert_int_equal(cfg.offline_grace, 12 * 3600);
         assert_int_equal(cfg.max_cache_age, 300);
