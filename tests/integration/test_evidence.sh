@@ -21,7 +21,8 @@ printf 'account required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so c
 pam() { "$B/pam_run" "$PAMD" login "$@" 2>&1; }
 
 # arecords OP REASON: the raw audit records with op=OP and reason=REASON.
-arecords() { ausearch -if "$AUDIT_LOG" --raw 2>/dev/null | grep "op=$1 " | grep "reason=\"$2\""; }
+# Audit is host-wide: only records from this run's pam_run count.
+arecords() { ausearch -if "$AUDIT_LOG" --raw 2>/dev/null | grep -F "exe=\"$B/pam_run\"" | grep "op=$1 " | grep "reason=\"$2\""; }
 # journal FIELD=VALUE...: the entries that match, as JSON lines.
 journal() { journalctl --directory=/run/log/journal -o json --no-pager "$@" 2>/dev/null; }
 count() { "$@" | grep -c .; }
@@ -84,7 +85,7 @@ evil=$'ev il"\x1b[2J'
 pam "$evil" >/dev/null
 evidence_settle
 hex=$(printf %s "$evil" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
-r=$(ausearch -if "$AUDIT_LOG" --raw | grep 'reason="bad_request"')
+r=$(ausearch -if "$AUDIT_LOG" --raw | grep -F "exe=\"$B/pam_run\"" | grep 'reason="bad_request"')
 check "hostile name: one audit record, reason bad_request" test "$(grep -c . <<<"$r")" -eq 1
 check "... the name is hex-encoded (acct=$hex)" grep -q "acct=$hex " <<<"$r"
 check "... and never verbatim" lacks 'ev il' "$r"
@@ -135,6 +136,6 @@ check "... and the login's own decision names it (ANOM_LOGIN_LOCATION, res=faile
 
 # Every decision went to both: the totals agree.
 evidence_settle
-na=$(ausearch -if "$AUDIT_LOG" --raw 2>/dev/null | grep -c 'op=pam_cws-validate ')
+na=$(ausearch -if "$AUDIT_LOG" --raw 2>/dev/null | grep -F "exe=\"$B/pam_run\"" | grep -c 'op=pam_cws-validate ')
 nj=$(journal CWS_EVENT=pam_cws-validate | grep -c .)
 check "as many validate audit records ($na) as journal entries ($nj)" test "$na" -eq "$nj" -a "$na" -gt 0
