@@ -2,6 +2,7 @@
 #   make            build libcws, cwsd and the helpers
 #   make check      build and run every test (unit, integration)
 #   make demo       the invitation -> enrollment -> revocation life cycle
+#   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
 VERSION   := 0.1.0
@@ -15,7 +16,7 @@ DESTDIR   ?=
 CC        ?= cc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
-PKGS      := libcrypto json-c inih libsystemd audit
+PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -45,16 +46,17 @@ PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo deps install clean
+.PHONY: all all-tests check unit integration demo bench deps install clean
 MODULE    := $(B)/pam_cws.so
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 
-# The module links libpam, libaudit, libsystemd and libcrypto only; inih
+# The module links libpam, libaudit and libcrypto only (journal entries go
+# over journald's native protocol, lib/journal.c); inih
 # goes in statically, and nothing that uses json-c is pulled from libcws.
 $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lsystemd -lcrypto
+		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
 
 $(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
 	@mkdir -p $(dir $@)
@@ -70,6 +72,16 @@ $(B)/libcwscli.a: $(CLI_OBJ)
 
 $(B)/%: $(B)/helpers/%/main.o $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
+
+# cws-invite alone links libsecret (and so glib) for the administrators'
+# keychain; glib's headers are system headers to our warnings.
+SECRET_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libsecret-1 2>/dev/null))
+SECRET_LIBS   := $(shell pkg-config --libs libsecret-1 2>/dev/null)
+$(B)/helpers/cws-invite/keychain.o: ALL_CFLAGS += $(SECRET_CFLAGS)
+$(B)/helpers/cws-invite/main.o $(B)/helpers/cws-invite/keychain.o: helpers/cws-invite/keychain.h
+$(B)/cws-invite: $(B)/helpers/cws-invite/main.o $(B)/helpers/cws-invite/keychain.o \
+		$(B)/libcwscli.a $(B)/libcws.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) $(SECRET_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libcws.a
 	@mkdir -p $(dir $@)
@@ -102,6 +114,15 @@ integration: all $(B)/pam_run
 demo: deps
 	$(MAKE) all $(B)/pam_run
 	tests/demo.sh $(B)
+
+# Speed is reported, never asserted: the exit status says only whether
+# every transaction succeeded.
+bench: all $(B)/bench
+	tests/bench/run.sh $(B)
+
+$(B)/bench: tests/bench/bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -lpam
 
 deps:
 	tests/deps.sh

@@ -73,8 +73,8 @@ static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t
         return cws_msg_encode(&m, out, outsz, len);
 }
 
-int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
-                    const cws_cache_entry *e, cws_error *err)
+static int store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                 const cws_cache_entry *e, bool durable, cws_error *err)
 {
         char path[PATH_MAX], buf[CWS_MSG_MAX + 128], mac[HEX_MAC + 1];
         size_t len = 0;
@@ -92,7 +92,27 @@ int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_L
         if (r < 0)
                 return cws_error_set(err, r, "%s: cannot authenticate the cache", path);
         len += (size_t)snprintf(buf + len, sizeof(buf) - len, MAC_KEY "=%s\n", mac);
-        return cws_file_write_atomic(path, buf, len, 0600, err);
+        return cws_file_replace(path, buf, len, 0600, durable, err);
+}
+
+int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                    const cws_cache_entry *e, cws_error *err)
+{
+        return store(state_dir, host_key, e, true, err);
+}
+
+int cws_cache_store_changes(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                            const cws_cache_entry *before, const cws_cache_entry *e,
+                            cws_error *err)
+{
+        cws_cache_entry same_time;
+
+        /* Both come from cws_cache_init (zeroed, padding included). */
+        if (memcmp(before, e, sizeof(*e)) == 0)
+                return 0;
+        same_time = *e;
+        same_time.validated_at = before->validated_at;
+        return store(state_dir, host_key, e, memcmp(before, &same_time, sizeof(*e)) != 0, err);
 }
 
 static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)

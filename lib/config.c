@@ -27,6 +27,9 @@ typedef enum value_kind {
         V_GATE,
         V_MIN_TYPE,
         V_RISK,
+        V_ENDPOINT,
+        V_REGION,
+        V_PINS,
 } value_kind;
 
 typedef struct key_spec {
@@ -42,12 +45,22 @@ typedef struct key_spec {
 
 static const key_spec keys[] = {
         { "registry", "url", V_URL, FIELD(registry_url), 0, 0,
-          "file:///PATH, s3://BUCKET... or s3+http://HOST..., without spaces or control "
+          "file:///PATH or s3://BUCKET[/PREFIX], without spaces or control "
           "characters, shorter than 4096 bytes" },
         { "registry", "trusted_keys", V_PATH, FIELD(trusted_keys), 0, 0,
           "an absolute path without control characters, shorter than 4096 bytes" },
         { "registry", "timeout", V_DURATION, FIELD(registry_timeout), 1, 300,
           "a duration from 1s to 300s, e.g. 5s" },
+        { "registry", "endpoint", V_ENDPOINT, FIELD(s3_endpoint), 0, 0,
+          "https://HOST[:PORT] (http:// only on loopback), without spaces or control characters" },
+        { "registry", "region", V_REGION, FIELD(s3_region), 0, 0,
+          "1 to 63 characters of a-z 0-9 -, e.g. us-east-1" },
+        { "registry", "credentials_file", V_PATH, FIELD(s3_credentials_file), 0, 0,
+          "an absolute path without control characters, shorter than 4096 bytes" },
+        { "registry", "ca_file", V_PATH, FIELD(s3_ca_file), 0, 0,
+          "an absolute path without control characters, shorter than 4096 bytes" },
+        { "registry", "pinned_keys", V_PINS, FIELD(s3_pinned_keys), 0, 0,
+          "sha256//BASE64 public-key pins separated by ';'" },
         { "agent", "socket", V_PATH, FIELD(socket_path), 0, 0,
           "an absolute path without control characters, shorter than 4096 bytes" },
         { "agent", "state_dir", V_PATH, FIELD(state_dir), 0, 0,
@@ -186,7 +199,7 @@ static bool starts_with(const char *s, const char *prefix)
  * be part of a URL (a space is usually a '#' comment that inih kept). */
 static bool is_url(const char *s)
 {
-        static const char *const schemes[] = { "file:///", "s3://", "s3+http://" };
+        static const char *const schemes[] = { "file:///", "s3://" };
 
         if (strlen(s) >= CWS_CONFIG_PATH_MAX || has_control(s) || strpbrk(s, " \t"))
                 return false;
@@ -194,6 +207,37 @@ static bool is_url(const char *s)
                 if (starts_with(s, schemes[i]))
                         return s[strlen(schemes[i])] != '\0';
         return false;
+}
+
+/* The s3: backend checks endpoints fully; here, what a URL can never hold. */
+static bool is_endpoint(const char *s)
+{
+        return (starts_with(s, "https://") || starts_with(s, "http://")) &&
+               strlen(s) < CWS_CONFIG_PATH_MAX && !has_control(s) && !strpbrk(s, " \t");
+}
+
+static bool is_region(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n > 0 && n < CWS_NAME_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* "sha256//" + base64 of a SHA-256 (44 characters), ';'-separated. */
+static bool is_pin_list(const char *s)
+{
+        if (strlen(s) >= CWS_CONFIG_PATH_MAX || !*s)
+                return false;
+        while (*s) {
+                size_t n = strcspn(s, ";");
+                if (n != 52 || !starts_with(s, "sha256//") || s[51] != '=' ||
+                    strspn(s + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != 43)
+                        return false;
+                s += n;
+                if (*s == ';' && *++s == '\0')
+                        return false;
+        }
+        return true;
 }
 
 /* PAM service names: what a file name in /etc/pam.d can safely be. */
@@ -298,10 +342,19 @@ static int set_key(cws_config *cfg, const key_spec *k, const char *value)
         switch (k->kind) {
         case V_URL:
         case V_PATH:
-                if (k->kind == V_URL ? !is_url(value) : !is_path(value))
+        case V_ENDPOINT:
+        case V_PINS:
+                if ((k->kind == V_URL && !is_url(value)) || (k->kind == V_PATH && !is_path(value)) ||
+                    (k->kind == V_ENDPOINT && !is_endpoint(value)) ||
+                    (k->kind == V_PINS && !is_pin_list(value)))
                         return -EINVAL;
                 /* Checked shorter than CWS_CONFIG_PATH_MAX, the field size. */
                 memcpy(field, value, strlen(value) + 1);
+                return 0;
+        case V_REGION:
+                if (!is_region(value))
+                        return -EINVAL;
+                memcpy(field, value, strlen(value) + 1);        /* shorter than CWS_NAME_MAX */
                 return 0;
         case V_DURATION:
         case V_COUNT:

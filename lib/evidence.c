@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-journal.h>
 #include <syslog.h>
 #include <unistd.h>
+#include "cws/cleanup.h"
 #include "cws/evidence.h"
+#include "cws/journal.h"
 
 static const char *op_name(cws_event_kind k)
 {
@@ -211,23 +212,27 @@ static int write_journal(const cws_event *ev)
         snprintf(message, sizeof(message), "pam_cws: %s %s for service %s: %s",
                  op_name(ev->kind) + strlen("pam_cws-"), decision_word(ev),
                  cws_evidence_plain(svc) ? svc : "?", reason);
-        return sd_journal_send("MESSAGE=%s", message,
-                               "MESSAGE_ID=%s", message_id(ev->kind),
-                               "PRIORITY=%i", prio,
-                               "SYSLOG_IDENTIFIER=%s", ev->program ? ev->program : "pam_cws",
-                               "CWS_EVENT=%s", op_name(ev->kind),
-                               "CWS_USER=%s", user,
-                               "CWS_USER_ENCODING=%s", user_hex ? "hex" : "plain",
-                               "CWS_PROFILE=%s", ev->profile ? ev->profile : "",
-                               "CWS_INVITATION=%s", ev->invitation ? ev->invitation : "",
-                               "CWS_DEVICE=%s", ev->device ? ev->device : "",
-                               "CWS_SERVICE=%s", ev->service ? ev->service : "",
-                               "CWS_DECISION=%s", decision_word(ev),
-                               "CWS_REASON=%s", reason,
-                               "CWS_RHOST=%s", rhost,
-                               "CWS_VIOLATION=%s", ev->violation ? ev->violation : "",
-                               "CWS_RISK=%s", ev->risk ? ev->risk : "",
-                               NULL);
+        char prio_s[4];
+        snprintf(prio_s, sizeof(prio_s), "%d", prio);
+        const cws_journal_field f[] = {
+                { "MESSAGE", message },
+                { "MESSAGE_ID", message_id(ev->kind) },
+                { "PRIORITY", prio_s },
+                { "SYSLOG_IDENTIFIER", ev->program ? ev->program : "pam_cws" },
+                { "CWS_EVENT", op_name(ev->kind) },
+                { "CWS_USER", user },
+                { "CWS_USER_ENCODING", user_hex ? "hex" : "plain" },
+                { "CWS_PROFILE", ev->profile },
+                { "CWS_INVITATION", ev->invitation },
+                { "CWS_DEVICE", ev->device },
+                { "CWS_SERVICE", ev->service },
+                { "CWS_DECISION", decision_word(ev) },
+                { "CWS_REASON", reason },
+                { "CWS_RHOST", rhost },
+                { "CWS_VIOLATION", ev->violation },
+                { "CWS_RISK", ev->risk },
+        };
+        return cws_journal_send(f, CWS_ELEMENTSOF(f));
 }
 
 void cws_evidence_emit(const cws_event *ev, bool with_audit, cws_evidence_result *res)

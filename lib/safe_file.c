@@ -131,8 +131,8 @@ int cws_file_read_checked(const char *path, size_t max, unsigned flags, char **b
 }
 
 /* Writes data to a fresh temporary file beside path and returns its name. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp,
-                      size_t tmpsz, cws_error *err)
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                      char *tmp, size_t tmpsz, cws_error *err)
 {
         _cleanup_close_ int fd = -1;
         const char *p = data;
@@ -164,7 +164,7 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
                 p += k;
                 len -= (size_t)k;
         }
-        if (fsync(fd) < 0)
+        if (durable && fsync(fd) < 0)
                 goto fail;
         return 0;
 fail:
@@ -178,8 +178,14 @@ fail:
 int cws_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           cws_error *err)
 {
+        return cws_file_replace(path, data, len, mode, true, err);
+}
+
+int cws_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                     cws_error *err)
+{
         char tmp[PATH_MAX];
-        int r = write_temp(path, data, len, mode, tmp, sizeof(tmp), err);
+        int r = write_temp(path, data, len, mode, durable, tmp, sizeof(tmp), err);
 
         if (r < 0)
                 return r;
@@ -195,7 +201,7 @@ int cws_file_write_create_only(const char *path, const void *data, size_t len, m
                                cws_error *err)
 {
         char tmp[PATH_MAX];
-        int r = write_temp(path, data, len, mode, tmp, sizeof(tmp), err);
+        int r = write_temp(path, data, len, mode, true, tmp, sizeof(tmp), err);
 
         if (r < 0)
                 return r;

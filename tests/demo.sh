@@ -16,6 +16,7 @@ T=$(mktemp -d /tmp/cws-demo.XXXXXX)
 chmod 755 "$T"
 . "$(dirname "$0")/integration/evidence_lib.sh"
 CWSD= EVIDENCE=no
+export CWS_KEYCHAIN=file   # the demo's key lives in its temp dir, never in a keyring
 cleanup() {
         [ -n "$CWSD" ] && kill "$CWSD" 2>/dev/null
         evidence_stop

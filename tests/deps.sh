@@ -4,7 +4,9 @@ set -eu
 PKGS="build-essential pkg-config libpam0g-dev libsecret-1-dev libssl-dev libaudit-dev
 libsystemd-dev libcmocka-dev libcurl4-openssl-dev libjson-c-dev libinih-dev
 libpam-wrapper libpamtest0-dev pamtester util-linux iproute2 procps python3
-openssh-server openssh-client sudo auditd"
+openssh-server openssh-client sudo auditd
+ceph-mon ceph-osd radosgw ceph-common openssl curl
+dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -16,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# Installing openssh-server or auditd must not start daemons on this host:
+# Installing openssh-server, auditd or ceph must not start daemons on this host:
 # the tests start their own, privately, and stop them again.
 rc_guard=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then

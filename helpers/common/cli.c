@@ -173,7 +173,7 @@ int cli_agent_call(const cws_config *cfg, const cws_msg *req, cws_msg *resp)
 int cli_open_registry(const cws_config *cfg, cws_registry **r)
 {
         cws_error err = { 0 };
-        if (cws_registry_open(cfg->registry_url, r, &err) < 0)
+        if (cws_registry_open_config(cfg, r, &err) < 0)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
         return 0;
 }

@@ -1,13 +1,18 @@
 /* cws-invite — administrators create, list and revoke invitations. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 #include "cws/cleanup.h"
 #include "cws/keystore.h"
+#include "cws/safe_file.h"
+#include "keychain.h"
 
 typedef struct options {
         const char *config;
@@ -16,6 +21,7 @@ typedef struct options {
         const char *parent;
         const char *parent_file;
         bool json;
+        keychain_mode keychain;
         cws_invitation inv;        /* create's settings */
         uint32_t valid_for;        /* seconds */
 } options;
@@ -31,7 +37,10 @@ static void usage(FILE *f)
                 "  create NAME          create an invitation for profile NAME; prints the token\n"
                 "  list                 list the invitations in the registry\n"
                 "  show INV             show one invitation and its chain\n"
-                "  revoke INV           revoke an invitation and every device under it\n\n"
+                "  revoke INV           revoke an invitation and every device under it\n"
+                "  keychain             where the administrator key is kept, and how safely\n"
+                "  keychain import-credentials FILE\n"
+                "                       keep the registry credentials FILE in the Secret Service\n\n"
                 "create options:\n"
                 "  --type TYPE          read_only (default), read_write or admin\n"
                 "  --can-invite         holders may create sub-invitations (default: admin only)\n"
@@ -46,51 +55,184 @@ static void usage(FILE *f)
                 "  -c, --config PATH    configuration file (default %s)\n"
                 "  -k, --keystore PATH  administrator keystore (default ~/.config/cws/admin.key)\n"
                 "  -p, --passphrase-file PATH  read the keystore passphrase from PATH\n"
+                "  --keychain=MODE      auto (default: the Secret Service when the session has\n"
+                "                       one, else the encrypted file), secret-service or file;\n"
+                "                       also $CWS_KEYCHAIN\n"
                 "  -j, --json           machine-readable output\n"
                 "  -h, --help           show this help\n"
                 "  -V, --version        show the version\n\n"
-                "Exit status: 0 ok, 1 refused, 2 usage, 3 config/key file, 5 registry,\n"
-                "6 wrong passphrase.\n",
+                "Exit status: 0 ok, 1 refused, 2 usage, 3 config/key file/keychain, 5 registry,\n"
+                "6 wrong passphrase or a keyring that stayed locked.\n",
                 CWS_DEFAULT_CONFIG);
+}
+
+/* The keystore path: --keystore or the default. Made absolute, because it
+ * also names the key in the Secret Service. */
+#define KS_PATH_MAX 4096
+static int keystore_path(const options *o, char *out, size_t outsz)
+{
+        char cwd[4096];
+        int k;
+
+        if (!o->keystore)
+                return cws_keystore_default_path(out, outsz) < 0 ? -ENOENT : 0;
+        if (o->keystore[0] == '/')
+                k = snprintf(out, outsz, "%s", o->keystore);
+        else if (getcwd(cwd, sizeof(cwd)))
+                k = snprintf(out, outsz, "%s/%s", cwd, o->keystore);
+        else
+                return -errno;
+        return k < 0 || (size_t)k >= outsz ? -ENAMETOOLONG : 0;
+}
+
+static bool file_exists(const char *path)
+{
+        struct stat st;
+        return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+/* Auto mode found no keychain: say so every time, never silently. */
+static void fallback_note(const options *o, const keychain *kc, const char *ks)
+{
+        if (o->keychain == KEYCHAIN_AUTO && keychain_get_state(kc) != KEYCHAIN_READY)
+                fprintf(stderr, "%s: note: %s; using the encrypted file %s instead "
+                        "(security: medium)\n", cli_program, keychain_absence(kc), ks);
+}
+
+/* The keystore path (which also names the key in the Secret Service) and
+ * the keychain as --keychain says; an exit code on failure. */
+static int open_keychain(const options *o, char ks[KS_PATH_MAX], keychain **kc)
+{
+        cws_error err = { 0 };
+
+        if (keystore_path(o, ks, KS_PATH_MAX) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "cannot find a keystore path; use --keystore PATH");
+        if (keychain_open(o->keychain, kc, &err) < 0) {
+                keychain_free(*kc);
+                *kc = NULL;
+                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+        }
+        return 0;
+}
+
+static int keychain_fail(int r, const cws_error *err)
+{
+        return cli_fail(r == -EACCES ? CWS_EXIT_AUTH : r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG,
+                        "%s", cws_error_message(err));
+}
+
+/* The administrator key from the Secret Service, or from the encrypted
+ * file: the file when there is no keychain (auto mode, said on stderr),
+ * with --keychain=file, or when the keychain has no key under this name
+ * but the file exists (made with --keychain=file, or before). */
+static int admin_key(const options *o, uint8_t priv[CWS_ED25519_KEY_LEN])
+{
+        keychain *kc = NULL;
+        cws_error err = { 0 };
+        char ks[KS_PATH_MAX];
+        int r;
+
+        if ((r = open_keychain(o, ks, &kc)))
+                return r;
+        if (keychain_get_state(kc) == KEYCHAIN_READY) {
+                r = keychain_admin_key_load(kc, ks, priv, &err);
+                keychain_free(kc);
+                if (r == 0)
+                        return 0;
+                if (r != -ENOENT)
+                        return keychain_fail(r, &err);
+                if (o->keychain == KEYCHAIN_SECRET_SERVICE || !file_exists(ks))
+                        return cli_fail(CWS_EXIT_CONFIG, "no administrator key: none in the Secret "
+                                        "Service under %s%s (run 'cws-invite init' first)", ks,
+                                        o->keychain == KEYCHAIN_SECRET_SERVICE ? ""
+                                        : ", and no keystore file there");
+                return cli_admin_key(ks, o->passfile, priv);
+        }
+        fallback_note(o, kc, ks);
+        keychain_free(kc);
+        return cli_admin_key(ks, o->passfile, priv);
+}
+
+static void print_init(const options *o, const char *line, const char *ks, const char *where,
+                       const keychain *kc)
+{
+        if (o->json) {
+                printf("{\"public_key\":");
+                cli_json_string(stdout, line);
+                printf(",\"keystore\":");
+                cli_json_string(stdout, ks);
+                printf(",\"keychain\":\"%s\",\"fallback_reason\":", where);
+                if (o->keychain == KEYCHAIN_AUTO && keychain_get_state(kc) != KEYCHAIN_READY)
+                        cli_json_string(stdout, keychain_absence(kc));
+                else
+                        printf("null");
+                printf("}\n");
+        } else if (strcmp(where, "secret-service") == 0) {
+                printf("Administrator key created in the Secret Service (named %s)\n"
+                       "Pin it on every host by adding this line to the trusted_keys file:\n%s\n",
+                       ks, line);
+        } else {
+                printf("Administrator key created in %s\n"
+                       "Pin it on every host by adding this line to the trusted_keys file:\n%s\n",
+                       ks, line);
+        }
 }
 
 static int cmd_init(const options *o)
 {
         _cleanup_erase_ char *pass = NULL;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
-        char path[4096], line[128];
-        const char *ks = o->keystore;
+        char ks[KS_PATH_MAX], line[128];
+        keychain *kc = NULL;
         cws_error err = { 0 };
         int r;
 
-        if (!ks) {
-                if (cws_keystore_default_path(path, sizeof(path)) < 0)
-                        return cli_fail(CWS_EXIT_CONFIG, "cannot find a keystore path; use --keystore");
-                ks = path;
+        if ((r = open_keychain(o, ks, &kc)))
+                return r;
+        if (keychain_get_state(kc) == KEYCHAIN_READY) {
+                /* One name, one key: never a second one beside a file. */
+                if (file_exists(ks)) {
+                        keychain_free(kc);
+                        return cli_fail(CWS_EXIT_REFUSED, "%s: a keystore file already exists "
+                                        "there and was left as it is (keeping the existing key); "
+                                        "move it away first or choose another path", ks);
+                }
+                if (cws_ed25519_keygen(priv, pub) < 0) {
+                        keychain_free(kc);
+                        return cli_fail(CWS_EXIT_CONFIG, "cannot make a key");
+                }
+                cws_trust_format_key(pub, line, sizeof(line));
+                r = keychain_admin_key_store(kc, ks, line, priv, &err);
+                cws_wipe(priv, sizeof(priv));
+                if (r < 0) {
+                        keychain_free(kc);
+                        return keychain_fail(r, &err);
+                }
+                print_init(o, line, ks, "secret-service", kc);
+                keychain_free(kc);
+                return CWS_EXIT_OK;
         }
+        fallback_note(o, kc, ks);
         pass = cli_passphrase(o->passfile, "New administrator key passphrase: ", true);
-        if (!pass)
+        if (!pass) {
+                keychain_free(kc);
                 return CWS_EXIT_USAGE;
-        if (cws_ed25519_keygen(priv, pub) < 0)
+        }
+        if (cws_ed25519_keygen(priv, pub) < 0) {
+                keychain_free(kc);
                 return cli_fail(CWS_EXIT_CONFIG, "cannot make a key");
+        }
         r = cws_keystore_create(ks, pass, priv, &err);
         cws_wipe(priv, sizeof(priv));
-        if (r < 0)
+        if (r < 0) {
+                keychain_free(kc);
                 return cli_fail(r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG, "%s%s",
                                 cws_error_message(&err),
                                 r == -EEXIST ? " (keeping the existing key)" : "");
-        cws_trust_format_key(pub, line, sizeof(line));
-        if (o->json) {
-                printf("{\"public_key\":");
-                cli_json_string(stdout, line);
-                printf(",\"keystore\":");
-                cli_json_string(stdout, ks);
-                printf("}\n");
-        } else {
-                printf("Administrator key created in %s\n"
-                       "Pin it on every host by adding this line to the trusted_keys file:\n%s\n",
-                       ks, line);
         }
+        cws_trust_format_key(pub, line, sizeof(line));
+        print_init(o, line, ks, "file", kc);
+        keychain_free(kc);
         return CWS_EXIT_OK;
 }
 
@@ -98,7 +240,7 @@ static int cmd_pubkey(const options *o)
 {
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         char line[128];
-        int r = cli_admin_key(o->keystore, o->passfile, priv);
+        int r = admin_key(o, priv);
 
         if (r)
                 return r;
@@ -156,7 +298,7 @@ static int cmd_create(options *o, const char *name)
         r = open_ledger(o, &cfg, &reg, &t);
         if (r)
                 goto out;
-        if (!parent && (r = cli_admin_key(o->keystore, o->passfile, priv)))
+        if (!parent && (r = admin_key(o, priv)))
                 goto out;
         r = cws_invitation_create(reg, &t, inv, priv, parent, now, token, &err);
         cws_wipe(priv, sizeof(priv));
@@ -310,7 +452,7 @@ static int cmd_revoke(const options *o, const char *id)
                 cws_registry_free(reg);
                 return cli_fail(CWS_EXIT_USAGE, "'%s' is not an invitation id", id);
         }
-        if ((r = cli_admin_key(o->keystore, o->passfile, priv))) {
+        if ((r = admin_key(o, priv))) {
                 cws_registry_free(reg);
                 return r;
         }
@@ -329,10 +471,184 @@ static int cmd_revoke(const options *o, const char *id)
         return CWS_EXIT_OK;
 }
 
+static const char *state_name(keychain_state st)
+{
+        switch (st) {
+        case KEYCHAIN_NO_BUS: return "no_bus";
+        case KEYCHAIN_UNAVAILABLE: return "unavailable";
+        case KEYCHAIN_NO_ANSWER: return "no_answer";
+        case KEYCHAIN_READY: return "ready";
+        default: return "not_tried";
+        }
+}
+
+/* What `cws-invite keychain` found. */
+typedef struct keychain_report {
+        keychain_state state;
+        const char *backend;            /* where the key is, or where init would put it */
+        const char *level, *security;
+        const char *admin_key;          /* "secret-service", "file" or "none" */
+        bool keyring_known, keyring_locked, key_locked, credentials;
+        char keyring[256];
+} keychain_report;
+
+static void print_report(const options *o, const keychain *kc, const keychain_report *k,
+                         const char *ks, const char *registry)
+{
+        const char *absence = keychain_absence(kc);
+        bool fallback = o->keychain == KEYCHAIN_AUTO && k->state != KEYCHAIN_READY;
+
+        if (o->json) {
+                printf("{\"keychain\":\"%s\",\"mode\":\"%s\",\"security_level\":\"%s\","
+                       "\"security\":", k->backend, keychain_mode_to_string(o->keychain), k->level);
+                cli_json_string(stdout, k->security);
+                printf(",\"secret_service\":\"%s\",\"fallback_reason\":", state_name(k->state));
+                if (fallback)
+                        cli_json_string(stdout, absence);
+                else
+                        printf("null");
+                printf(",\"keyring\":");
+                if (k->keyring_known)
+                        cli_json_string(stdout, k->keyring);
+                else
+                        printf("null");
+                printf(",\"locked\":%s,\"admin_key\":\"%s\",\"keystore\":",
+                       k->keyring_locked || k->key_locked ? "true" : "false", k->admin_key);
+                cli_json_string(stdout, ks);
+                printf(",\"registry\":");
+                cli_json_string(stdout, registry);
+                printf(",\"registry_credentials\":\"%s\"}\n",
+                       k->credentials ? "secret-service" : "none");
+                return;
+        }
+        printf("Keychain:             %s (%s%s)\n", k->backend,
+               o->keychain == KEYCHAIN_AUTO ? "chosen automatically" : "--keychain=",
+               o->keychain == KEYCHAIN_AUTO ? "" : keychain_mode_to_string(o->keychain));
+        printf("Security level:       %s (%s)\n", k->level, k->security);
+        if (k->state == KEYCHAIN_READY)
+                printf("Secret Service:       answering%s%s%s\n",
+                       k->keyring_known ? "; default keyring '" : "",
+                       k->keyring_known ? k->keyring : "",
+                       !k->keyring_known ? "" : k->keyring_locked ? "', locked" : "', unlocked");
+        else if (k->state == KEYCHAIN_NOT_TRIED)
+                printf("Secret Service:       not used (--keychain=file)\n");
+        else
+                printf("Secret Service:       none: %s%s\n", absence,
+                       fallback ? " (falling back to the encrypted file)" : "");
+        if (strcmp(k->admin_key, "secret-service") == 0)
+                printf("Administrator key:    in the Secret Service, named %s%s\n", ks,
+                       k->key_locked ? " (locked: unlock the keyring to use it)" : "");
+        else if (strcmp(k->admin_key, "file") == 0)
+                printf("Administrator key:    in the encrypted file %s\n", ks);
+        else if (k->state != KEYCHAIN_READY && k->state != KEYCHAIN_NOT_TRIED)
+                printf("Administrator key:    no keystore file at %s (and the Secret Service "
+                       "could not be asked)\n", ks);
+        else
+                printf("Administrator key:    none yet (run 'cws-invite init'; it goes in the %s)\n",
+                       strcmp(k->backend, "secret-service") == 0 ? "Secret Service"
+                                                                 : "encrypted file");
+        printf("Registry credentials: %s (%s)\n",
+               k->credentials ? "in the Secret Service" : "not in the keychain", registry);
+}
+
+static int cmd_keychain(const options *o)
+{
+        keychain_report k = { .admin_key = "none" };
+        keychain *kc = NULL;
+        cws_config cfg;
+        cws_error err = { 0 };
+        char ks[KS_PATH_MAX];
+        bool found = false;
+        int r;
+
+        if ((r = cli_load_config(o->config, &cfg)) || (r = open_keychain(o, ks, &kc)))
+                return r;
+        k.state = keychain_get_state(kc);
+        if (k.state == KEYCHAIN_READY) {
+                r = keychain_default_collection(kc, k.keyring, sizeof(k.keyring), &k.keyring_locked,
+                                                &err);
+                k.keyring_known = r == 0;
+                if (r < 0 && r != -ENOENT)
+                        goto fail;
+                if ((r = keychain_admin_key_find(kc, ks, &found, &k.key_locked, &err)) < 0 ||
+                    (r = keychain_credentials_find(kc, cfg.registry_url, &k.credentials, &err)) < 0)
+                        goto fail;
+        }
+        if (found)
+                k.admin_key = "secret-service";
+        else if (file_exists(ks))
+                k.admin_key = "file";
+        k.backend = found || (k.state == KEYCHAIN_READY && !file_exists(ks)) ? "secret-service" : "file";
+        if (strcmp(k.backend, "secret-service") == 0) {
+                k.level = "high";
+                k.security = k.keyring_locked || k.key_locked
+                        ? "Secret Service; the keyring is locked now"
+                        : "Secret Service, unlocked by the user's session";
+        } else {
+                k.level = "medium";
+                k.security = "encrypted file, passphrase: AES-256-GCM under a scrypt-derived key";
+        }
+        print_report(o, kc, &k, ks, cfg.registry_url);
+        keychain_free(kc);
+        return CWS_EXIT_OK;
+fail:
+        keychain_free(kc);
+        return keychain_fail(r, &err);
+}
+
+/* The registry credentials file goes into the Secret Service, named by the
+ * registry URL; the file itself is left for the administrator to remove. */
+static int cmd_import_credentials(const options *o, const char *file)
+{
+        _cleanup_free_ char *buf = NULL;
+        keychain *kc = NULL;
+        cws_config cfg;
+        cws_error err = { 0 };
+        char ks[KS_PATH_MAX];
+        size_t len = 0;
+        int r;
+
+        if ((r = cli_load_config(o->config, &cfg)))
+                return r;
+        r = cws_file_read_checked(file, KEYCHAIN_CREDENTIALS_MAX, CWS_FILE_SECRET, &buf, &len, &err);
+        if (r < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+        if ((r = open_keychain(o, ks, &kc)))
+                goto out;
+        if (keychain_get_state(kc) != KEYCHAIN_READY) {
+                r = cli_fail(CWS_EXIT_CONFIG, "%s: the registry credentials can only be kept in the "
+                             "Secret Service; without one they stay in their file",
+                             o->keychain == KEYCHAIN_FILE ? "--keychain=file"
+                                                          : keychain_absence(kc));
+                goto out;
+        }
+        r = keychain_credentials_store(kc, cfg.registry_url, buf, len, &err);
+        if (r < 0) {
+                r = keychain_fail(r, &err);
+                goto out;
+        }
+        if (o->json) {
+                printf("{\"registry\":");
+                cli_json_string(stdout, cfg.registry_url);
+                printf(",\"registry_credentials\":\"secret-service\"}\n");
+        } else {
+                printf("Registry credentials for %s are now in the Secret Service.\n"
+                       "%s was left as it is: remove it once nothing else reads it.\n",
+                       cfg.registry_url, file);
+        }
+        r = CWS_EXIT_OK;
+out:
+        if (buf)
+                cws_wipe(buf, len);
+        keychain_free(kc);
+        return r;
+}
+
 int main(int argc, char **argv)
 {
         enum { OPT_TYPE = 256, OPT_CAN_INVITE, OPT_TRANSFERABLE, OPT_NO_DEVICE_BOUND,
-               OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_VALID_FOR, OPT_PARENT, OPT_PARENT_FILE };
+               OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_VALID_FOR, OPT_PARENT, OPT_PARENT_FILE,
+               OPT_KEYCHAIN };
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "keystore", required_argument, NULL, 'k' },
@@ -349,17 +665,20 @@ int main(int argc, char **argv)
                 { "valid-for", required_argument, NULL, OPT_VALID_FOR },
                 { "parent", required_argument, NULL, OPT_PARENT },
                 { "parent-file", required_argument, NULL, OPT_PARENT_FILE },
+                { "keychain", required_argument, NULL, OPT_KEYCHAIN },
                 { 0 },
         };
         options o = { .valid_for = 30 * 86400 };
         cws_inv_type type = CWS_TYPE_READ_ONLY;
         bool can_invite = false, can_invite_set = false, transferable = false, unbound = false;
         long max_devices = 1;
-        const char *cmd;
+        const char *cmd, *env_keychain = secure_getenv("CWS_KEYCHAIN");
         char *end;
         int c;
 
         cli_program = "cws-invite";
+        if (env_keychain && env_keychain[0] && keychain_mode_from_string(env_keychain, &o.keychain) < 0)
+                return cli_fail(CWS_EXIT_USAGE, "CWS_KEYCHAIN: expected auto, secret-service or file");
         while ((c = getopt_long(argc, argv, "c:k:p:jhV", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c': o.config = optarg; break;
@@ -402,6 +721,11 @@ int main(int argc, char **argv)
                                 return cli_fail(CWS_EXIT_CONFIG, "out of memory");
                         break;
                 case OPT_PARENT_FILE: o.parent_file = optarg; break;
+                case OPT_KEYCHAIN:
+                        if (keychain_mode_from_string(optarg, &o.keychain) < 0)
+                                return cli_fail(CWS_EXIT_USAGE, "--keychain: expected auto, "
+                                                "secret-service or file");
+                        break;
                 default: usage(stderr); return CWS_EXIT_USAGE;
                 }
         }
@@ -441,6 +765,12 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "revoke") == 0) {
                 NARGS(1);
                 return cmd_revoke(&o, argv[optind]);
+        }
+        if (strcmp(cmd, "keychain") == 0) {
+                if (argc - optind == 2 && strcmp(argv[optind], "import-credentials") == 0)
+                        return cmd_import_credentials(&o, argv[optind + 1]);
+                NARGS(0);
+                return cmd_keychain(&o);
         }
         return cli_fail(CWS_EXIT_USAGE, "unknown command '%s' (see --help)", cmd);
 }

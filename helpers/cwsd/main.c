@@ -247,7 +247,7 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
 {
         cws_inv_type min = cws_config_min_type_for_service(&a->cfg, service);
         int64_t now = (int64_t)time(NULL);
-        cws_cache_entry cache;
+        cws_cache_entry cache, before;
         cws_error err = { 0 };
         cws_reason why;
         int r;
@@ -259,12 +259,14 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                 log_line(LOG_WARNING, "%s (starting a new cache)", cws_error_message(&err));
         if (r < 0)
                 cws_cache_init(&cache, uid, user);
+        before = cache;
         if (a->cfg.max_cache_age > 0 && cws_cache_allows(&cache, min, a->cfg.max_cache_age, now, &why)) {
                 decision_from_cache(&cache, d);
                 return;
         }
         validate_bindings(a, uid, user, service, min, now, &cache, d);
         if (!d->allow && d->reason == CWS_R_REGISTRY_UNAVAILABLE) {
+                log_line(LOG_WARNING, "registry unavailable for %s: %s", user, d->detail);
                 if (cws_cache_allows(&cache, min, a->cfg.offline_grace, now, &why)) {
                         decision_from_cache(&cache, d);
                         log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %llds old",
@@ -273,7 +275,7 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                         d->reason = why;
                 }
         }
-        if (cws_cache_store(a->cfg.state_dir, a->host_key, &cache, &err) < 0)
+        if (cws_cache_store_changes(a->cfg.state_dir, a->host_key, &before, &cache, &err) < 0)
                 log_line(LOG_ERR, "%s", cws_error_message(&err));
 }
 
@@ -344,7 +346,7 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
         char buf[4096], **ids = NULL;
         size_t n = 0;
         cws_error err = { 0 };
-        cws_cache_entry cache;
+        cws_cache_entry cache, before;
         cws_fingerprint fp;
         cws_trust trust;
         bool any_allow = false, any_revoked = false, unavailable = false;
@@ -363,6 +365,7 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
         }
         if (cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err) < 0)
                 cws_cache_init(&cache, uid, user);
+        before = cache;
         for (size_t i = 0; i < n; i++) {
                 cws_binding b;
                 cws_decision cur = { .allow = false };
@@ -395,7 +398,7 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
                 emit(a, &ev);
         }
         cws_strv_free(ids, n);
-        if (cws_cache_store(a->cfg.state_dir, a->host_key, &cache, &err) < 0)
+        if (cws_cache_store_changes(a->cfg.state_dir, a->host_key, &before, &cache, &err) < 0)
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
         if (a->cfg.terminate_on_revoke && any_revoked && !any_allow && !unavailable)
                 terminate_sessions(a, uid, user);
@@ -434,8 +437,9 @@ static int op_validate(request *q)
         put_decision(q->out, &d);
         if (d.allow && phase && strcmp(phase, "session") == 0)
                 session_note(q->a, q, true);
-        log_line(d.allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s",
-                 q->user, service, d.allow ? "allow" : "deny", cws_reason_to_string(d.reason));
+        log_line(d.allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",
+                 q->user, service, d.allow ? "allow" : "deny", cws_reason_to_string(d.reason),
+                 d.allow || !d.detail[0] ? "" : " detail=", d.allow ? "" : d.detail);
         return 0;
 }
 
@@ -729,7 +733,7 @@ int main(int argc, char **argv)
         if (cws_dir_ensure(a.cfg.state_dir, 0700, &err) < 0 ||
             cws_host_key_load(a.cfg.state_dir, a.host_key, true, &err) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
-        if (cws_registry_open(a.cfg.registry_url, &a.registry, &err) < 0)
+        if (cws_registry_open_config(&a.cfg, &a.registry, &err) < 0)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)

@@ -37,6 +37,13 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
                    const char *user, cws_cache_entry *e, cws_error *err);
 int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
                     const cws_cache_entry *e, cws_error *err);
+/* Stores e when it differs from before (what was loaded): with fsync when
+ * anything but validated_at changed (a revocation must survive a crash),
+ * without when only the time moved on (losing that can only shorten the
+ * offline grace); not at all when nothing changed. */
+int cws_cache_store_changes(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
+                            const cws_cache_entry *before, const cws_cache_entry *e,
+                            cws_error *err);
 
 /* Folds a registry answer in: an allow refreshes validated_at; a device or
  * invitation revocation is remembered. */

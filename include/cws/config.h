@@ -29,6 +29,12 @@ typedef struct cws_config {
         char registry_url[CWS_CONFIG_PATH_MAX];
         char trusted_keys[CWS_CONFIG_PATH_MAX];
         uint32_t registry_timeout;          /* seconds */
+        /* [registry] for s3:// URLs ("" = unset) */
+        char s3_endpoint[CWS_CONFIG_PATH_MAX];      /* https://HOST[:PORT]; "" = AWS */
+        char s3_region[CWS_NAME_MAX];               /* "" = us-east-1 */
+        char s3_credentials_file[CWS_CONFIG_PATH_MAX];
+        char s3_ca_file[CWS_CONFIG_PATH_MAX];       /* "" = the system CA store */
+        char s3_pinned_keys[CWS_CONFIG_PATH_MAX];   /* sha256//...;sha256//... */
         /* [agent] */
         char socket_path[CWS_CONFIG_PATH_MAX];
         char state_dir[CWS_CONFIG_PATH_MAX];

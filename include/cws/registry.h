@@ -1,6 +1,6 @@
 /* The registry storage interface: get one key, create a key only if absent,
  * list keys under a prefix (never on the session path). Backends: file:
- * (here) and s3: (later); the key layout is the same on both:
+ * (registry_file.c) and s3: (registry_s3.c); the key layout is the same on both:
  *   inv/<inv>/invitation            the signed invitation
  *   inv/<inv>/revoked               invitation revocation (create-only)
  *   inv/<inv>/slot/<n>/<gen>        device registration (create-only)
@@ -55,6 +55,35 @@ void cws_strv_free(char **v, size_t n);
 
 /* Backend constructors (registry_file.c, ...). */
 int cws_registry_file_open(const char *path, cws_registry **out, cws_error *err);
+
+/* s3: settings, from the [registry] section (registry_s3.c). Empty strings
+ * mean: AWS for endpoint, us-east-1 for region, the system CA store for
+ * ca_file, no pins. */
+typedef struct cws_s3_settings {
+        const char *endpoint;           /* https://HOST[:PORT], http:// on loopback only */
+        const char *region;
+        const char *credentials_file;   /* required; owner root/cws, mode 0600 */
+        const char *ca_file;
+        const char *pinned_keys;        /* "sha256//...;sha256//..." */
+        unsigned timeout_ms;            /* connect and whole request */
+} cws_s3_settings;
+
+/* "s3://BUCKET[/PREFIX]". The backend keeps one libcurl handle, so a
+ * long-lived opener (cwsd) reuses its TLS connection. Besides -ENOENT (get),
+ * -EEXIST (put) and -EFBIG (over a bound), failures are logged into err with
+ * a distinct message and errno: -EKEYREJECTED pin mismatch, -EBADE bad
+ * certificate (expired, wrong host, unknown CA), -EPROTO TLS or HTTP
+ * protocol failure, -EACCES 403, -ETIME clock skew, -ENXIO no such bucket,
+ * -EREMOTEIO 5xx, -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, -EBADMSG
+ * malformed listing. None of them ever reads as a record. */
+int cws_registry_s3_open(const char *url, const cws_s3_settings *s, cws_registry **out,
+                         cws_error *err);
+
+/* Opens cfg's registry_url with cfg's backend settings (registry_open.c).
+ * Kept out of registry.c so that pam_cws.so, which uses registry.c's key
+ * helpers, never pulls libcurl in. */
+struct cws_config;
+int cws_registry_open_config(const struct cws_config *cfg, cws_registry **out, cws_error *err);
 
 #include "cws/record.h"
 /* get + cws_record_unseal: the payload of a record of the expected kind

@@ -32,6 +32,10 @@ int cws_file_read_checked(const char *path, size_t max, unsigned flags, char **b
 int cws_fd_read_all(int fd, size_t max, char **buf, size_t *len);
 
 /* Replaces path atomically with data (temp + fsync + rename). */
+/* cws_file_replace: the same; without durable, no fsync (a crash may keep
+ * the old content, never a mix of both). */
+int cws_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                     cws_error *err);
 int cws_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           cws_error *err);
 

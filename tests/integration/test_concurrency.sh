@@ -1,7 +1,8 @@
 #!/bin/bash
 # max_devices holds under concurrent enrollment: 20 hosts (20 real cwsd,
 # each with its own state) enroll into one invitation with max_devices 3
-# at the same moment, against the same file registry.
+# at the same moment, against the same registry (file:, or s3: with
+# REGISTRY=s3: see test_s3_contract.sh).
 . "$(dirname "$0")/lib.sh"
 N=20
 admin_setup || { nok "admin setup"; exit 1; }
@@ -31,5 +32,5 @@ check "the other 17 get invitation_full (got $full)" [ "$full" -eq 17 ]
 check "the full error is clear" bash -c "cat $T/h*/out | grep -q 'is full: all 3 device slots are taken'"
 n=$(devices --json "$INV" | grep -o '"status":"active"' | wc -l)
 check "the registry holds exactly 3 active devices (got $n)" [ "$n" -eq 3 ]
-n=$(find "$T/registry/inv/$INV/slot" -type f | wc -l)
+n=$(count_slot_records "$INV")
 check "exactly 3 slot records exist (got $n)" [ "$n" -eq 3 ]

@@ -83,6 +83,37 @@ static void test_round_trip(void **state)
         assert_int_equal(st.st_mode & 07777, 0600);
 }
 
+/* Only changes are written: none for the same answer in the same second,
+ * and a newer time or a revocation replaces the file. */
+static void test_store_changes(void **state)
+{
+        cws_cache_entry before, e, got;
+        cws_error err = { 0 };
+        char path[PATH_MAX];
+        (void)state;
+        make_entry(&e);
+        assert_int_equal(cws_cache_store(dir, key, &e, &err), 0);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &before, &err), 0);
+        cache_file(path, 1000);
+        assert_int_equal(unlink(path), 0);
+
+        e = before;
+        cws_cache_note(&e, true, CWS_R_OK, "dev", inv, dev, CWS_TYPE_READ_WRITE, 1700000000);
+        assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
+        assert_int_equal(access(path, F_OK), -1);          /* nothing changed: not written */
+
+        cws_cache_note(&e, true, CWS_R_OK, "dev", inv, dev, CWS_TYPE_READ_WRITE, 1700000005);
+        assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), 0);
+        assert_int_equal(got.validated_at, 1700000005);
+
+        before = got;
+        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, "dev", inv, dev, CWS_TYPE_NONE, 1700000006);
+        assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), 0);
+        assert_true(cws_cache_is_revoked(&got, dev));
+}
+
 static void test_other_host_key(void **state)
 {
         cws_cache_entry e, got;
@@ -227,6 +258,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_other_host_key, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_changes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_byte_changed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_other_user, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),

@@ -1,0 +1,192 @@
+#!/bin/bash
+# The administrators' keychain: cws-invite keeps the administrator key in
+# the Secret Service (a real gnome-keyring in a private, headless
+# dbus-run-session) and falls back to the encrypted file when there is no
+# session bus, or no answer within the bound; a locked keyring is an
+# error, never a fallback. Everything lives under the test's temp dir.
+if [ -z "${CWS_KEYCHAIN_SESSION:-}" ]; then
+        if ! command -v dbus-run-session >/dev/null; then
+                echo "not ok - dbus-run-session is installed (package dbus-daemon; make deps)"
+                exit 1
+        fi
+        # Never the caller's own session bus or keyring.
+        unset DBUS_SESSION_BUS_ADDRESS
+        CWS_KEYCHAIN_SESSION=1 exec dbus-run-session -- bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+unset CWS_KEYCHAIN
+# Every output of every command goes to all.log, searched for the key at the end.
+eval "lib_$(declare -f expect_rc)"
+expect_rc() { lib_expect_rc "$@"; cat "$T/out" "$T/err" >>"$T/all.log"; }
+
+export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_DATA_HOME=$T/home/.local/share \
+        XDG_CACHE_HOME=$T/home/.cache XDG_RUNTIME_DIR=$T/run
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
+nobus() { env -u DBUS_SESSION_BUS_ADDRESS "$@"; }
+has_secrets() {
+        gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+                --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true
+}
+# secret_hex ATTR VALUE: the stored secret, hex-encoded (secret-tool prints it raw).
+secret_hex() { secret-tool lookup "$1" "$2" | od -An -v -tx1 | tr -d ' \n'; }
+
+for tool in gnome-keyring-daemon secret-tool gdbus; do
+        check "$tool is installed (make deps)" bash -c "command -v $tool >/dev/null"
+done
+command -v gnome-keyring-daemon >/dev/null || exit 1
+
+printf 'keyring password' | gnome-keyring-daemon --foreground --unlock --components=secrets \
+        >"$T/gk.log" 2>&1 &
+GK=$!
+PIDS+=("$GK")
+for _ in $(seq 100); do has_secrets && break; sleep 0.05; done
+check "gnome-keyring answers on the private session bus" has_secrets
+
+# --- Secret Service ---------------------------------------------------
+invite --json keychain >"$T/kc0.json"
+cat "$T/kc0.json" >>"$T/all.log"
+check "keychain before init: secret-service, high, no key yet" \
+        grep -q '"keychain":"secret-service","mode":"auto","security_level":"high",.*"secret_service":"ready","fallback_reason":null,"keyring":"Login","locked":false,"admin_key":"none"' "$T/kc0.json"
+expect_rc "init stores the key in the Secret Service" 0 invite --json init
+cp "$T/out" "$T/init.json"
+check "init --json says secret-service" grep -q '"keychain":"secret-service","fallback_reason":null' "$T/init.json"
+check "no keystore file was written" test ! -e "$KS"
+check "nothing under the configuration directory" test ! -e "$XDG_CONFIG_HOME/cws"
+KEYHEX=$(secret_hex keystore "$KS")
+check "the keyring item holds a 32-byte key" test "${#KEYHEX}" -eq 64
+expect_rc "init again is refused and keeps the key" 1 invite init
+check "the refusal says the key was left as it is" grep -q "already holds an administrator key" "$T/err"
+check "the key in the keyring is unchanged" test "$(secret_hex keystore "$KS")" = "$KEYHEX"
+
+expect_rc "keychain reports the Secret Service" 0 invite keychain
+check "keychain: backend secret-service" grep -q '^Keychain: *secret-service (chosen automatically)' "$T/out"
+check "keychain: security level high" \
+        grep -q "^Security level: *high (Secret Service, unlocked by the user's session)" "$T/out"
+check "keychain: the key is in the Secret Service" \
+        grep -q "^Administrator key: *in the Secret Service, named $KS" "$T/out"
+invite --json keychain >"$T/kc1.json"
+check "keychain --json: the key is in the Secret Service" \
+        grep -q "\"admin_key\":\"secret-service\",\"keystore\":\"$KS\"" "$T/kc1.json"
+
+rm -f "$T/pass"   # from here on no passphrase exists: only the keyring can give the key
+invite pubkey >"$T/etc/trusted_keys" && chmod 644 "$T/etc/trusted_keys"
+check "pubkey from the keyring matches init's" \
+        test "$(cat "$T/etc/trusted_keys")" = "$(sed -n 's/.*"public_key":"\([^"]*\)".*/\1/p' "$T/init.json")"
+expect_rc "create signs with the key from the keyring" 0 invite --json create lab-access --max-devices 2
+INV=$(json_field id <"$T/out")
+cp "$T/out" "$T/create.json"
+check "list verifies it against the pinned key: active" \
+        bash -c "'$B/cws-invite' --config '$CONF' list | grep '$INV' | grep -q active"
+expect_rc "revoke signs with the key from the keyring" 0 invite revoke "$INV"
+check "list shows it revoked" bash -c "'$B/cws-invite' --config '$CONF' list | grep '$INV' | grep -q revoked"
+
+# Registry credentials.
+printf 'access_key = AKIATESTKEY\nsecret_key = s3cr3t-registry-credential\n' >"$T/creds"
+chmod 600 "$T/creds"
+expect_rc "import-credentials keeps the file's contents in the keyring" 0 \
+        invite keychain import-credentials "$T/creds"
+check "the keyring holds exactly the file's contents" \
+        test "$(secret_hex registry "file://$T/registry")" = "$(od -An -v -tx1 "$T/creds" | tr -d ' \n')"
+invite --json keychain >"$T/kc2.json"
+check "keychain --json reports the credentials" grep -q '"registry_credentials":"secret-service"' "$T/kc2.json"
+chmod 644 "$T/creds"
+expect_rc "a world-readable credentials file is refused" 3 invite keychain import-credentials "$T/creds"
+
+# An explicit file keystore, and auto mode using a key that is in a file.
+printf 'correct horse battery\n' >"$T/pass"; chmod 600 "$T/pass"
+expect_rc "--keychain=file init writes the encrypted file" 0 invite --keychain=file -k "$T/file.key" init
+check "the file keystore exists" test -s "$T/file.key"
+expect_rc "--keychain=file keychain" 0 invite --keychain=file -k "$T/file.key" --json keychain
+check "--keychain=file: backend file, medium, not tried" \
+        grep -q '"keychain":"file","mode":"file","security_level":"medium",.*"secret_service":"not_tried","fallback_reason":null' "$T/out"
+expect_rc "CWS_KEYCHAIN=file works the same" 0 env CWS_KEYCHAIN=file "$B/cws-invite" -k "$T/file.key" --json keychain
+check "CWS_KEYCHAIN=file: mode file" grep -q '"mode":"file"' "$T/out"
+expect_rc "auto mode finds a key that is in a file" 0 invite -k "$T/file.key" --json keychain
+check "auto mode reports that key's file, medium" \
+        grep -q '"keychain":"file","mode":"auto","security_level":"medium",.*"admin_key":"file"' "$T/out"
+expect_rc "auto init refuses a name that is already a keystore file" 1 invite -k "$T/file.key" init
+expect_rc "--keychain=bogus is a usage error" 2 invite --keychain=bogus keychain
+expect_rc "CWS_KEYCHAIN=bogus is a usage error" 2 env CWS_KEYCHAIN=bogus "$B/cws-invite" keychain
+
+# --- No session bus: the encrypted file, and it says so --------------
+expect_rc "no bus: keychain still answers" 0 nobus "$B/cws-invite" --config "$CONF" -k "$T/nobus.key" --json keychain
+check "no bus: backend file, medium, fallback reason given" \
+        grep -q '"keychain":"file","mode":"auto","security_level":"medium",.*"secret_service":"no_bus","fallback_reason":"no session bus' "$T/out"
+expect_rc "no bus: human keychain output" 0 nobus "$B/cws-invite" -k "$T/nobus.key" keychain
+check "no bus: says it falls back to the encrypted file" \
+        grep -q "falling back to the encrypted file" "$T/out"
+expect_rc "no bus: init falls back to the encrypted file" 0 nobus "$B/cws-invite" --json \
+        -k "$T/nobus.key" --passphrase-file "$T/pass" init
+check "no bus: init --json says file and why" \
+        grep -q '"keychain":"file","fallback_reason":"no session bus' "$T/out"
+check "no bus: the fallback is announced on stderr" grep -q "note: no session bus.*encrypted file" "$T/err"
+check "no bus: the encrypted file exists" test -s "$T/nobus.key"
+check "no bus: the file's first line is the keystore format" \
+        test "$(head -1 "$T/nobus.key")" = cws-keystore-v1
+nobus "$B/cws-invite" -k "$T/nobus.key" --passphrase-file "$T/pass" pubkey >>"$T/etc/trusted_keys" \
+        2>>"$T/all.log"
+expect_rc "no bus: create works with the file key" 0 nobus "$B/cws-invite" --config "$CONF" \
+        -k "$T/nobus.key" --passphrase-file "$T/pass" create nobus-lab
+check "no bus: create announces the fallback" grep -q "note: no session bus" "$T/err"
+expect_rc "no bus: the key kept in the keyring is not found (and nothing is made up)" 3 \
+        nobus "$B/cws-invite" --config "$CONF" -k "$KS" --passphrase-file "$T/pass" create x
+check "no bus: nothing was written under the keyring key's name" test ! -e "$KS"
+expect_rc "no bus: --keychain=secret-service is an error" 3 \
+        nobus "$B/cws-invite" --keychain=secret-service -k "$T/never.key" --passphrase-file "$T/pass" init
+check "no bus: --keychain=secret-service wrote no file" test ! -e "$T/never.key"
+expect_rc "a dead bus address falls back too" 0 env DBUS_SESSION_BUS_ADDRESS="unix:path=$T/no-such-bus" \
+        "$B/cws-invite" -k "$T/nobus.key" --json keychain
+check "a dead bus: reason says the bus cannot be reached" \
+        grep -q '"secret_service":"unavailable","fallback_reason":"the session bus cannot be reached' "$T/out"
+
+# --- A service that does not answer: bounded, then the fallback -------
+kill -STOP "$GK"
+start=$(date +%s)
+expect_rc "a stopped keyring: keychain answers within the bound" 0 invite --json keychain
+elapsed=$(( $(date +%s) - start ))
+check "a stopped keyring: no_answer, file, reason given" \
+        grep -q '"keychain":"file",.*"secret_service":"no_answer","fallback_reason":"the Secret Service did not answer within 5 s"' "$T/out"
+check "a stopped keyring: gave up after 5-8 s (took ${elapsed}s)" test "$elapsed" -ge 4 -a "$elapsed" -le 8
+expect_rc "a stopped keyring: create has no file to fall back on" 3 invite create y
+check "a stopped keyring: the refusal says why" grep -q "did not answer within 5 s" "$T/err"
+expect_rc "a stopped keyring: --keychain=secret-service is an error" 3 invite --keychain=secret-service keychain
+kill -CONT "$GK"
+check "the keyring answers again" has_secrets
+expect_rc "the key is usable again" 0 invite pubkey
+
+# --- A locked keyring is an error, never a fallback --------------------
+gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+        --method org.freedesktop.Secret.Service.Lock "[objectpath '/org/freedesktop/secrets/collection/login']" >/dev/null
+expect_rc "locked: keychain reports it" 0 invite --json keychain
+check "locked: still the Secret Service, marked locked" \
+        grep -q '"keychain":"secret-service",.*"locked":true,"admin_key":"secret-service"' "$T/out"
+expect_rc "locked: create is refused (exit 6)" 6 invite create z
+check "locked: the refusal says the keyring is locked" grep -q "keyring is locked" "$T/err"
+check "locked: no fallback note" bash -c "! grep -q 'note:' '$T/err'"
+expect_rc "locked: init under a new name is refused" 6 invite -k "$T/locked.key" init
+check "locked: init wrote no file" test ! -e "$T/locked.key"
+
+# --- No secret anywhere ----------------------------------------------
+check "the key was never printed (hex, base64 or base64url)" python3 -c "
+import base64, sys
+key = bytes.fromhex('$KEYHEX')
+forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode().rstrip('='),
+         base64.urlsafe_b64encode(key).decode().rstrip('=')]
+text = open('$T/all.log', errors='replace').read()
+sys.exit(any(f in text for f in forms))"
+check "the key is in no file under the test's directory, in the clear" python3 -c "
+import os, sys
+key = bytes.fromhex('$KEYHEX')
+for root, _, files in os.walk('$T'):
+    for f in files:
+        p = os.path.join(root, f)
+        try:
+            if key in open(p, 'rb').read():
+                print('#   found in', p); sys.exit(1)
+        except OSError:
+            pass"
+
+kill "$GK"
+wait "$GK" 2>/dev/null
+check "gnome-keyring-daemon is gone" bash -c "! kill -0 $GK 2>/dev/null"
