@@ -62,6 +62,61 @@ typedef struct verdict {
         bool offline;
 } verdict;
 
+/* What this PAM transaction has already read, so that the session and
+ * close phases do not read it again: the config file (keyed by its path,
+ * before module-argument overrides) and the user's ids (keyed by name).
+ * Only successful reads are kept; without it (pam_set_data refused) every
+ * phase reads for itself. */
+#define DATA_TXN "pam_cws_txn"
+typedef struct txn_cache {
+        bool have_cfg;
+        char conf_path[CWS_CONFIG_PATH_MAX];
+        cws_config cfg;
+        bool have_user;
+        char user[CWS_USER_MAX];
+        uid_t uid;
+        gid_t gid;
+} txn_cache;
+
+static void free_txn(pam_handle_t *pamh, void *data, int error_status)
+{
+        (void)pamh; (void)error_status;
+        free(data);
+}
+
+static txn_cache *txn(pam_handle_t *pamh)
+{
+        const void *d = NULL;
+        txn_cache *t;
+
+        if (pam_get_data(pamh, DATA_TXN, &d) == PAM_SUCCESS && d)
+                return (txn_cache *)d;
+        t = calloc(1, sizeof(*t));
+        if (!t || pam_set_data(pamh, DATA_TXN, t, free_txn) != PAM_SUCCESS) {
+                free(t);
+                return NULL;
+        }
+        return t;
+}
+
+static int load_config(pam_handle_t *pamh, const char *path, cws_config *cfg, cws_error *err)
+{
+        txn_cache *t = txn(pamh);
+        int r;
+
+        if (t && t->have_cfg && strcmp(t->conf_path, path) == 0) {
+                *cfg = t->cfg;
+                return 0;
+        }
+        r = cws_config_load(cfg, path, err);
+        if (r == 0 && t && strlen(path) < sizeof(t->conf_path)) {
+                t->cfg = *cfg;
+                snprintf(t->conf_path, sizeof(t->conf_path), "%s", path);
+                t->have_cfg = true;
+        }
+        return r;
+}
+
 /* Reported once per process, not once per login. */
 static bool audit_failure_reported;
 
@@ -144,6 +199,7 @@ static int get_items(pam_handle_t *pamh, session_info *si)
 {
         const void *v = NULL;
         struct passwd pwbuf, *pw = NULL;
+        txn_cache *t;
         char buf[4096];
 
         if (get_user(pamh, &si->user, true) != PAM_SUCCESS || !si->user ||
@@ -161,10 +217,22 @@ static int get_items(pam_handle_t *pamh, session_info *si)
         if (pam_get_item(pamh, PAM_TTY, &v) != PAM_SUCCESS || !item_ok(v))
                 return -EINVAL;
         si->tty = v;
+        t = txn(pamh);
+        if (t && t->have_user && strcmp(t->user, si->user) == 0) {
+                si->uid = t->uid;
+                si->gid = t->gid;
+                return 0;
+        }
         if (getpwnam_r(si->user, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw)
                 return -ENOENT;
         si->uid = pw->pw_uid;
         si->gid = pw->pw_gid;
+        if (t && strlen(si->user) < sizeof(t->user)) {
+                snprintf(t->user, sizeof(t->user), "%s", si->user);
+                t->uid = si->uid;
+                t->gid = si->gid;
+                t->have_user = true;
+        }
         return 0;
 }
 
@@ -335,7 +403,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0)
                 return PAM_AUTHINFO_UNAVAIL;
-        r = cws_config_load(&cfg, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &err);
+        r = load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, &err);
         if (r == -ENOENT && !a.conf) {
                 cws_config_defaults(&cfg);
         } else if (r < 0) {
@@ -425,7 +493,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         (void)flags;
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
-            cws_config_load(&cfg, a.conf ? a.conf : CWS_DEFAULT_CONFIG, NULL) < 0)
+            load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
                 cws_config_defaults(&cfg);
         if (get_user(pamh, &user, false) != PAM_SUCCESS || !user || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
