@@ -36,7 +36,11 @@ LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 B         := build
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
-CLI_SRC   := $(sort $(wildcard helpers/common/*.c))
+# The administrators' keychain is linked only where it is needed (below),
+# never through libcwscli.a.
+KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c
+KEYCHAIN_OBJ := $(KEYCHAIN_SRC:%.c=$(B)/%.o)
+CLI_SRC   := $(filter-out $(KEYCHAIN_SRC),$(sort $(wildcard helpers/common/*.c)))
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
 PROGRAMS  := cwsd cws-invite cws-enroll cws-revoke cws-devices
 PROG_BIN  := $(PROGRAMS:%=$(B)/%)
@@ -73,13 +77,12 @@ $(B)/libcwscli.a: $(CLI_OBJ)
 $(B)/%: $(B)/helpers/%/main.o $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
 
-# cws-invite alone links libsecret (and so glib) for the administrators'
-# keychain; glib's headers are system headers to our warnings.
+# cws-invite and cws-revoke alone link libsecret (and so glib) for the
+# administrators' keychain; glib's headers are system headers to our warnings.
 SECRET_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libsecret-1 2>/dev/null))
 SECRET_LIBS   := $(shell pkg-config --libs libsecret-1 2>/dev/null)
-$(B)/helpers/cws-invite/keychain.o: ALL_CFLAGS += $(SECRET_CFLAGS)
-$(B)/helpers/cws-invite/main.o $(B)/helpers/cws-invite/keychain.o: helpers/cws-invite/keychain.h
-$(B)/cws-invite: $(B)/helpers/cws-invite/main.o $(B)/helpers/cws-invite/keychain.o \
+$(B)/helpers/common/keychain.o: ALL_CFLAGS += $(SECRET_CFLAGS)
+$(B)/cws-invite $(B)/cws-revoke: $(B)/%: $(B)/helpers/%/main.o $(KEYCHAIN_OBJ) \
 		$(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) $(SECRET_LIBS)
 
@@ -117,12 +120,16 @@ demo: deps
 
 # Speed is reported, never asserted: the exit status says only whether
 # every transaction succeeded.
-bench: all $(B)/bench
+bench: all $(B)/bench $(B)/bench-validate
 	tests/bench/run.sh $(B)
 
 $(B)/bench: tests/bench/bench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -lpam
+
+$(B)/bench-validate: tests/bench/validate.c $(B)/libcws.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(B)/libcws.a $(LDFLAGS) $(PKG_LIBS)
 
 deps:
 	tests/deps.sh

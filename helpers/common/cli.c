@@ -168,8 +168,6 @@ int cli_agent_call(const cws_config *cfg, const cws_msg *req, cws_msg *resp)
         return 0;
 }
 
-#include "cws/keystore.h"
-
 int cli_open_registry(const cws_config *cfg, cws_registry **r)
 {
         cws_error err = { 0 };
@@ -183,30 +181,6 @@ int cli_load_trust(const cws_config *cfg, cws_trust *t)
         cws_error err = { 0 };
         if (cws_trust_load(cfg->trusted_keys, t, &err) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
-        return 0;
-}
-
-int cli_admin_key(const char *keystore, const char *passfile, uint8_t priv[CWS_ED25519_KEY_LEN])
-{
-        _cleanup_erase_ char *pass = NULL;
-        char path[4096];
-        cws_error err = { 0 };
-        int r;
-
-        if (!keystore) {
-                if (cws_keystore_default_path(path, sizeof(path)) < 0)
-                        return cli_fail(CWS_EXIT_CONFIG, "cannot find the keystore; use --keystore PATH");
-                keystore = path;
-        }
-        pass = cli_passphrase(passfile, "Administrator key passphrase: ", false);
-        if (!pass)
-                return passfile ? CWS_EXIT_CONFIG : CWS_EXIT_USAGE;
-        r = cws_keystore_open(keystore, pass, priv, &err);
-        if (r == -EBADMSG)
-                return cli_fail(CWS_EXIT_AUTH, "%s", cws_error_message(&err));
-        if (r < 0)
-                return cli_fail(CWS_EXIT_CONFIG, "%s%s", cws_error_message(&err),
-                                r == -ENOENT ? " (run 'cws-invite init' first)" : "");
         return 0;
 }
 

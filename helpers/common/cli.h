@@ -46,8 +46,6 @@ void cli_version(void);
  * code on failure. */
 int cli_open_registry(const cws_config *cfg, cws_registry **r);
 int cli_load_trust(const cws_config *cfg, cws_trust *t);
-/* Opens the administrator keystore (path NULL = default). */
-int cli_admin_key(const char *keystore, const char *passfile, uint8_t priv[CWS_ED25519_KEY_LEN]);
 /* Maps a ledger reason to an exit code. */
 int cli_exit_for_reason(cws_reason r);
 

@@ -5,23 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+#include "admin_key.h"
 #include "cli.h"
 #include "cws/cleanup.h"
 #include "cws/keystore.h"
 #include "cws/safe_file.h"
-#include "keychain.h"
 
 typedef struct options {
         const char *config;
-        const char *keystore;
-        const char *passfile;
+        admin_key_source key;      /* --keystore, --passphrase-file, --keychain */
         const char *parent;
         const char *parent_file;
         bool json;
-        keychain_mode keychain;
         cws_invitation inv;        /* create's settings */
         uint32_t valid_for;        /* seconds */
 } options;
@@ -66,93 +62,6 @@ static void usage(FILE *f)
                 CWS_DEFAULT_CONFIG);
 }
 
-/* The keystore path: --keystore or the default. Made absolute, because it
- * also names the key in the Secret Service. */
-#define KS_PATH_MAX 4096
-static int keystore_path(const options *o, char *out, size_t outsz)
-{
-        char cwd[4096];
-        int k;
-
-        if (!o->keystore)
-                return cws_keystore_default_path(out, outsz) < 0 ? -ENOENT : 0;
-        if (o->keystore[0] == '/')
-                k = snprintf(out, outsz, "%s", o->keystore);
-        else if (getcwd(cwd, sizeof(cwd)))
-                k = snprintf(out, outsz, "%s/%s", cwd, o->keystore);
-        else
-                return -errno;
-        return k < 0 || (size_t)k >= outsz ? -ENAMETOOLONG : 0;
-}
-
-static bool file_exists(const char *path)
-{
-        struct stat st;
-        return lstat(path, &st) == 0 || errno != ENOENT;
-}
-
-/* Auto mode found no keychain: say so every time, never silently. */
-static void fallback_note(const options *o, const keychain *kc, const char *ks)
-{
-        if (o->keychain == KEYCHAIN_AUTO && keychain_get_state(kc) != KEYCHAIN_READY)
-                fprintf(stderr, "%s: note: %s; using the encrypted file %s instead "
-                        "(security: medium)\n", cli_program, keychain_absence(kc), ks);
-}
-
-/* The keystore path (which also names the key in the Secret Service) and
- * the keychain as --keychain says; an exit code on failure. */
-static int open_keychain(const options *o, char ks[KS_PATH_MAX], keychain **kc)
-{
-        cws_error err = { 0 };
-
-        if (keystore_path(o, ks, KS_PATH_MAX) < 0)
-                return cli_fail(CWS_EXIT_CONFIG, "cannot find a keystore path; use --keystore PATH");
-        if (keychain_open(o->keychain, kc, &err) < 0) {
-                keychain_free(*kc);
-                *kc = NULL;
-                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
-        }
-        return 0;
-}
-
-static int keychain_fail(int r, const cws_error *err)
-{
-        return cli_fail(r == -EACCES ? CWS_EXIT_AUTH : r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG,
-                        "%s", cws_error_message(err));
-}
-
-/* The administrator key from the Secret Service, or from the encrypted
- * file: the file when there is no keychain (auto mode, said on stderr),
- * with --keychain=file, or when the keychain has no key under this name
- * but the file exists (made with --keychain=file, or before). */
-static int admin_key(const options *o, uint8_t priv[CWS_ED25519_KEY_LEN])
-{
-        keychain *kc = NULL;
-        cws_error err = { 0 };
-        char ks[KS_PATH_MAX];
-        int r;
-
-        if ((r = open_keychain(o, ks, &kc)))
-                return r;
-        if (keychain_get_state(kc) == KEYCHAIN_READY) {
-                r = keychain_admin_key_load(kc, ks, priv, &err);
-                keychain_free(kc);
-                if (r == 0)
-                        return 0;
-                if (r != -ENOENT)
-                        return keychain_fail(r, &err);
-                if (o->keychain == KEYCHAIN_SECRET_SERVICE || !file_exists(ks))
-                        return cli_fail(CWS_EXIT_CONFIG, "no administrator key: none in the Secret "
-                                        "Service under %s%s (run 'cws-invite init' first)", ks,
-                                        o->keychain == KEYCHAIN_SECRET_SERVICE ? ""
-                                        : ", and no keystore file there");
-                return cli_admin_key(ks, o->passfile, priv);
-        }
-        fallback_note(o, kc, ks);
-        keychain_free(kc);
-        return cli_admin_key(ks, o->passfile, priv);
-}
-
 static void print_init(const options *o, const char *line, const char *ks, const char *where,
                        const keychain *kc)
 {
@@ -162,7 +71,7 @@ static void print_init(const options *o, const char *line, const char *ks, const
                 printf(",\"keystore\":");
                 cli_json_string(stdout, ks);
                 printf(",\"keychain\":\"%s\",\"fallback_reason\":", where);
-                if (o->keychain == KEYCHAIN_AUTO && keychain_get_state(kc) != KEYCHAIN_READY)
+                if (o->key.keychain == KEYCHAIN_AUTO && keychain_get_state(kc) != KEYCHAIN_READY)
                         cli_json_string(stdout, keychain_absence(kc));
                 else
                         printf("null");
@@ -182,16 +91,16 @@ static int cmd_init(const options *o)
 {
         _cleanup_erase_ char *pass = NULL;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
-        char ks[KS_PATH_MAX], line[128];
+        char ks[ADMIN_KEYSTORE_PATH_MAX], line[128];
         keychain *kc = NULL;
         cws_error err = { 0 };
         int r;
 
-        if ((r = open_keychain(o, ks, &kc)))
+        if ((r = admin_key_open_keychain(&o->key, ks, &kc)))
                 return r;
         if (keychain_get_state(kc) == KEYCHAIN_READY) {
                 /* One name, one key: never a second one beside a file. */
-                if (file_exists(ks)) {
+                if (admin_key_file_exists(ks)) {
                         keychain_free(kc);
                         return cli_fail(CWS_EXIT_REFUSED, "%s: a keystore file already exists "
                                         "there and was left as it is (keeping the existing key); "
@@ -206,14 +115,14 @@ static int cmd_init(const options *o)
                 cws_wipe(priv, sizeof(priv));
                 if (r < 0) {
                         keychain_free(kc);
-                        return keychain_fail(r, &err);
+                        return admin_key_keychain_fail(r, &err);
                 }
                 print_init(o, line, ks, "secret-service", kc);
                 keychain_free(kc);
                 return CWS_EXIT_OK;
         }
-        fallback_note(o, kc, ks);
-        pass = cli_passphrase(o->passfile, "New administrator key passphrase: ", true);
+        admin_key_fallback_note(&o->key, kc, ks);
+        pass = cli_passphrase(o->key.passfile, "New administrator key passphrase: ", true);
         if (!pass) {
                 keychain_free(kc);
                 return CWS_EXIT_USAGE;
@@ -240,7 +149,7 @@ static int cmd_pubkey(const options *o)
 {
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         char line[128];
-        int r = admin_key(o, priv);
+        int r = admin_key_load(&o->key, priv);
 
         if (r)
                 return r;
@@ -298,7 +207,7 @@ static int cmd_create(options *o, const char *name)
         r = open_ledger(o, &cfg, &reg, &t);
         if (r)
                 goto out;
-        if (!parent && (r = admin_key(o, priv)))
+        if (!parent && (r = admin_key_load(&o->key, priv)))
                 goto out;
         r = cws_invitation_create(reg, &t, inv, priv, parent, now, token, &err);
         cws_wipe(priv, sizeof(priv));
@@ -452,7 +361,7 @@ static int cmd_revoke(const options *o, const char *id)
                 cws_registry_free(reg);
                 return cli_fail(CWS_EXIT_USAGE, "'%s' is not an invitation id", id);
         }
-        if ((r = admin_key(o, priv))) {
+        if ((r = admin_key_load(&o->key, priv))) {
                 cws_registry_free(reg);
                 return r;
         }
@@ -496,11 +405,11 @@ static void print_report(const options *o, const keychain *kc, const keychain_re
                          const char *ks, const char *registry)
 {
         const char *absence = keychain_absence(kc);
-        bool fallback = o->keychain == KEYCHAIN_AUTO && k->state != KEYCHAIN_READY;
+        bool fallback = o->key.keychain == KEYCHAIN_AUTO && k->state != KEYCHAIN_READY;
 
         if (o->json) {
                 printf("{\"keychain\":\"%s\",\"mode\":\"%s\",\"security_level\":\"%s\","
-                       "\"security\":", k->backend, keychain_mode_to_string(o->keychain), k->level);
+                       "\"security\":", k->backend, keychain_mode_to_string(o->key.keychain), k->level);
                 cli_json_string(stdout, k->security);
                 printf(",\"secret_service\":\"%s\",\"fallback_reason\":", state_name(k->state));
                 if (fallback)
@@ -522,8 +431,8 @@ static void print_report(const options *o, const keychain *kc, const keychain_re
                 return;
         }
         printf("Keychain:             %s (%s%s)\n", k->backend,
-               o->keychain == KEYCHAIN_AUTO ? "chosen automatically" : "--keychain=",
-               o->keychain == KEYCHAIN_AUTO ? "" : keychain_mode_to_string(o->keychain));
+               o->key.keychain == KEYCHAIN_AUTO ? "chosen automatically" : "--keychain=",
+               o->key.keychain == KEYCHAIN_AUTO ? "" : keychain_mode_to_string(o->key.keychain));
         printf("Security level:       %s (%s)\n", k->level, k->security);
         if (k->state == KEYCHAIN_READY)
                 printf("Secret Service:       answering%s%s%s\n",
@@ -557,11 +466,11 @@ static int cmd_keychain(const options *o)
         keychain *kc = NULL;
         cws_config cfg;
         cws_error err = { 0 };
-        char ks[KS_PATH_MAX];
+        char ks[ADMIN_KEYSTORE_PATH_MAX];
         bool found = false;
         int r;
 
-        if ((r = cli_load_config(o->config, &cfg)) || (r = open_keychain(o, ks, &kc)))
+        if ((r = cli_load_config(o->config, &cfg)) || (r = admin_key_open_keychain(&o->key, ks, &kc)))
                 return r;
         k.state = keychain_get_state(kc);
         if (k.state == KEYCHAIN_READY) {
@@ -576,9 +485,9 @@ static int cmd_keychain(const options *o)
         }
         if (found)
                 k.admin_key = "secret-service";
-        else if (file_exists(ks))
+        else if (admin_key_file_exists(ks))
                 k.admin_key = "file";
-        k.backend = found || (k.state == KEYCHAIN_READY && !file_exists(ks)) ? "secret-service" : "file";
+        k.backend = found || (k.state == KEYCHAIN_READY && !admin_key_file_exists(ks)) ? "secret-service" : "file";
         if (strcmp(k.backend, "secret-service") == 0) {
                 k.level = "high";
                 k.security = k.keyring_locked || k.key_locked
@@ -593,7 +502,7 @@ static int cmd_keychain(const options *o)
         return CWS_EXIT_OK;
 fail:
         keychain_free(kc);
-        return keychain_fail(r, &err);
+        return admin_key_keychain_fail(r, &err);
 }
 
 /* The registry credentials file goes into the Secret Service, named by the
@@ -604,7 +513,7 @@ static int cmd_import_credentials(const options *o, const char *file)
         keychain *kc = NULL;
         cws_config cfg;
         cws_error err = { 0 };
-        char ks[KS_PATH_MAX];
+        char ks[ADMIN_KEYSTORE_PATH_MAX];
         size_t len = 0;
         int r;
 
@@ -613,18 +522,18 @@ static int cmd_import_credentials(const options *o, const char *file)
         r = cws_file_read_checked(file, KEYCHAIN_CREDENTIALS_MAX, CWS_FILE_SECRET, &buf, &len, &err);
         if (r < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
-        if ((r = open_keychain(o, ks, &kc)))
+        if ((r = admin_key_open_keychain(&o->key, ks, &kc)))
                 goto out;
         if (keychain_get_state(kc) != KEYCHAIN_READY) {
                 r = cli_fail(CWS_EXIT_CONFIG, "%s: the registry credentials can only be kept in the "
                              "Secret Service; without one they stay in their file",
-                             o->keychain == KEYCHAIN_FILE ? "--keychain=file"
+                             o->key.keychain == KEYCHAIN_FILE ? "--keychain=file"
                                                           : keychain_absence(kc));
                 goto out;
         }
         r = keychain_credentials_store(kc, cfg.registry_url, buf, len, &err);
         if (r < 0) {
-                r = keychain_fail(r, &err);
+                r = admin_key_keychain_fail(r, &err);
                 goto out;
         }
         if (o->json) {
@@ -674,16 +583,16 @@ int main(int argc, char **argv)
         long max_devices = 1;
         const char *cmd, *env_keychain = secure_getenv("CWS_KEYCHAIN");
         char *end;
-        int c;
+        int c, r;
 
         cli_program = "cws-invite";
-        if (env_keychain && env_keychain[0] && keychain_mode_from_string(env_keychain, &o.keychain) < 0)
-                return cli_fail(CWS_EXIT_USAGE, "CWS_KEYCHAIN: expected auto, secret-service or file");
+        if (env_keychain && env_keychain[0] && (r = admin_key_mode(&o.key, env_keychain, "CWS_KEYCHAIN")))
+                return r;
         while ((c = getopt_long(argc, argv, "c:k:p:jhV", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c': o.config = optarg; break;
-                case 'k': o.keystore = optarg; break;
-                case 'p': o.passfile = optarg; break;
+                case 'k': o.key.keystore = optarg; break;
+                case 'p': o.key.passfile = optarg; break;
                 case 'j': o.json = true; break;
                 case 'h': usage(stdout); return CWS_EXIT_OK;
                 case 'V': cli_version(); return CWS_EXIT_OK;
@@ -722,9 +631,8 @@ int main(int argc, char **argv)
                         break;
                 case OPT_PARENT_FILE: o.parent_file = optarg; break;
                 case OPT_KEYCHAIN:
-                        if (keychain_mode_from_string(optarg, &o.keychain) < 0)
-                                return cli_fail(CWS_EXIT_USAGE, "--keychain: expected auto, "
-                                                "secret-service or file");
+                        if ((r = admin_key_mode(&o.key, optarg, "--keychain")))
+                                return r;
                         break;
                 default: usage(stderr); return CWS_EXIT_USAGE;
                 }

@@ -1,5 +1,6 @@
 /* cws-revoke — take a device's access away: by an administrator with the
  * administrator key, or by a user for their own device through cwsd. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "admin_key.h"
 #include "cli.h"
 #include "cws/cleanup.h"
 
@@ -24,14 +26,19 @@ static void usage(FILE *f)
                 "      --all              revoke the whole invitation (administrators)\n"
                 "  -k, --keystore PATH    administrator keystore (default ~/.config/cws/admin.key)\n"
                 "  -p, --passphrase-file PATH  read the keystore passphrase from PATH\n"
+                "      --keychain=MODE    where the administrator key is: auto (default: the\n"
+                "                         Secret Service when the session has one, else the\n"
+                "                         encrypted file), secret-service or file; also\n"
+                "                         $CWS_KEYCHAIN\n"
                 "  -r, --reason TEXT      why (recorded in the registry)\n"
                 "  -u, --user NAME        another user's enrollment (root only, through cwsd)\n"
                 "  -c, --config PATH      configuration file (default %s)\n"
                 "  -j, --json             machine-readable output\n"
                 "  -h, --help             show this help\n"
                 "  -V, --version          show the version\n\n"
-                "Exit status: 0 revoked, 1 refused or already revoked, 2 usage, 3 config,\n"
-                "4 cwsd unreachable, 5 registry, 6 wrong passphrase.\n",
+                "Exit status: 0 revoked, 1 refused or already revoked, 2 usage,\n"
+                "3 config/key file/keychain, 4 cwsd unreachable, 5 registry, 6 wrong\n"
+                "passphrase or a keyring that stayed locked.\n",
                 CWS_DEFAULT_CONFIG);
 }
 
@@ -76,8 +83,8 @@ static int check_target(const cws_config *cfg, cws_registry *reg, const char *in
         return 0;
 }
 
-static int by_admin(const cws_config *cfg, const char *keystore, const char *passfile,
-                    const char *inv, const char *dev, const char *why, bool json)
+static int by_admin(const cws_config *cfg, const admin_key_source *key, const char *inv,
+                    const char *dev, const char *why, bool json)
 {
         uint8_t priv[CWS_ED25519_KEY_LEN];
         cws_registry *reg = NULL;
@@ -86,7 +93,7 @@ static int by_admin(const cws_config *cfg, const char *keystore, const char *pas
 
         if (r)
                 return r;
-        if ((r = cli_admin_key(keystore, passfile, priv)) || (r = check_target(cfg, reg, inv, dev))) {
+        if ((r = admin_key_load(key, priv)) || (r = check_target(cfg, reg, inv, dev))) {
                 cws_wipe(priv, sizeof(priv));
                 cws_registry_free(reg);
                 return r;
@@ -127,12 +134,13 @@ static int by_user(const cws_config *cfg, const char *user, const char *inv, con
 
 int main(int argc, char **argv)
 {
-        enum { OPT_ALL = 256 };
+        enum { OPT_ALL = 256, OPT_KEYCHAIN };
         static const struct option opts[] = {
                 { "admin", no_argument, NULL, 'a' },
                 { "all", no_argument, NULL, OPT_ALL },
                 { "keystore", required_argument, NULL, 'k' },
                 { "passphrase-file", required_argument, NULL, 'p' },
+                { "keychain", required_argument, NULL, OPT_KEYCHAIN },
                 { "reason", required_argument, NULL, 'r' },
                 { "user", required_argument, NULL, 'u' },
                 { "config", required_argument, NULL, 'c' },
@@ -141,19 +149,26 @@ int main(int argc, char **argv)
                 { "version", no_argument, NULL, 'V' },
                 { 0 },
         };
-        const char *config = NULL, *keystore = NULL, *passfile = NULL, *user = NULL;
-        const char *why = NULL, *inv, *dev = NULL;
+        const char *config = NULL, *user = NULL, *why = NULL, *inv, *dev = NULL;
+        const char *env_keychain = secure_getenv("CWS_KEYCHAIN");
+        admin_key_source key = { 0 };
         bool admin = false, all = false, json = false;
         cws_config cfg;
         int c, r;
 
         cli_program = "cws-revoke";
+        if (env_keychain && env_keychain[0] && (r = admin_key_mode(&key, env_keychain, "CWS_KEYCHAIN")))
+                return r;
         while ((c = getopt_long(argc, argv, "ak:p:r:u:c:jhV", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a': admin = true; break;
                 case OPT_ALL: all = admin = true; break;
-                case 'k': keystore = optarg; break;
-                case 'p': passfile = optarg; break;
+                case 'k': key.keystore = optarg; break;
+                case 'p': key.passfile = optarg; break;
+                case OPT_KEYCHAIN:
+                        if ((r = admin_key_mode(&key, optarg, "--keychain")))
+                                return r;
+                        break;
                 case 'r': why = optarg; break;
                 case 'u': user = optarg; break;
                 case 'c': config = optarg; break;
@@ -177,8 +192,7 @@ int main(int argc, char **argv)
         if ((r = cli_load_config(config, &cfg)))
                 return r;
         if (admin)
-                return by_admin(&cfg, keystore, passfile, inv, dev, why ? why : "revoked by an administrator",
-                                json);
+                return by_admin(&cfg, &key, inv, dev, why ? why : "revoked by an administrator", json);
         if (!user) {
                 struct passwd *pw = getpwuid(getuid());
                 if (!pw)

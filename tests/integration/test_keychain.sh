@@ -81,6 +81,38 @@ check "list verifies it against the pinned key: active" \
 expect_rc "revoke signs with the key from the keyring" 0 invite revoke "$INV"
 check "list shows it revoked" bash -c "'$B/cws-invite' --config '$CONF' list | grep '$INV' | grep -q revoked"
 
+# cws-revoke --admin finds the key the same way: here, in the keyring, with
+# no keystore file and no passphrase file. A cwsd of its own (its socket
+# outside $XDG_RUNTIME_DIR) enrolls this device to have one to revoke.
+write_config "$T/agent"
+ACONF=$T/agent/etc/cws.conf
+check "cwsd starts" start_cwsd "$T/agent"
+aenroll() { "$B/cws-enroll" --config "$ACONF" "$@"; }
+expect_rc "create an invitation whose devices are revoked" 0 invite --json create revoke-lab --max-devices 2
+RINV=$(json_field id <"$T/out")
+json_field token <"$T/out" >"$T/token"; chmod 600 "$T/token"
+expect_rc "enroll this device" 0 aenroll --json --token-file "$T/token"
+RDEV=$(json_field device_id <"$T/out")
+check "neither a keystore file nor a passphrase file exists" test ! -e "$KS" -a ! -e "$T/pass"
+expect_rc "cws-revoke --admin INV DEV signs with the key from the keyring" 0 \
+        revoke -k "$KS" --admin "$RINV" "$RDEV"
+check "cws-revoke --admin: no fallback note" bash -c "! grep -q 'note:' '$T/err'"
+check "the device is revoked for the pinned key" \
+        bash -c "'$B/cws-devices' --config '$CONF' '$RINV' | grep '$RDEV' | grep -q revoked"
+expect_rc "the revoked device is denied" 1 aenroll --check
+expect_rc "create an invitation to revoke whole" 0 invite --json create revoke-all-lab
+RINV_ALL=$(json_field id <"$T/out")
+expect_rc "cws-revoke --all INV signs with the key from the keyring" 0 \
+        revoke -k "$KS" --json --all "$RINV_ALL"
+check "cws-revoke --all --json says revoked" \
+        grep -q "\"invitation\":\"$RINV_ALL\",\"device\":null,\"status\":\"revoked\"" "$T/out"
+check "list shows that invitation revoked" \
+        bash -c "'$B/cws-invite' --config '$CONF' list | grep '$RINV_ALL' | grep -q revoked"
+expect_rc "cws-revoke --keychain=secret-service finds the key (the device is already revoked)" 1 \
+        revoke -k "$KS" --keychain=secret-service --admin "$RINV" "$RDEV"
+check "--keychain=secret-service: refused only as already revoked" grep -q "already revoked" "$T/err"
+check "still no keystore file" test ! -e "$KS"
+
 # Registry credentials.
 printf 'access_key = AKIATESTKEY\nsecret_key = s3cr3t-registry-credential\n' >"$T/creds"
 chmod 600 "$T/creds"
@@ -109,6 +141,30 @@ expect_rc "auto init refuses a name that is already a keystore file" 1 invite -k
 expect_rc "--keychain=bogus is a usage error" 2 invite --keychain=bogus keychain
 expect_rc "CWS_KEYCHAIN=bogus is a usage error" 2 env CWS_KEYCHAIN=bogus "$B/cws-invite" keychain
 
+# cws-revoke with CWS_KEYCHAIN=file (or --keychain=file) uses the file
+# only: the keyring's key is not looked for, the file key is used.
+"$B/cws-invite" --keychain=file -k "$T/file.key" --passphrase-file "$T/pass" pubkey \
+        >>"$T/etc/trusted_keys" 2>>"$T/all.log"
+expect_rc "re-enroll this device (the revocation freed its slot)" 0 aenroll --json --token-file "$T/token"
+RDEV2=$(json_field device_id <"$T/out")
+expect_rc "CWS_KEYCHAIN=file: cws-revoke does not take the keyring's key" 3 \
+        env CWS_KEYCHAIN=file "$B/cws-revoke" --config "$CONF" --admin -k "$KS" \
+        --passphrase-file "$T/pass" "$RINV" "$RDEV2"
+check "CWS_KEYCHAIN=file: the refusal names the missing keystore file" grep -q "$KS" "$T/err"
+expect_rc "--keychain=file: a wrong passphrase is refused (exit 6)" 6 bash -c \
+        "printf 'nope\n' >'$T/bad'; chmod 600 '$T/bad'; '$B/cws-revoke' --config '$CONF' --keychain=file \
+        --admin -k '$T/file.key' --passphrase-file '$T/bad' '$RINV' '$RDEV2'"
+expect_rc "CWS_KEYCHAIN=file: cws-revoke --admin signs with the file key" 0 \
+        env CWS_KEYCHAIN=file "$B/cws-revoke" --config "$CONF" --admin -k "$T/file.key" \
+        --passphrase-file "$T/pass" "$RINV" "$RDEV2"
+check "CWS_KEYCHAIN=file: no fallback note" bash -c "! grep -q 'note:' '$T/err'"
+check "the device revoked with the file key is revoked" \
+        bash -c "'$B/cws-devices' --config '$CONF' '$RINV' | grep '$RDEV2' | grep -q revoked"
+expect_rc "cws-revoke --keychain=bogus is a usage error" 2 \
+        revoke -k "$KS" --keychain=bogus --admin "$RINV" "$RDEV2"
+expect_rc "cws-revoke with CWS_KEYCHAIN=bogus is a usage error" 2 \
+        env CWS_KEYCHAIN=bogus "$B/cws-revoke" --config "$CONF" --all "$RINV"
+
 # --- No session bus: the encrypted file, and it says so --------------
 expect_rc "no bus: keychain still answers" 0 nobus "$B/cws-invite" --config "$CONF" -k "$T/nobus.key" --json keychain
 check "no bus: backend file, medium, fallback reason given" \
@@ -129,6 +185,9 @@ nobus "$B/cws-invite" -k "$T/nobus.key" --passphrase-file "$T/pass" pubkey >>"$T
 expect_rc "no bus: create works with the file key" 0 nobus "$B/cws-invite" --config "$CONF" \
         -k "$T/nobus.key" --passphrase-file "$T/pass" create nobus-lab
 check "no bus: create announces the fallback" grep -q "note: no session bus" "$T/err"
+expect_rc "no bus: cws-revoke --all falls back to the file key" 0 nobus "$B/cws-revoke" \
+        --config "$CONF" --all -k "$T/nobus.key" --passphrase-file "$T/pass" "$RINV"
+check "no bus: cws-revoke announces the fallback" grep -q "note: no session bus.*encrypted file" "$T/err"
 expect_rc "no bus: the key kept in the keyring is not found (and nothing is made up)" 3 \
         nobus "$B/cws-invite" --config "$CONF" -k "$KS" --passphrase-file "$T/pass" create x
 check "no bus: nothing was written under the keyring key's name" test ! -e "$KS"
@@ -164,6 +223,9 @@ check "locked: still the Secret Service, marked locked" \
 expect_rc "locked: create is refused (exit 6)" 6 invite create z
 check "locked: the refusal says the keyring is locked" grep -q "keyring is locked" "$T/err"
 check "locked: no fallback note" bash -c "! grep -q 'note:' '$T/err'"
+expect_rc "locked: cws-revoke --admin is refused (exit 6)" 6 revoke -k "$KS" --admin "$RINV" "$RDEV"
+check "locked: cws-revoke says the keyring is locked, with no fallback note" \
+        bash -c "grep -q 'keyring is locked' '$T/err' && ! grep -q 'note:' '$T/err'"
 expect_rc "locked: init under a new name is refused" 6 invite -k "$T/locked.key" init
 check "locked: init wrote no file" test ! -e "$T/locked.key"
 
