@@ -233,6 +233,10 @@ void cws_cache_note(cws_cache_entry *e, bool allow, cws_reason reason, const cha
                 remember(e, inv_id);
         if (!allow)
                 return;
+        /* Several bindings validated at the same time (the monitor's
+         * sweep): the offline decision keeps the highest type. */
+        if (e->validated_at == now && type < e->type)
+                return;
         e->validated_at = now;
         e->type = type;
         snprintf(e->profile, sizeof(e->profile), "%s", profile ? profile : "");

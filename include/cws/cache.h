@@ -45,7 +45,8 @@ int cws_cache_store_changes(const char *state_dir, const uint8_t host_key[CWS_HO
                             const cws_cache_entry *before, const cws_cache_entry *e,
                             cws_error *err);
 
-/* Folds a registry answer in: an allow refreshes validated_at; a device or
+/* Folds a registry answer in: an allow refreshes validated_at (of several
+ * allows at the same time, the highest type is kept); a device or
  * invitation revocation is remembered. */
 void cws_cache_note(cws_cache_entry *e, bool allow, cws_reason reason, const char *profile,
                     const char *inv_id, const char *device_id, cws_inv_type type, int64_t now);

@@ -114,6 +114,23 @@ static void test_store_changes(void **state)
         assert_true(cws_cache_is_revoked(&got, dev));
 }
 
+static void test_note_keeps_the_highest_type_of_a_sweep(void **state)
+{
+        cws_cache_entry e;
+        char inv2[CWS_ID_MAX];
+        (void)state;
+        assert_int_equal(cws_id_new("inv", inv2), 0);
+        cws_cache_init(&e, 1000, "alice");
+        cws_cache_note(&e, true, CWS_R_OK, "admin", inv, dev, CWS_TYPE_ADMIN, 1700000000);
+        cws_cache_note(&e, true, CWS_R_OK, "ro", inv2, dev, CWS_TYPE_READ_ONLY, 1700000000);
+        assert_int_equal(e.type, CWS_TYPE_ADMIN);
+        assert_string_equal(e.profile, "admin");
+        /* A later answer is the current one, whatever its type. */
+        cws_cache_note(&e, true, CWS_R_OK, "ro", inv2, dev, CWS_TYPE_READ_ONLY, 1700000001);
+        assert_int_equal(e.type, CWS_TYPE_READ_ONLY);
+        assert_int_equal(e.validated_at, 1700000001);
+}
+
 static void test_other_host_key(void **state)
 {
         cws_cache_entry e, got;
@@ -259,6 +276,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_other_host_key, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_changes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_note_keeps_the_highest_type_of_a_sweep, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_byte_changed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_other_user, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
