@@ -38,7 +38,8 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 # The administrators' keychain is linked only where it is needed (below),
 # never through libcwscli.a.
-KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c
+KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c \
+		helpers/common/admin_registry.c
 KEYCHAIN_OBJ := $(KEYCHAIN_SRC:%.c=$(B)/%.o)
 CLI_SRC   := $(filter-out $(KEYCHAIN_SRC),$(sort $(wildcard helpers/common/*.c)))
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)

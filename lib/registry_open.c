@@ -7,11 +7,20 @@
 
 int cws_registry_open_config(const cws_config *cfg, cws_registry **out, cws_error *err)
 {
+        return cws_registry_open_config_credentials(cfg, NULL, NULL, out, err);
+}
+
+int cws_registry_open_config_credentials(const cws_config *cfg, const char *credentials_text,
+                                         const char *credentials_origin, cws_registry **out,
+                                         cws_error *err)
+{
         if (strncmp(cfg->registry_url, "s3://", 5) == 0) {
                 cws_s3_settings s = {
                         .endpoint = cfg->s3_endpoint,
                         .region = cfg->s3_region,
                         .credentials_file = cfg->s3_credentials_file,
+                        .credentials_text = credentials_text,
+                        .credentials_origin = credentials_origin,
                         .ca_file = cfg->s3_ca_file,
                         .pinned_keys = cfg->s3_pinned_keys,
                         .timeout_ms = cfg->registry_timeout * 1000u,

@@ -28,6 +28,7 @@ typedef struct s3_registry {
         char sigv4[CWS_S3_REGION_MAX + 16];
         char access[CWS_S3_CRED_MAX];
         char secret[CWS_S3_CRED_MAX];   /* wiped on free, never printed */
+        char cred_origin[4200];         /* "the credentials file PATH", for a 403 */
         char ca_file[4096];
         char pins[4096];
         bool plain_http;
@@ -790,8 +791,8 @@ static int status_failure(s3_registry *s, const s3_request *q, long status, cons
                             "than 15 minutes; fix time synchronisation");
         if (status == 403 && (!strcmp(code, "SignatureDoesNotMatch") || !strcmp(code, "InvalidAccessKeyId")))
                 return fail(s, q, err, -EACCES,
-                            "access denied (%s): check access_key_id and secret_access_key in the "
-                            "credentials file", code);
+                            "access denied (%s): check access_key_id and secret_access_key in %s",
+                            code, s->cred_origin);
         if (status == 401 || status == 403)
                 return fail(s, q, err, -EACCES, "access denied (HTTP %ld%s%s)", status, code[0] ? " " : "", code);
         if (status == 409 && q->create_only)
@@ -1066,12 +1067,20 @@ static const struct cws_registry_ops s3_ops = {
         .free = s3_free,
 };
 
-static int load_credentials(s3_registry *s, const char *path, cws_error *err)
+/* credentials_text when given (its origin names it), else the file. */
+static int load_credentials(s3_registry *s, const cws_s3_settings *set, cws_error *err)
 {
         _cleanup_erase_ char *text = NULL;
+        const char *path = set->credentials_file;
         size_t len = 0;
         int r;
 
+        if (set->credentials_text) {
+                const char *origin = set->credentials_origin && set->credentials_origin[0]
+                        ? set->credentials_origin : "the registry credentials given";
+                snprintf(s->cred_origin, sizeof(s->cred_origin), "%s", origin);
+                return cws_s3_parse_credentials(set->credentials_text, origin, s->access, s->secret, err);
+        }
         if (!path || !path[0])
                 return cws_error_set(err, -EINVAL,
                                      "registry %s: set credentials_file in [registry] (a file with "
@@ -1081,6 +1090,7 @@ static int load_credentials(s3_registry *s, const char *path, cws_error *err)
                 return r;
         if (strlen(text) != len)
                 return cws_error_set(err, -EINVAL, "%s: contains a NUL byte", path);
+        snprintf(s->cred_origin, sizeof(s->cred_origin), "the credentials file %s", path);
         return cws_s3_parse_credentials(text, path, s->access, s->secret, err);
 }
 
@@ -1116,7 +1126,7 @@ int cws_registry_s3_open(const char *url, const cws_s3_settings *set, cws_regist
                                (int)sizeof(s->pins)))
                 r = cws_error_set(err, -ENAMETOOLONG, "registry settings too long");
         if (r == 0)
-                r = load_credentials(s, set->credentials_file, err);
+                r = load_credentials(s, set, err);
         if (r == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 r = cws_error_set(err, -EIO, "libcurl: cannot initialise");
         if (r == 0 && !(s->curl = curl_easy_init()))

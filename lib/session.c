@@ -65,17 +65,26 @@ int cws_session_init(cws_session *s, uid_t uid, pid_t pid, int64_t now, cws_erro
 }
 
 /* 0 when logind ended the session, <0 when it cannot (no logind, no
- * session for the pid, no system bus). */
-static int terminate_via_logind(pid_t pid)
+ * session for the pid, no system bus). Only a login session of the
+ * profile's own user is ended: the leader of "su - alice" sits in bob's
+ * session, and revoking alice must not end bob's. The pidfd, when there is
+ * one, proves the pid still names the process recorded after the lookup. */
+static int terminate_via_logind(pid_t pid, uid_t uid, int pidfd)
 {
         char *session = NULL;
         sd_bus *bus = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
+        uid_t owner;
         int r;
 
         r = sd_pid_get_session(pid, &session);
         if (r < 0)
                 return r;
+        if (sd_session_get_uid(session, &owner) < 0 || owner != uid ||
+            (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)) {
+                free(session);
+                return -EPERM;
+        }
         r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
@@ -94,7 +103,8 @@ int cws_session_terminate(const cws_session *s, bool use_logind, cws_error *err)
 
         /* The pidfd pins the process: if the start time still matches after
          * it is open, the signal goes to the process recorded, never to one
-         * that got its pid since. */
+         * that got its pid since. Without pidfds (ENOSYS, before Linux 5.3)
+         * kill() by number keeps a small window for pid reuse. */
         pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
         if (pidfd < 0 && errno == ESRCH)
                 return CWS_SESSION_GONE;
@@ -106,7 +116,7 @@ int cws_session_terminate(const cws_session *s, bool use_logind, cws_error *err)
                 r = CWS_SESSION_GONE;
         } else if (r < 0) {
                 r = cws_error_set(err, r, "session leader %ld: %s", (long)s->pid, strerror(-r));
-        } else if (use_logind && terminate_via_logind(s->pid) == 0) {
+        } else if (use_logind && terminate_via_logind(s->pid, s->uid, pidfd) == 0) {
                 r = CWS_SESSION_LOGIND;
         } else if ((pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0)
                                : kill(s->pid, SIGTERM)) < 0) {

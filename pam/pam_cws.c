@@ -178,31 +178,36 @@ static void free_data(pam_handle_t *pamh, void *data, int error_status)
         free(data);
 }
 
-/* The profile's user. PAM_USER, except in a session whose account phase
- * ran in this handle: then the user account checked. sudo, for one, sets
- * PAM_USER to the target (root) before opening the session, but the
- * profile whose session starts is the invoking user's. */
-static int get_user(pam_handle_t *pamh, const char **user, bool may_ask)
+/* The profile's user: PAM_USER. The account phase always checks PAM_USER
+ * and remembers it. A later phase checks the remembered user instead only
+ * when PAM_USER moved to a target and PAM_RUSER names the remembered user:
+ * sudo sets PAM_USER to the target (root) and PAM_RUSER to the invoking
+ * user before opening the session, and the profile whose session starts is
+ * the invoking user's. Any other change of PAM_USER is checked as it is. */
+static int get_user(pam_handle_t *pamh, const char **user, bool account, bool may_ask)
 {
-        const void *d = NULL;
+        const void *d = NULL, *ruser = NULL;
+        int r;
 
-        if (pam_get_data(pamh, DATA_ACCOUNT_USER, &d) == PAM_SUCCESS && d) {
+        r = may_ask ? pam_get_user(pamh, user, NULL)
+                    : pam_get_item(pamh, PAM_USER, (const void **)user);
+        if (r != PAM_SUCCESS || account || !*user)
+                return r;
+        if (pam_get_data(pamh, DATA_ACCOUNT_USER, &d) == PAM_SUCCESS && d &&
+            strcmp(d, *user) != 0 && pam_get_item(pamh, PAM_RUSER, &ruser) == PAM_SUCCESS &&
+            ruser && strcmp(ruser, d) == 0)
                 *user = d;
-                return PAM_SUCCESS;
-        }
-        if (!may_ask)
-                return pam_get_item(pamh, PAM_USER, (const void **)user);
-        return pam_get_user(pamh, user, NULL);
+        return PAM_SUCCESS;
 }
 
-static int get_items(pam_handle_t *pamh, session_info *si)
+static int get_items(pam_handle_t *pamh, bool account, session_info *si)
 {
         const void *v = NULL;
         struct passwd pwbuf, *pw = NULL;
         txn_cache *t;
         char buf[4096];
 
-        if (get_user(pamh, &si->user, true) != PAM_SUCCESS || !si->user ||
+        if (get_user(pamh, &si->user, account, true) != PAM_SUCCESS || !si->user ||
             !cws_name_valid(si->user, CWS_USER_MAX))
                 return -EINVAL;
         if (pam_get_item(pamh, PAM_SERVICE, &v) != PAM_SUCCESS || !v ||
@@ -415,7 +420,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (have_fail_mode)
                 cfg.fail_mode = overrides.fail_mode;
 
-        r = get_items(pamh, &si);
+        r = get_items(pamh, strcmp(phase, "account") == 0, &si);
         if (r < 0) {
                 pam_syslog(pamh, LOG_NOTICE, "refusing a request with a missing, unknown or malformed "
                            "user, service, rhost or tty");
@@ -495,7 +500,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
             load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
                 cws_config_defaults(&cfg);
-        if (get_user(pamh, &user, false) != PAM_SUCCESS || !user || !cws_name_valid(user, CWS_USER_MAX))
+        if (get_user(pamh, &user, false, false) != PAM_SUCCESS || !user || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&

@@ -230,6 +230,19 @@ static bool session_bus_present(char *why, size_t whysz)
         return false;
 }
 
+/* A service that did not answer once is not waited for again by this
+ * process: cws-invite may ask it for the registry credentials, then for
+ * the key, and must not wait twice. */
+static bool service_silent;
+
+static void no_answer(keychain *kc)
+{
+        service_silent = true;
+        kc->state = KEYCHAIN_NO_ANSWER;
+        snprintf(kc->absence, sizeof(kc->absence), "the Secret Service did not answer within %u s",
+                 KEYCHAIN_TIMEOUT_MS / 1000);
+}
+
 int keychain_open(keychain_mode mode, keychain **out, cws_error *err)
 {
         keychain *kc = calloc(1, sizeof(*kc));
@@ -248,6 +261,10 @@ int keychain_open(keychain_mode mode, keychain **out, cws_error *err)
                 kc->state = KEYCHAIN_NO_BUS;
                 goto absent;
         }
+        if (service_silent) {
+                no_answer(kc);
+                goto absent;
+        }
         kc->ctx = g_main_context_new();
         g_main_context_push_thread_default(kc->ctx);
 
@@ -256,9 +273,7 @@ int keychain_open(keychain_mode mode, keychain **out, cws_error *err)
                             SECRET_SERVICE_OPEN_SESSION | SECRET_SERVICE_LOAD_COLLECTIONS,
                             c->cancel, call_done, c);
         if (!call_run(kc, c, KEYCHAIN_TIMEOUT_MS)) {
-                kc->state = KEYCHAIN_NO_ANSWER;
-                snprintf(kc->absence, sizeof(kc->absence),
-                         "the Secret Service did not answer within %u s", KEYCHAIN_TIMEOUT_MS / 1000);
+                no_answer(kc);
                 goto absent;
         }
         kc->service = secret_service_open_finish(c->res, &e);
@@ -268,9 +283,7 @@ int keychain_open(keychain_mode mode, keychain **out, cws_error *err)
                 return 0;
         }
         if (c->expired) {
-                kc->state = KEYCHAIN_NO_ANSWER;
-                snprintf(kc->absence, sizeof(kc->absence),
-                         "the Secret Service did not answer within %u s", KEYCHAIN_TIMEOUT_MS / 1000);
+                no_answer(kc);
         } else if (error_means_absent(e)) {
                 kc->state = KEYCHAIN_UNAVAILABLE;
                 snprintf(kc->absence, sizeof(kc->absence),

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "admin_key.h"
+#include "admin_registry.h"
 #include "cli.h"
 #include "cws/cleanup.h"
 #include "cws/keystore.h"
+#include "cws/registry_s3.h"
 #include "cws/safe_file.h"
 
 typedef struct options {
@@ -176,7 +177,7 @@ static int open_ledger(const options *o, cws_config *cfg, cws_registry **reg, cw
         r = cli_load_trust(cfg, t);
         if (r)
                 return r;
-        return cli_open_registry(cfg, reg);
+        return admin_registry_open(&o->key, cfg, reg);
 }
 
 static int cmd_create(options *o, const char *name)
@@ -506,14 +507,16 @@ fail:
 }
 
 /* The registry credentials file goes into the Secret Service, named by the
- * registry URL; the file itself is left for the administrator to remove. */
+ * registry URL; the file itself is left for the administrator to remove.
+ * It is parsed first, as the s3: backend will read it: a typo is found
+ * now, not at the next use. */
 static int cmd_import_credentials(const options *o, const char *file)
 {
         _cleanup_free_ char *buf = NULL;
         keychain *kc = NULL;
         cws_config cfg;
         cws_error err = { 0 };
-        char ks[ADMIN_KEYSTORE_PATH_MAX];
+        char ks[ADMIN_KEYSTORE_PATH_MAX], access[CWS_S3_CRED_MAX], secret[CWS_S3_CRED_MAX];
         size_t len = 0;
         int r;
 
@@ -522,6 +525,15 @@ static int cmd_import_credentials(const options *o, const char *file)
         r = cws_file_read_checked(file, KEYCHAIN_CREDENTIALS_MAX, CWS_FILE_SECRET, &buf, &len, &err);
         if (r < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+        if (strlen(buf) != len)
+                r = cws_error_set(&err, -EINVAL, "%s: contains a NUL byte", file);
+        else
+                r = cws_s3_parse_credentials(buf, file, access, secret, &err);
+        cws_wipe(secret, sizeof(secret));
+        if (r < 0) {
+                r = cli_fail(CWS_EXIT_CONFIG, "%s (nothing was stored)", cws_error_message(&err));
+                goto out;
+        }
         if ((r = admin_key_open_keychain(&o->key, ks, &kc)))
                 goto out;
         if (keychain_get_state(kc) != KEYCHAIN_READY) {

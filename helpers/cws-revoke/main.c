@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "admin_key.h"
+#include "admin_registry.h"
 #include "cli.h"
 #include "cws/cleanup.h"
 
@@ -89,7 +89,7 @@ static int by_admin(const cws_config *cfg, const admin_key_source *key, const ch
         uint8_t priv[CWS_ED25519_KEY_LEN];
         cws_registry *reg = NULL;
         cws_error err = { 0 };
-        int k, r = cli_open_registry(cfg, &reg);
+        int k, r = admin_registry_open(key, cfg, &reg);
 
         if (r)
                 return r;

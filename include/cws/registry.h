@@ -58,11 +58,14 @@ int cws_registry_file_open(const char *path, cws_registry **out, cws_error *err)
 
 /* s3: settings, from the [registry] section (registry_s3.c). Empty strings
  * mean: AWS for endpoint, us-east-1 for region, the system CA store for
- * ca_file, no pins. */
+ * ca_file, no pins. The credentials are credentials_text when it is set
+ * (the administrators' tools take it from their keychain), else the file. */
 typedef struct cws_s3_settings {
         const char *endpoint;           /* https://HOST[:PORT], http:// on loopback only */
         const char *region;
-        const char *credentials_file;   /* required; owner root/cws, mode 0600 */
+        const char *credentials_file;   /* required without credentials_text; owner root/cws, mode 0600 */
+        const char *credentials_text;   /* the same lines as the file; NULL = read the file */
+        const char *credentials_origin; /* names credentials_text in messages */
         const char *ca_file;
         const char *pinned_keys;        /* "sha256//...;sha256//..." */
         unsigned timeout_ms;            /* connect and whole request */
@@ -84,6 +87,13 @@ int cws_registry_s3_open(const char *url, const cws_s3_settings *s, cws_registry
  * helpers, never pulls libcurl in. */
 struct cws_config;
 int cws_registry_open_config(const struct cws_config *cfg, cws_registry **out, cws_error *err);
+/* The same, for an s3: registry with credentials_text (and its origin, for
+ * messages) instead of cfg's credentials_file; NULL text = the file. The
+ * caller keeps and wipes the text; the registry keeps only the parsed key,
+ * wiped when it is freed. */
+int cws_registry_open_config_credentials(const struct cws_config *cfg, const char *credentials_text,
+                                         const char *credentials_origin, cws_registry **out,
+                                         cws_error *err);
 
 #include "cws/record.h"
 /* get + cws_record_unseal: the payload of a record of the expected kind

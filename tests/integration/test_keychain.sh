@@ -116,6 +116,14 @@ check "still no keystore file" test ! -e "$KS"
 # Registry credentials.
 printf 'access_key = AKIATESTKEY\nsecret_key = s3cr3t-registry-credential\n' >"$T/creds"
 chmod 600 "$T/creds"
+expect_rc "import-credentials refuses a file the s3: backend could not read" 3 \
+        invite keychain import-credentials "$T/creds"
+check "the refusal names the file and line, and nothing was stored" \
+        grep -q "$T/creds: line 1: unknown name.*(nothing was stored)" "$T/err"
+check "the refused credentials are not in the keyring" \
+        test -z "$(secret-tool lookup registry "file://$T/registry")"
+printf '# the registry key\naccess_key_id = AKIATESTKEY\nsecret_access_key = s3cr3t-registry-credential\n' \
+        >"$T/creds"
 expect_rc "import-credentials keeps the file's contents in the keyring" 0 \
         invite keychain import-credentials "$T/creds"
 check "the keyring holds exactly the file's contents" \
@@ -124,6 +132,75 @@ invite --json keychain >"$T/kc2.json"
 check "keychain --json reports the credentials" grep -q '"registry_credentials":"secret-service"' "$T/kc2.json"
 chmod 644 "$T/creds"
 expect_rc "a world-readable credentials file is refused" 3 invite keychain import-credentials "$T/creds"
+
+# --- s3: registry credentials from the Secret Service -----------------
+# cws-invite and cws-revoke read an s3: registry's credentials from the
+# keyring when it holds some for the configured URL; credentials_file here
+# names a missing file, then one with a wrong secret, so only the keyring's
+# copy can work. --keychain=file (and cwsd) read credentials_file only.
+. "$(dirname "$0")/rgw_lib.sh"
+start=$(date +%s)
+check "Ceph RGW starts" rgw_start
+check "Ceph RGW took $(( $(date +%s) - start ))s to start" true
+S3DIR=$T/s3
+S3CONF=$S3DIR/etc/cws.conf
+S3URL=s3://$RGW_BUCKET/keychain
+mkdir -p "$S3DIR/etc"
+s3conf() {
+        printf '[registry]\nurl = %s\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s\ntrusted_keys = %s\n' \
+                "$S3URL" "$RGW_ENDPOINT" "$1" "$RGW_CA" "$RGW_PIN" "$T/etc/trusted_keys" >"$S3CONF"
+        chmod 644 "$S3CONF"
+}
+s3invite() { "$B/cws-invite" --config "$S3CONF" -k "$KS" "$@"; }
+s3conf "$S3DIR/missing-credentials"
+expect_rc "s3: with nothing in the keyring, create reads credentials_file (missing here)" 5 \
+        s3invite create s3-lab
+check "s3: ... and names the missing credentials file" grep -q "$S3DIR/missing-credentials" "$T/err"
+expect_rc "s3: import the RGW credentials into the keyring" 0 \
+        s3invite keychain import-credentials "$RGW_CREDS"
+check "s3: the keyring holds them under the s3: URL" \
+        test "$(secret_hex registry "$S3URL")" = "$(od -An -v -tx1 "$RGW_CREDS" | tr -d ' \n')"
+expect_rc "s3: create signs with the keyring's key and writes to RGW with its credentials" 0 \
+        s3invite --json create s3-lab --max-devices 2
+S3INV=$(json_field id <"$T/out")
+check "s3: no note, no mention of the credentials file" \
+        bash -c "! grep -q 'note:\|missing-credentials' '$T/err'"
+in_bucket() { s3req GET "keychain/inv/$1/invitation" -o /dev/null -w '%{http_code}' | grep -q '^200$'; }
+check "s3: the invitation is in the bucket" in_bucket "$S3INV"
+check "s3: list reads it back with the keyring's credentials: active" \
+        bash -c "'$B/cws-invite' --config '$S3CONF' list 2>>'$T/all.log' | grep '$S3INV' | grep -q active"
+printf 'access_key_id = %s\nsecret_access_key = wrong-%s\n' "$RGW_ACCESS" "$RGW_SECRET" >"$S3DIR/wrong-credentials"
+chmod 600 "$S3DIR/wrong-credentials"
+s3conf "$S3DIR/wrong-credentials"
+expect_rc "s3: a credentials file with a wrong secret: the keyring's copy wins" 0 \
+        s3invite --json create s3-lab-2
+S3INV2=$(json_field id <"$T/out")
+expect_rc "s3: cws-revoke --all uses the keyring's credentials too" 0 \
+        "$B/cws-revoke" --config "$S3CONF" -k "$KS" --json --all "$S3INV2"
+check "s3: cws-revoke --all says revoked" grep -q "\"invitation\":\"$S3INV2\",.*\"status\":\"revoked\"" "$T/out"
+check "s3: list shows it revoked" \
+        bash -c "'$B/cws-invite' --config '$S3CONF' list 2>>'$T/all.log' | grep '$S3INV2' | grep -q revoked"
+expect_rc "s3: CWS_KEYCHAIN=file reads credentials_file only: refused by RGW (exit 5)" 5 \
+        env CWS_KEYCHAIN=file "$B/cws-invite" --config "$S3CONF" list
+check "s3: CWS_KEYCHAIN=file: the refusal names the credentials file" \
+        grep -q "access denied (SignatureDoesNotMatch): check access_key_id and secret_access_key in the credentials file $S3DIR/wrong-credentials" "$T/err"
+s3conf "$S3DIR/missing-credentials"
+expect_rc "s3: CWS_KEYCHAIN=file with credentials_file missing: create fails (exit 5)" 5 \
+        env CWS_KEYCHAIN=file "$B/cws-invite" --config "$S3CONF" -k "$T/never.key" create s3-lab-3
+check "s3: CWS_KEYCHAIN=file: the failure names the missing credentials file" \
+        grep -q "$S3DIR/missing-credentials" "$T/err"
+check "s3: CWS_KEYCHAIN=file: no note" bash -c "! grep -q 'note:' '$T/err'"
+expect_rc "s3: no bus: list falls back to credentials_file (missing: exit 5)" 5 \
+        nobus "$B/cws-invite" --config "$S3CONF" list
+check "s3: no bus: the fallback to the credentials file is announced" \
+        grep -q "note: no session bus.*; using the registry credentials file $S3DIR/missing-credentials instead" "$T/err"
+expect_rc "s3: import a wrong secret into the keyring" 0 \
+        s3invite keychain import-credentials "$S3DIR/wrong-credentials"
+expect_rc "s3: with the keyring's secret wrong, list is refused by RGW (exit 5)" 5 \
+        s3invite list
+check "s3: ... and the refusal names the keyring's item" \
+        grep -q "access denied (SignatureDoesNotMatch): check access_key_id and secret_access_key in the Secret Service item for $S3URL" "$T/err"
+rgw_stop
 
 # An explicit file keystore, and auto mode using a key that is in a file.
 printf 'correct horse battery\n' >"$T/pass"; chmod 600 "$T/pass"
@@ -237,6 +314,10 @@ forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode().rstrip('='
          base64.urlsafe_b64encode(key).decode().rstrip('=')]
 text = open('$T/all.log', errors='replace').read()
 sys.exit(any(f in text for f in forms))"
+check "no registry secret was ever printed" python3 -c "
+import sys
+text = open('$T/all.log', errors='replace').read()
+sys.exit(any(s in text for s in ['$RGW_SECRET', 's3cr3t-registry-credential']))"
 check "the key is in no file under the test's directory, in the clear" python3 -c "
 import os, sys
 key = bytes.fromhex('$KEYHEX')

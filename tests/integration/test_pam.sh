@@ -41,6 +41,11 @@ expect "not enrolled, silent: no message" "acct=PAM_PERM_DENIED" login root --si
 check "... nothing said" bash -c "! grep -q '^msg:' '$T/pam.out'"
 enroll "$(json_field token <"$T/inv.json")" >/dev/null
 expect "enrolled -> PAM_SUCCESS for account and session" "acct=PAM_SUCCESS open=PAM_SUCCESS close=PAM_SUCCESS" login root --rhost 127.0.0.1 --tty pts/1
+printf 'account required %s/pam_cws.so conf=%s\naccount required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so conf=%s\n' \
+        "$B" "$CONF" "$B" "$CONF" "$B" "$CONF" >"$PAMD/twice"
+expect "pam_cws twice in one account stack (the user remembered, then checked again)" \
+        "acct=PAM_SUCCESS open=PAM_SUCCESS close=PAM_SUCCESS" twice root
+expect "... and for a user with no enrollment, denied" "acct=PAM_PERM_DENIED" twice nobody
 expect "read_only under sudo = admin -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" sudo root
 check "... told insufficient type with the profile" grep -q "profile lab: your invitation type does not allow" "$T/pam.out"
 

@@ -1,9 +1,10 @@
 /* lib/registry_s3.c without a server: URL, endpoint, region and
  * credentials parsing, the SigV4 pieces we build (payload hash header,
  * sorted and encoded list query), the ListObjectsV2 and error parsers fed
- * hostile bodies, the opener's refusals, a refused connection, and the
- * [registry] keys of the config. The whole path against Ceph RGW is in
- * tests/integration/test_s3_*.sh. */
+ * hostile bodies, the opener's refusals, credentials given as text
+ * instead of a file, a refused connection, and the [registry] keys of the
+ * config. The whole path against Ceph RGW is in tests/integration/test_s3_*.sh
+ * (and, with the credentials in the keychain, test_keychain.sh). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -495,24 +496,31 @@ static void test_open_refuses(void **state)
         assert_null(strstr(err.msg, "TOPSECRET"));
 }
 
-/* A loopback port nobody listens on: a distinct, logged "cannot connect",
- * -ECONNREFUSED, for get, put and list alike, and no secret in it. */
-static void test_connection_refused(void **state)
+/* "http://127.0.0.1:PORT" on a loopback port nobody listens on. */
+static void closed_endpoint(char out[64])
 {
-        fixture *fx = *state;
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t al = sizeof(a);
         int fd = socket(AF_INET, SOCK_STREAM, 0);
-        char endpoint[64], *data = NULL, **keys = NULL;
-        size_t len = 0, n = 0;
-        cws_registry *r = NULL;
-        cws_error err = { 0 };
 
         assert_true(fd >= 0);
         assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
         assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
         close(fd);      /* the port is now free and closed */
-        snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", ntohs(a.sin_port));
+        snprintf(out, 64, "http://127.0.0.1:%u", ntohs(a.sin_port));
+}
+
+/* A loopback port nobody listens on: a distinct, logged "cannot connect",
+ * -ECONNREFUSED, for get, put and list alike, and no secret in it. */
+static void test_connection_refused(void **state)
+{
+        fixture *fx = *state;
+        char endpoint[64], *data = NULL, **keys = NULL;
+        size_t len = 0, n = 0;
+        cws_registry *r = NULL;
+        cws_error err = { 0 };
+
+        closed_endpoint(endpoint);
         assert_int_equal(open_with(fx, "s3://reg/pre", endpoint, "", &r, &err), 0);
         assert_string_equal(r->url, "s3://reg/pre");
 
@@ -526,6 +534,67 @@ static void test_connection_refused(void **state)
         assert_null(keys);
         assert_int_equal(n, 0);
         cws_registry_free(r);
+}
+
+/* credentials_text (the administrators' keychain) wins over
+ * credentials_file, which is then not even opened; it goes through the
+ * file's parser, and its refusals name its origin, never the secret. */
+static void test_open_credentials_text(void **state)
+{
+        static const char *const bad[] = {
+                "access_key_id = AK\n",
+                "access_key_id = AK\nsecret_access_key = TOP SECRET\n",
+                "access_key_id = AK\nsecret_access_key = TOPSECRET\nsecret_access_key = TOPSECRET2\n",
+                "access_key_id = AK\nsecret_key = TOPSECRET\n",
+                "access_key_id = AK\nTOPSECRET\n",
+                "",
+        };
+        fixture *fx = *state;
+        char missing[160], endpoint[64], *data = NULL;
+        size_t len = 0;
+        cws_registry *r = NULL;
+        cws_error err = { 0 };
+        cws_s3_settings s = { .credentials_file = missing,
+                              .credentials_text = "# kept in the keyring\naccess_key_id = AK\n"
+                                                  "secret_access_key = SK-TOPSECRET\n",
+                              .credentials_origin = "the Secret Service item for s3://reg/pre",
+                              .timeout_ms = 2000 };
+
+        snprintf(missing, sizeof(missing), "%s/missing", fx->dir);
+        closed_endpoint(endpoint);
+        s.endpoint = endpoint;
+        assert_int_equal(cws_registry_s3_open("s3://reg/pre", &s, &r, &err), 0);
+        assert_int_equal(cws_registry_get(r, "inv/x/invitation", &data, &len, &err), -ECONNREFUSED);
+        assert_null(strstr(err.msg, "TOPSECRET"));
+        cws_registry_free(r);
+        r = NULL;
+        /* No file set at all, or one that would be refused: not read. */
+        s.credentials_file = NULL;
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), 0);
+        cws_registry_free(r);
+        r = NULL;
+        s.credentials_file = fx->creds;
+        chmod(fx->creds, 0644);
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), 0);
+        chmod(fx->creds, 0600);
+        cws_registry_free(r);
+        r = NULL;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                memset(&err, 0, sizeof(err));
+                s.credentials_text = bad[i];
+                if (cws_registry_s3_open("s3://reg", &s, &r, &err) != -EINVAL)
+                        fail_msg("accepted credentials #%zu", i);
+                assert_null(r);
+                assert_contains(err.msg, "the Secret Service item for s3://reg/pre");
+                assert_null(strstr(err.msg, fx->creds));
+                if (strstr(err.msg, "SECRET"))
+                        fail_msg("message quotes the secret: %s", err.msg);
+        }
+        /* Without an origin the message still says what was refused. */
+        s.credentials_origin = NULL;
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), -EINVAL);
+        assert_contains(err.msg, "the registry credentials given: needs access_key_id");
 }
 
 /* ---- the [registry] keys ---- */
@@ -593,6 +662,7 @@ int main(void)
                 cmocka_unit_test(test_error_code),
                 cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_credentials_text, setup, teardown),
                 cmocka_unit_test(test_config_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
