@@ -373,6 +373,7 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
         cws_trust trust;
         bool any_allow = false, any_revoked = false, unavailable = false;
         const char *user;
+        int r;
 
         if (getpwuid_r(uid, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw ||
             !cws_name_valid(pw->pw_name, CWS_USER_MAX))
@@ -385,7 +386,10 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
                 cws_strv_free(ids, n);
                 return;
         }
-        if (cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err) < 0)
+        r = cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err);
+        if (r < 0 && r != -ENOENT)
+                log_line(LOG_WARNING, "monitor: %s (starting a new cache)", cws_error_message(&err));
+        if (r < 0)
                 cws_cache_init(&cache, uid, user);
         before = cache;
         for (size_t i = 0; i < n; i++) {

@@ -6,7 +6,18 @@
 #   (a) cwsd up, answering from a fresh cached validation (max_cache_age = 1h)
 #   (b) cwsd up, asking the file registry every time (max_cache_age = 0)
 #   (c) cwsd down, the module deciding from cwsd's on-disk cache
-# and the throughput of 1, 2, 4 and 8 concurrent processes.
+#   (d) as (b), but the registry is s3: on a Ceph RGW started here on
+#       loopback, over HTTPS with a pinned key (skipped, and said so, when
+#       Ceph is not installed or RGW does not start)
+# and the throughput of 1, 2, 4 and 8 concurrent processes. Then the
+# latency of one validation alone (one "validate" request to cwsd, as
+# pam_cws sends it: build/bench-validate) when cached, asking the file
+# registry and asking RGW; whether cwsd reused one connection to RGW; and
+# how a validation that asks the registry grows with the registry's size:
+# the enrolled invitation plus dummy others (records nobody validates:
+# validation reads only its own invitation's keys), 1k and 100k of them on
+# file:, 1k and 10k on s3: (BENCH_S3_SIZES; 100k PUTs take RGW here about
+# 2 minutes).
 #   tests/bench/run.sh BUILD_DIR
 # Latency figures pool BENCH_ROUNDS rounds (default 4) in which the three
 # stacks take turns, so a change in the machine's load during the run
@@ -14,7 +25,11 @@
 # Environment: BENCH_N (timed transactions per latency figure, default
 # 2000), BENCH_TP_N (transactions per throughput figure, shared by the
 # processes, default 500), BENCH_WARMUP (untimed transactions at the start
-# of every bench process, default 50), BENCH_ROUNDS.
+# of every bench process, default 50), BENCH_ROUNDS, BENCH_VN (timed
+# validations per validation figure, default 1000), BENCH_N_S3 (as BENCH_N,
+# for (d); default half of it), BENCH_FILE_SIZES
+# (default "1000 100000") and BENCH_S3_SIZES (default "1000 10000"):
+# registry sizes, in invitations, for the scaling figures.
 # Speed is reported against the targets of issue 3, never asserted: the
 # exit status is 1 only when a transaction failed (or the set-up did).
 set -u
@@ -23,6 +38,10 @@ N=${BENCH_N:-2000}
 TP_N=${BENCH_TP_N:-500}
 WARMUP=${BENCH_WARMUP:-50}
 ROUNDS=${BENCH_ROUNDS:-4}
+VN=${BENCH_VN:-1000}
+N_S3=${BENCH_N_S3:-$((N / 2))}
+FILE_SIZES=${BENCH_FILE_SIZES:-1000 100000}
+S3_SIZES=${BENCH_S3_SIZES:-1000 10000}
 USER_NAME=root
 STACKS="permit unix cws"
 
@@ -30,8 +49,8 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "bench: must run as root (cwsd's state directory, pam_unix for root); try: sudo make bench" >&2
         exit 1
 fi
-for f in bench cwsd pam_cws.so cws-invite cws-enroll; do
-        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench' first" >&2; exit 1; }
+for f in bench bench-validate cwsd pam_cws.so cws-invite cws-enroll; do
+        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate' first" >&2; exit 1; }
 done
 
 T=$(mktemp -d /tmp/cws-bench.XXXXXX) || exit 1
@@ -39,11 +58,20 @@ chmod 755 "$T"
 # A private copy of the build, so a rebuild during the run cannot swap a
 # module under a transaction.
 mkdir "$T/bin"
-for f in bench cwsd pam_cws.so cws-invite cws-enroll; do cp "$B/$f" "$T/bin/" || exit 1; done
+for f in bench bench-validate cwsd pam_cws.so cws-invite cws-enroll; do cp "$B/$f" "$T/bin/" || exit 1; done
 BENCH=$T/bin/bench
+VALIDATE=$T/bin/bench-validate
 CWSD=
+SAMPLER=
+INST_PIDS=()   # the registry-size cwsds
+# Ceph's RGW for (d): rgw_start puts everything under $T/ceph and
+# rgw_stop kills, by pid, what it started.
+. "$(dirname "$0")/../integration/rgw_lib.sh"
 cleanup() {
+        [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null
         [ -n "$CWSD" ] && kill "$CWSD" 2>/dev/null && wait "$CWSD" 2>/dev/null
+        for p in "${INST_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+        rgw_stop
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -57,13 +85,15 @@ failed=0
 
 die() { echo "bench: $*" >&2; [ -s "$T/cwsd.log" ] && sed 's/^/bench:   cwsd: /' "$T/cwsd.log" >&2; exit 1; }
 
-# write_config MAX_CACHE_AGE. The revocation monitor also re-validates and
+# write_config MAX_CACHE_AGE, for the registry REGISTRY_LINES names and
+# the state directory STATE. The revocation monitor also re-validates and
 # rewrites the cache; at 1d it stays out of the figures and out of the
 # check of whether the PAM path asked the registry.
+REGISTRY_LINES="url = file://$T/registry"
 write_config() {
         cat >"$CONF" <<CONF
 [registry]
-url = file://$T/registry
+$REGISTRY_LINES
 trusted_keys = $T/etc/trusted_keys
 
 [agent]
@@ -119,7 +149,7 @@ session required $T/bin/pam_cws.so conf=$CONF
 PAM
 
 # --- measuring ---------------------------------------------------------
-declare -A MED P99 TPS CACHE_NOTE
+declare -A MED P99 TPS CACHE_NOTE VMED VP99
 field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
 # bench_fail WHAT: reports a failed bench run (its stderr names the transaction).
@@ -173,6 +203,19 @@ throughput() {
         TPS[$sc,$st,$p]=$(field tps "$out")
 }
 
+# validation KEY: VN single validations straight to cwsd (no PAM), as
+# VMED[KEY] and VP99[KEY].
+validation() {
+        local out
+        if ! out=$("$VALIDATE" "$SOCK" "$USER_NAME" cws "$VN" 20 2>"$T/err"); then
+                bench_fail "validation $1"
+                VMED[$1]=FAIL VP99[$1]=FAIL
+                return 1
+        fi
+        echo "  validation $1: $out"
+        VMED[$1]=$(field median_us "$out") VP99[$1]=$(field p99_us "$out")
+}
+
 cache_stamp() { stat -c %y "$STATE/cache/0" 2>/dev/null || echo none; }
 
 # scenario NAME: latency of every stack, then throughput. It also notes
@@ -188,6 +231,7 @@ scenario() {
         for st in $STACKS; do
                 for p in 2 4 8; do throughput "$sc" "$st" "$p"; done
         done
+        [ -n "$CWSD" ] && validation "$sc"
         if [ "$(cache_stamp)" = none ]; then
                 CACHE_NOTE[$sc]="no cache file"
         elif [ "$before" = "$(cache_stamp)" ]; then
@@ -232,6 +276,184 @@ stop_cwsd
 [ -e "$SOCK" ] && die "the cwsd socket $SOCK is still there"
 scenario c
 
+# --- registry size -------------------------------------------------------
+# Each size gets a cwsd of its own (config, state, socket and registry under
+# $T/NAME; max_cache_age = 0), with its own invitation and enrollment and
+# SIZE - 1 dummy invitations beside it, records nobody reads. The sizes of
+# one backend are then measured in ROUNDS rounds taking turns, like the
+# stacks above, so a change in the machine's load falls on all of them.
+declare -A INST_SOCK SCALE_NOTE
+
+# instance NAME REGISTRY_LINES: starts NAME's cwsd and enrolls root there.
+# The main CONF, SOCK and STATE are left as they were.
+instance() {
+        local name=$1 d=$T/$1 conf=$CONF sock=$SOCK state=$STATE lines=$REGISTRY_LINES ok=0 tok
+        mkdir -p "$d/etc"
+        CONF=$d/etc/cws.conf SOCK=$d/run/cwsd.sock STATE=$d/state REGISTRY_LINES=$2
+        write_config 0
+        "$T/bin/cwsd" --config "$CONF" 2>>"$d/cwsd.log" &
+        INST_PIDS+=($!)
+        for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+        if [ -S "$SOCK" ] && invite --json create "bench-$name" >"$d/inv.json" 2>"$T/err" &&
+           tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$d/inv.json") && [ -n "$tok" ] &&
+           "$T/bin/cws-enroll" --config "$CONF" "$tok" >/dev/null 2>>"$T/err"; then
+                ok=1
+                INST_SOCK[$name]=$SOCK
+        else
+                echo "FAILED: set-up of the $name registry:" >&2
+                sed 's/^/  /' "$T/err" "$d/cwsd.log" | head -5 >&2
+                failed=1
+        fi
+        CONF=$conf SOCK=$sock STATE=$state REGISTRY_LINES=$lines
+        [ "$ok" = 1 ]
+}
+
+# add_dummies DIR COUNT: COUNT more invitations under DIR (a file
+# registry's inv/), each with an invitation "record" nobody reads.
+add_dummies() {
+        python3 - "$1" "$2" <<'PY'
+import os, secrets, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for _ in range(n):
+    i = os.path.join(d, "inv-" + secrets.token_urlsafe(16))
+    os.mkdir(i, 0o755)
+    with open(os.path.join(i, "invitation"), "w") as f:
+        f.write("dummy\n")
+PY
+}
+
+# add_s3_dummies PREFIX COUNT: COUNT dummy invitations PUT on RGW under
+# PREFIX, 32 at a time; prints how many RGW accepted.
+add_s3_dummies() {
+        python3 - "$T/put.cfg" "$RGW_ENDPOINT/$RGW_BUCKET/$1/inv" "$T/empty" "$2" <<'PY'
+import secrets, sys
+cfg, base, body, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with open(cfg, "w") as f:
+    for _ in range(n):
+        f.write('url = "%s/inv-%s/invitation"\nupload-file = "%s"\n' % (base, secrets.token_urlsafe(16), body))
+PY
+        : >"$T/empty"
+        curl -sS -Z --parallel-max 32 --cacert "$RGW_CA" --aws-sigv4 "aws:amz:us-east-1:s3" \
+                --user "$RGW_ACCESS:$RGW_SECRET" -H "x-amz-content-sha256: $EMPTY_SHA256" \
+                -K "$T/put.cfg" -o /dev/null -w '%{http_code}\n' 2>"$T/err" | grep -c '^200$'
+}
+
+# scale_setup BACKEND SIZE: the instance BACKEND-SIZE with its dummies.
+scale_setup() {
+        local be=$1 size=$2 name=$1-$2 t0 put
+        t0=$(date +%s.%N)
+        if [ "$be" = file ]; then
+                instance "$name" "url = file://$T/$name/registry" || return 1
+                if ! add_dummies "$T/$name/registry/inv" $((size - 1)) 2>"$T/err"; then
+                        echo "  $name: could not add the dummy invitations: $(head -1 "$T/err")"
+                        unset "INST_SOCK[$name]"
+                        return 1
+                fi
+        else
+                instance "$name" "$(printf 'url = s3://%s/%s\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s' \
+                        "$RGW_BUCKET" "$name" "$RGW_ENDPOINT" "$RGW_CREDS" "$RGW_CA" "$RGW_PIN")" || return 1
+                put=$(add_s3_dummies "$name" $((size - 1)))
+                if [ "$put" -ne $((size - 1)) ]; then
+                        echo "  $name: only $put of $((size - 1)) dummy PUTs succeeded: $(head -1 "$T/err")"
+                        unset "INST_SOCK[$name]"
+                        return 1
+                fi
+        fi
+        SCALE_NOTE[$be,$size]=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "set up in %.0f s", b - a }')
+}
+
+# scale BACKEND SIZES: VN validations per size, in ROUNDS rounds.
+scale() {
+        local be=$1 sizes=$2 size r m p n t per=$(( (VN + ROUNDS - 1) / ROUNDS ))
+        declare -A bad=()
+        for size in $sizes; do scale_setup "$be" "$size" || bad[$size]=1; done
+        for r in $(seq "$ROUNDS"); do
+                for size in $sizes; do
+                        [ -n "${bad[$size]:-}" ] && continue
+                        if ! "$VALIDATE" "${INST_SOCK[$be-$size]}" "$USER_NAME" cws "$per" 5 \
+                                        "$T/val.$be.$size" >/dev/null 2>"$T/err"; then
+                                bench_fail "validation, $be registry of $size invitations, round $r"
+                                bad[$size]=1
+                        fi
+                done
+        done
+        for size in $sizes; do
+                if [ -n "${bad[$size]:-}" ]; then VMED[$be,$size]=n/a VP99[$be,$size]=n/a; continue; fi
+                read -r m p n t < <(pooled "$T/val.$be.$size")
+                VMED[$be,$size]=$m VP99[$be,$size]=$p
+                echo "  $be, $size invitations: median_us=$m p99_us=$p n=$n (${SCALE_NOTE[$be,$size]})"
+        done
+}
+
+echo "registry size, file: one validation asking the registry, in $ROUNDS rounds taking turns"
+scale file "$FILE_SIZES"
+
+# --- (d): the s3 registry on Ceph RGW over HTTPS, pinned key --------------
+S3_STATUS=skipped S3_WHY=
+if ! command -v radosgw >/dev/null || ! command -v ceph-mon >/dev/null; then
+        S3_WHY="Ceph (radosgw, ceph-mon) is not installed; make deps installs it"
+elif ! rgw_start >"$T/rgw.err" 2>&1; then
+        S3_WHY="Ceph RGW did not start: $(grep -v '^$' "$T/rgw.err" | head -3 | tr '\n' ' ')"
+else
+        S3_STATUS=up
+fi
+if [ "$S3_STATUS" = up ]; then
+        echo "(d) cwsd up, asking the s3 registry on Ceph RGW ($RGW_ENDPOINT, HTTPS, pinned key) every time (max_cache_age = 0); $N_S3 transactions per latency figure"
+        STATE=$T/state-s3
+        REGISTRY_LINES=$(printf 'url = s3://%s/bench\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s' \
+                "$RGW_BUCKET" "$RGW_ENDPOINT" "$RGW_CREDS" "$RGW_CA" "$RGW_PIN")
+        write_config 0
+        start_cwsd
+        if ! invite --json create bench-s3 >"$T/inv.json" 2>"$T/err" ||
+           ! TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json") || [ -z "$TOKEN" ] ||
+           ! "$T/bin/cws-enroll" --config "$CONF" "$TOKEN" >/dev/null 2>>"$T/err"; then
+                echo "FAILED: invitation and enrollment on the s3 registry:" >&2
+                sed 's/^/  /' "$T/err" | head -5 >&2
+                failed=1
+                S3_STATUS=failed S3_WHY="the invitation or enrollment on RGW failed"
+        fi
+fi
+if [ "$S3_STATUS" = up ]; then
+        # Which TCP connections cwsd holds to RGW, sampled every 0.2 s.
+        ( while :; do
+                ss -tnpH state established "( dport = :$RGW_PORT )" 2>/dev/null |
+                        awk -v p="pid=$CWSD," 'index($0, p) { print $3 }'
+                sleep 0.2
+          done >"$T/conns" ) &
+        SAMPLER=$!
+        N=$N_S3 scenario d   # a transaction here takes ~10 ms: fewer of them
+        kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; SAMPLER=
+        CONN_SAMPLES=$(wc -l <"$T/conns")
+        CONN_PORTS=$(sort -u "$T/conns" | wc -l)
+        # And the proof: cwsd's connect() calls to RGW during 200 validations
+        # (its accept() calls show strace saw them all).
+        CONNECTS="n/a (strace not installed)"
+        if command -v strace >/dev/null; then
+                strace -f -qq -e trace=connect,accept,accept4 -o "$T/connect.trace" -p "$CWSD" 2>/dev/null &
+                st=$!
+                sleep 0.5
+                if "$VALIDATE" "$SOCK" "$USER_NAME" cws 200 0 >/dev/null 2>"$T/err"; then
+                        sleep 0.2
+                        kill "$st" 2>/dev/null; wait "$st" 2>/dev/null
+                        accepts=$(grep -c 'accept' "$T/connect.trace" 2>/dev/null)
+                        if [ "${accepts:-0}" -ge 200 ]; then
+                                CONNECTS="$(grep -c "htons($RGW_PORT)" "$T/connect.trace") new TCP connections during 200 validations (strace saw $accepts requests accepted)"
+                        else
+                                CONNECTS="n/a (strace saw only ${accepts:-0} of 200 requests)"
+                        fi
+                else
+                        kill "$st" 2>/dev/null; wait "$st" 2>/dev/null
+                        bench_fail "validations under strace"
+                fi
+        fi
+        stop_cwsd
+        echo "registry size, s3: one validation asking RGW, in $ROUNDS rounds taking turns"
+        scale s3 "$S3_SIZES"
+fi
+for p in "${INST_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+INST_PIDS=()
+rgw_stop
+
 # What the rest of the machine did meanwhile: all busy CPU time minus ours
 # (bash's "times": this shell's children, bench and cwsd, once reaped).
 times >"$T/times"   # not in a subshell: a forked shell's children times start at zero
@@ -253,11 +475,13 @@ added() {
 # verdict COND: PASS or MISS (FAIL when a figure is missing).
 verdict() { case "$1" in *FAIL*) echo "n/a (failed)";; *) awk "BEGIN { print ($1) ? \"PASS\" : \"MISS\" }";; esac; }
 
-label() { case $1 in a) echo "(a) cached";; b) echo "(b) registry";; c) echo "(c) cwsd down";; esac; }
+label() { case $1 in a) echo "(a) cached";; b) echo "(b) registry";; c) echo "(c) cwsd down";; d) echo "(d) s3 RGW";; esac; }
+SCENARIOS="a b c"
+[ "$S3_STATUS" = up ] && SCENARIOS="a b c d"
 echo
 printf '%-15s %-7s %10s %10s %12s %8s %8s %8s %8s\n' scenario stack median_us p99_us vs_permit_us \
        tps@1 tps@2 tps@4 tps@8
-for sc in a b c; do
+for sc in $SCENARIOS; do
         for st in $STACKS; do
                 printf '%-15s %-7s %10s %10s %12s %8s %8s %8s %8s\n' "$(label $sc)" "$st" \
                        "${MED[$sc,$st]}" "${P99[$sc,$st]}" "$(added $sc $st)" \
@@ -271,11 +495,52 @@ printf '  (a) adds <= 150 us to the pam_permit median: %6s us  %s\n' "$aa" "$(ve
 printf '  (a) p99 < 1000 us:                          %6s us  %s\n' "${P99[a,cws]}" "$(verdict "${P99[a,cws]} < 1000")"
 printf '  (b) adds <= 1000 us:                        %6s us  %s\n' "$ab" "$(verdict "$ab <= 1000")"
 printf '  (c) adds <= 300 us:                         %6s us  %s\n' "$ac" "$(verdict "$ac <= 300")"
+echo
+echo "one validation (a \"validate\" request straight to cwsd, no PAM; $VN per figure), microseconds:"
+printf '  %-32s %10s %10s %16s\n' situation median_us p99_us vs_cached_us
+vrow() {
+        local a=${VMED[a]:-FAIL} m=${VMED[$2]:-FAIL}
+        case "$a$m" in *FAIL*|*n/a*) d=n/a;; *) d=$(awk -v m="$m" -v a="$a" 'BEGIN { printf "%+.0f", m - a }');; esac
+        printf '  %-32s %10s %10s %16s\n' "$1" "$m" "${VP99[$2]:-FAIL}" "$d"
+}
+vrow "(a) cached" a
+vrow "(b) asks the file registry" b
+if [ "$S3_STATUS" = up ]; then
+        vrow "(d) asks s3 on RGW (HTTPS, pin)" d
+else
+        echo "  (d) s3 on RGW: $S3_STATUS: $S3_WHY"
+fi
+if [ "$S3_STATUS" = up ]; then
+        echo "target (issue 4): a validation that asks RGW over HTTPS, reused connection, median <= 10 ms on loopback:"
+        printf '  one validation:                            %6s us  %s\n' "${VMED[d]}" "$(verdict "${VMED[d]} <= 10000")"
+        ad=$(added d cws)
+        pv=$(case "${MED[d,cws]}${MED[a,cws]}" in *FAIL*) echo FAIL;; *) awk -v d="${MED[d,cws]}" -v a="${MED[a,cws]}" 'BEGIN { printf "%.0f", (d - a) / 2 }';; esac)
+        printf '  in PAM, ((d) minus (a) cws) / 2:          %6s us  %s\n' "$pv" "$(verdict "$pv <= 10000")"
+        echo "  (a PAM transaction validates twice, account and session; (d) adds $ad us to pam_permit's median)"
+        echo "  cwsd's connections to RGW: $CONN_PORTS distinct seen in $CONN_SAMPLES samples (every 0.2 s through (d)); $CONNECTS"
+fi
+echo
+echo "registry size: one validation asking the registry, the enrolled invitation plus dummy others, microseconds:"
+printf '  %-8s %12s %10s %10s  %s\n' backend invitations median_us p99_us note
+srow() {
+        local be=$1 sizes=$2 sz first= last=
+        for sz in $sizes; do
+                printf '  %-8s %12s %10s %10s  %s\n' "$be" "$sz" "${VMED[$be,$sz]:-n/a}" "${VP99[$be,$sz]:-n/a}" "${SCALE_NOTE[$be,$sz]:-}"
+                [ -z "$first" ] && first=$sz
+                last=$sz
+        done
+        [ -n "$first" ] && [ "$first" != "$last" ] || return 0
+        case "${VMED[$be,$first]:-n/a}${VMED[$be,$last]:-n/a}" in *n/a*|*FAIL*) return 0;; esac
+        r=$(awk -v a="${VMED[$be,$first]}" -v b="${VMED[$be,$last]}" 'BEGIN { printf "%.2f", b / a }')
+        printf '  %-8s median at %s / at %s = %s; flat (within 25%%): %s\n' "$be" "$last" "$first" "$r" "$(verdict "$r <= 1.25")"
+}
+srow file "$FILE_SIZES"
+if [ "$S3_STATUS" = up ]; then srow s3 "$S3_SIZES"; else echo "  s3: $S3_STATUS: $S3_WHY"; fi
 if [ "$OTHER_PCT" -ge 10 ]; then
         echo "note: other work used ${OTHER_PCT}% of the CPUs during the run: these figures are inflated,"
         echo "      pam_cws's most (it waits on cwsd); run again on a quiet machine"
 fi
-echo "cwsd's cache during the pam_cws runs: (a) ${CACHE_NOTE[a]:-?}; (b) ${CACHE_NOTE[b]:-?}; (c) ${CACHE_NOTE[c]:-?}"
+echo "cwsd's cache during the pam_cws runs: (a) ${CACHE_NOTE[a]:-?}; (b) ${CACHE_NOTE[b]:-?}; (c) ${CACHE_NOTE[c]:-?}${CACHE_NOTE[d]:+; (d) ${CACHE_NOTE[d]}}"
 if [ "$failed" -ne 0 ]; then
         echo "bench: some transactions FAILED (see above); their figures are not reported"
         exit 1
