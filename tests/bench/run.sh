@@ -2,7 +2,7 @@
 # make bench: the latency of a whole PAM transaction (pam_start_confdir ->
 # acct_mgmt -> open_session -> close_session -> pam_end) through a stack
 # with pam_cws, against pam_permit-only and pam_unix stacks in the same
-# run, in three situations:
+# run, in four situations:
 #   (a) cwsd up, answering from a fresh cached validation (max_cache_age = 1h)
 #   (b) cwsd up, asking the file registry every time (max_cache_age = 0)
 #   (c) cwsd down, the module deciding from cwsd's on-disk cache
@@ -17,7 +17,7 @@
 # the enrolled invitation plus dummy others (records nobody validates:
 # validation reads only its own invitation's keys), 1k and 100k of them on
 # file:, 1k and 10k on s3: (BENCH_S3_SIZES; 100k PUTs take RGW here about
-# 2 minutes).
+# 2 minutes). Each size has a cwsd of its own, and the sizes take turns.
 #   tests/bench/run.sh BUILD_DIR
 # Latency figures pool BENCH_ROUNDS rounds (default 4) in which the three
 # stacks take turns, so a change in the machine's load during the run
