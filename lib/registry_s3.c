@@ -19,6 +19,7 @@
 #include "cws/safe_file.h"
 
 #define CREDENTIALS_FILE_MAX 4096
+#define CA_FILE_MAX (1024 * 1024)
 
 typedef struct s3_registry {
         cws_registry base;
@@ -29,7 +30,9 @@ typedef struct s3_registry {
         char access[CWS_S3_CRED_MAX];
         char secret[CWS_S3_CRED_MAX];   /* wiped on free, never printed */
         char cred_origin[4200];         /* "the credentials file PATH", for a 403 */
-        char ca_file[4096];
+        char ca_file[4096];     /* the path, for messages */
+        char *ca_pem;           /* its bytes, read once through the file checks */
+        size_t ca_len;
         char pins[4096];
         bool plain_http;
         long timeout_ms;
@@ -281,16 +284,14 @@ static bool cred_value_valid(const char *v, bool is_access)
         return true;
 }
 
-int cws_s3_parse_credentials(const char *text, const char *path, char access[CWS_S3_CRED_MAX],
+/* Parses copy in place (NULs written at line ends and at '='). */
+static int parse_credentials(char *copy, const char *path, char access[CWS_S3_CRED_MAX],
                              char secret[CWS_S3_CRED_MAX], cws_error *err)
 {
-        _cleanup_erase_ char *copy = strdup(text);
         char *line, *next;
         unsigned lineno = 0;
         bool have_access = false, have_secret = false;
 
-        if (!copy)
-                return cws_error_set(err, -ENOMEM, "out of memory");
         access[0] = secret[0] = '\0';
         for (line = copy; line; line = next) {
                 char *eq, *name, *value;
@@ -325,11 +326,27 @@ int cws_s3_parse_credentials(const char *text, const char *path, char access[CWS
                 memcpy(is_access ? access : secret, value, strlen(value) + 1);
                 *(is_access ? &have_access : &have_secret) = true;
         }
-        if (!have_access || !have_secret) {
-                cws_wipe(secret, CWS_S3_CRED_MAX);
+        if (!have_access || !have_secret)
                 return cws_error_set(err, -EINVAL, "%s: needs access_key_id and secret_access_key", path);
-        }
         return 0;
+}
+
+int cws_s3_parse_credentials(const char *text, const char *path, char access[CWS_S3_CRED_MAX],
+                             char secret[CWS_S3_CRED_MAX], cws_error *err)
+{
+        size_t len = strlen(text);
+        char *copy = strdup(text);
+        int r;
+
+        if (!copy)
+                return cws_error_set(err, -ENOMEM, "out of memory");
+        r = parse_credentials(copy, path, access, secret, err);
+        /* Parsing wrote NULs into the copy: wipe all of it, not up to the first. */
+        cws_wipe(copy, len);
+        free(copy);
+        if (r < 0)
+                cws_wipe(secret, CWS_S3_CRED_MAX);
+        return r;
 }
 
 /* ---- a minimal XML reader for S3 responses ----
@@ -699,7 +716,7 @@ typedef struct s3_request {
         size_t body_len;
         size_t max;             /* response bound */
         bool create_only;
-        bool is_get;            /* 404 is -ENOENT */
+        bool is_get;            /* 404 NoSuchKey is -ENOENT */
 } s3_request;
 
 static int fail(s3_registry *s, const s3_request *q, cws_error *err, int code, const char *fmt, ...)
@@ -781,8 +798,13 @@ static int status_failure(s3_registry *s, const s3_request *q, long status, cons
                 cws_s3_parse_error_code(b->buf, b->len, code, sizeof(code));
         if (status == 404 && !strcmp(code, "NoSuchBucket"))
                 return fail(s, q, err, -ENXIO, "the bucket does not exist");
-        if (status == 404 && q->is_get)
+        /* Only the store's own NoSuchKey says a record is absent (for a
+         * revocation: not revoked); any other 404 is not an answer. */
+        if (status == 404 && q->is_get && !strcmp(code, "NoSuchKey"))
                 return cws_error_set(err, -ENOENT, "%s: no such record", q->what);
+        if (status == 404)
+                return fail(s, q, err, -EPROTO, "HTTP 404 without NoSuchKey (%s): not the store's answer; "
+                            "check endpoint and proxies", code[0] ? code : "no S3 error code");
         if (status == 412 && q->create_only)
                 return cws_error_set(err, -EEXIST, "%s: already exists", q->what);
         if (status == 403 && !strcmp(code, "RequestTimeTooSkewed"))
@@ -838,12 +860,19 @@ static int setup_request(s3_registry *s, const s3_request *q, struct curl_slist 
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
         bad |= (int)curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max);
-        if (!s->plain_http) {
+        if (s->plain_http) {
+                /* Plain http is loopback only: no http_proxy may answer for the store. */
+                bad |= (int)curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        } else {
                 bad |= (int)curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
                 bad |= (int)curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
                 bad |= (int)curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-                if (s->ca_file[0])
-                        bad |= (int)curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+                if (s->ca_pem) {
+                        /* curl_easy_reset forgot the last one; the bytes outlive the handle. */
+                        struct curl_blob ca = { .data = s->ca_pem, .len = s->ca_len,
+                                                .flags = CURL_BLOB_NOCOPY };
+                        bad |= (int)curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+                }
                 if (s->pins[0])
                         bad |= (int)curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, s->pins);
         }
@@ -872,6 +901,8 @@ static int s3_perform(s3_registry *s, const s3_request *q, s3_body *b, cws_error
         b->max = q->max;
         r = setup_request(s, q, &hdrs, b, &u, errbuf);
         if (r < 0) {
+                /* errbuf is on this stack: curl must not keep pointing at it. */
+                curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
                 curl_slist_free_all(hdrs);
                 return fail(s, q, err, r, "cannot set up the request (libcurl %s)", curl_version());
         }
@@ -1057,6 +1088,7 @@ static void s3_free(cws_registry *r)
         if (s->curl)
                 curl_easy_cleanup(s->curl);
         cws_wipe(s->secret, sizeof(s->secret));
+        free(s->ca_pem);
         free(s);
 }
 
@@ -1070,7 +1102,7 @@ static const struct cws_registry_ops s3_ops = {
 /* credentials_text when given (its origin names it), else the file. */
 static int load_credentials(s3_registry *s, const cws_s3_settings *set, cws_error *err)
 {
-        _cleanup_erase_ char *text = NULL;
+        char *text = NULL;
         const char *path = set->credentials_file;
         size_t len = 0;
         int r;
@@ -1088,10 +1120,31 @@ static int load_credentials(s3_registry *s, const cws_s3_settings *set, cws_erro
         r = cws_file_read_checked(path, CREDENTIALS_FILE_MAX, CWS_FILE_SECRET, &text, &len, err);
         if (r < 0)
                 return r;
-        if (strlen(text) != len)
-                return cws_error_set(err, -EINVAL, "%s: contains a NUL byte", path);
         snprintf(s->cred_origin, sizeof(s->cred_origin), "the credentials file %s", path);
-        return cws_s3_parse_credentials(text, path, s->access, s->secret, err);
+        if (strlen(text) != len)
+                r = cws_error_set(err, -EINVAL, "%s: contains a NUL byte", path);
+        else
+                r = cws_s3_parse_credentials(text, path, s->access, s->secret, err);
+        /* len, not strlen: a NUL byte must not end the wipe early. */
+        cws_wipe(text, len);
+        free(text);
+        return r;
+}
+
+/* The CA certificates are read once, through the same owner, mode and
+ * symlink checks as every other file we are named, and handed to curl as
+ * bytes: curl never opens the path, so it cannot be swapped in between. */
+static int load_ca_file(s3_registry *s, cws_error *err)
+{
+        cws_error why = { 0 };
+        int r;
+
+        if (!s->ca_file[0])
+                return 0;
+        r = cws_file_read_checked(s->ca_file, CA_FILE_MAX, 0, &s->ca_pem, &s->ca_len, &why);
+        if (r < 0)
+                return cws_error_set(err, r, "registry ca_file %s", cws_error_message(&why));
+        return 0;
 }
 
 int cws_registry_s3_open(const char *url, const cws_s3_settings *set, cws_registry **out,
@@ -1125,6 +1178,8 @@ int cws_registry_s3_open(const char *url, const cws_s3_settings *set, cws_regist
                        snprintf(s->pins, sizeof(s->pins), "%s", set->pinned_keys ? set->pinned_keys : "") >=
                                (int)sizeof(s->pins)))
                 r = cws_error_set(err, -ENAMETOOLONG, "registry settings too long");
+        if (r == 0)
+                r = load_ca_file(s, err);
         if (r == 0)
                 r = load_credentials(s, set, err);
         if (r == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -74,6 +74,9 @@ char *cli_read_secret_line(const char *file)
                 return NULL;
         }
         strip_line(buf);
+        /* What followed the first line is never used: wipe it now, as the
+         * caller's erase stops at the first NUL. */
+        cws_wipe(buf + strlen(buf), len - strlen(buf));
         if (!*buf) {
                 cli_fail(CWS_EXIT_USAGE, "%s: empty", file);
                 return NULL;

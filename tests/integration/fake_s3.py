@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A hostile or broken "S3 store" on loopback for the s3: fault tests.
 
-    fake_s3.py CERT KEY PORTFILE MODE
+    fake_s3.py CERT KEY PORTFILE MODE [UPSTREAM]
 
-Serves TLS with CERT/KEY on 127.0.0.1 (a free port, written to PORTFILE once
-listening) and answers every request according to MODE:
+Serves TLS with CERT/KEY (plain HTTP when CERT is "-") on 127.0.0.1 (a free
+port, written to PORTFILE once listening) and answers every request
+according to MODE:
   stall    completes the handshake, reads the request, never answers
   garbage  answers bytes that are not HTTP
   big      200 with a 10 MiB body (over every bound)
@@ -13,6 +14,9 @@ listening) and answers every request according to MODE:
   record   200 with a body that is not a record
   error500 500 with an S3 error body
   redirect 301 to another host
+  notfound 404 with a page that is not an S3 error (a proxy's, a balancer's)
+  forward  forwards every request to UPSTREAM (HOST:PORT, TLS, not verified)
+  revoked404  forwards too, but answers a device-revoked lookup as notfound
 Only the standard library; one thread per connection; killed by the test.
 """
 import os
@@ -41,11 +45,49 @@ def read_request(conn):
         if not chunk:
             break
         rest += chunk
-    return head
+    return head, rest
 
 
-def respond(conn, mode):
-    if read_request(conn) is None:
+def with_close(head):
+    """head with its Connection header replaced by "Connection: close"."""
+    lines = [l for l in head.split(b"\r\n") if not l.lower().startswith(b"connection:")]
+    return b"\r\n".join(lines + [b"Connection: close"])
+
+
+def forward(conn, head, body, upstream):
+    """One request to upstream over TLS; its whole reply back, then close."""
+    host, port = upstream.rsplit(":", 1)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, int(port))) as raw, ctx.wrap_socket(raw) as up:
+        up.sendall(with_close(head) + b"\r\n\r\n" + body)
+        reply = b""
+        while True:
+            chunk = up.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    rhead, _, rbody = reply.partition(b"\r\n\r\n")
+    conn.sendall(with_close(rhead) + b"\r\n\r\n" + rbody)
+
+
+def not_found(conn):
+    body = b"<html><body><h1>404 Not Found</h1>nginx</body></html>"
+    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+def respond(conn, mode, upstream):
+    req = read_request(conn)
+    if req is None:
+        return
+    head, body = req
+    if mode == "notfound" or (mode == "revoked404" and b"/device-revoked/" in head.split(b"\r\n")[0]):
+        not_found(conn)
+        return
+    if mode in ("forward", "revoked404"):
+        forward(conn, head, body, upstream)
         return
     if mode == "stall":
         time.sleep(3600)
@@ -79,18 +121,25 @@ def respond(conn, mode):
                  % (len(body), body))
 
 
-def serve(conn, ctx, mode):
+def serve(conn, ctx, mode, upstream):
     try:
+        if ctx is None:
+            with conn:
+                respond(conn, mode, upstream)
+            return
         with ctx.wrap_socket(conn, server_side=True) as tls:
-            respond(tls, mode)
+            respond(tls, mode, upstream)
     except (OSError, ssl.SSLError, ValueError):
         pass
 
 
 def main():
     cert, key, portfile, mode = sys.argv[1:5]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
+    upstream = sys.argv[5] if len(sys.argv) > 5 else None
+    ctx = None
+    if cert != "-":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(16)
@@ -100,7 +149,7 @@ def main():
     os.rename(tmp, portfile)
     while True:
         conn, _ = srv.accept()
-        threading.Thread(target=serve, args=(conn, ctx, mode), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, ctx, mode, upstream), daemon=True).start()
 
 
 if __name__ == "__main__":

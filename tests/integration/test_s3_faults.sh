@@ -4,11 +4,16 @@
 # Ceph RGW, then cwsd is pointed at a broken or hostile store:
 #  * the store cannot be asked (stopped, slow past the timeout, wrong pin,
 #    expired or wrong-host certificate, 403 wrong secret, clock skew, not
-#    HTTP, HTTP 500, a redirect, no such bucket): registry_unavailable; the cached validation allows within
+#    HTTP, HTTP 500, a redirect, no such bucket, a 404 that is not the
+#    store's NoSuchKey): registry_unavailable; the cached validation allows within
 #    offline_grace, and past it (offline_grace = 0) the session is denied;
 #  * the store answers something that is not the record (over the size
 #    bound, not a record): record_invalid; a record deleted from the store:
 #    record_missing. Both deny even within offline_grace.
+#  * a revoked device whose revocation lookup gets a 404 from something
+#    other than the store (a proxy's page) is not "not revoked": denied;
+#  * ca_file goes through the file checks (a world-writable one is
+#    refused); http_proxy never answers for a loopback http:// store.
 # Each fault's message is distinct and is in cwsd's log; no secret is.
 export REGISTRY=s3
 . "$(dirname "$0")/lib.sh"
@@ -30,10 +35,10 @@ check "cwsd reuses its connection to RGW across validations ($c1 -> $c2)" \
 
 stop_my_cwsd() { kill "$CWSD_PID" 2>/dev/null; wait "$CWSD_PID" 2>/dev/null; }
 
-# reconfigure GRACE [NAME=VALUE...]: restarts cwsd with the [registry]
-# settings of RGW, some replaced (endpoint ca pin creds timeout), and
-# offline_grace = GRACE. WRAP (an array) prefixes the cwsd command.
-reconfigure() {
+# write_conf GRACE [NAME=VALUE...]: the config with the [registry] settings
+# of RGW, some replaced (endpoint ca pin creds timeout url; an empty ca or
+# pin leaves the key out), and offline_grace = GRACE.
+write_conf() {
         local grace=$1 endpoint=$RGW_ENDPOINT ca=$RGW_CA pin=$RGW_PIN creds=$RGW_CREDS timeout=2s a
         local url=s3://$RGW_BUCKET/$S3_PREFIX
         shift
@@ -43,14 +48,13 @@ reconfigure() {
                 creds=*) creds=${a#*=} ;; timeout=*) timeout=${a#*=} ;; url=*) url=${a#*=} ;;
                 esac
         done
-        stop_my_cwsd
         cat >"$CONF" <<CONF
 [registry]
 url = $url
 endpoint = $endpoint
 credentials_file = $creds
-ca_file = $ca
-pinned_keys = $pin
+${ca:+ca_file = $ca}
+${pin:+pinned_keys = $pin}
 timeout = $timeout
 trusted_keys = $T/etc/trusted_keys
 
@@ -61,6 +65,13 @@ state_dir = $T/state
 [policy]
 offline_grace = $grace
 CONF
+}
+
+# reconfigure GRACE [NAME=VALUE...]: restarts cwsd with write_conf's
+# config. WRAP (an array) prefixes the cwsd command.
+reconfigure() {
+        stop_my_cwsd
+        write_conf "$@"
         cat "$T/cwsd.log" >>"$T/all.log" 2>/dev/null
         : >"$T/cwsd.log"
         start_cwsd "$T" "${WRAP[@]}" || return 1
@@ -89,13 +100,16 @@ denied() {
         check "$name: logged as '$msg'" grep -q "decision=deny reason=$reason detail=.*$msg" "$T/cwsd.log"
 }
 
-# fake MODE CERT: a hostile store (fake_s3.py) on loopback; sets FAKE.
+# fake MODE CERT [UPSTREAM]: a hostile store (fake_s3.py) on loopback, over
+# plain http when CERT is -; sets FAKE.
 fake() {
+        local cert=$RGW_DIR/$2.pem key=$RGW_DIR/$2.key scheme=https
+        [ "$2" = - ] && cert=- key=- scheme=http
         rm -f "$T/fake.port"
-        python3 "$here/fake_s3.py" "$RGW_DIR/$2.pem" "$RGW_DIR/$2.key" "$T/fake.port" "$1" 2>/dev/null &
+        python3 "$here/fake_s3.py" "$cert" "$key" "$T/fake.port" "$1" ${3:+"$3"} 2>/dev/null &
         PIDS+=($!)
         for _ in $(seq 100); do [ -s "$T/fake.port" ] && break; sleep 0.05; done
-        FAKE=https://127.0.0.1:$(cat "$T/fake.port")
+        FAKE=$scheme://127.0.0.1:$(cat "$T/fake.port")
 }
 WRAP=()
 
@@ -160,6 +174,8 @@ unavailable "HTTP 500" "the store failed (HTTP 500 InternalError)" "endpoint=$FA
 fake redirect rgw
 unavailable "redirect" "refused a redirect (HTTP 301)" "endpoint=$FAKE"
 unavailable "no such bucket" "the bucket does not exist" "url=s3://no-such-bucket/$S3_PREFIX"
+fake notfound rgw
+unavailable "404 without NoSuchKey (a proxy's page)" "HTTP 404 without NoSuchKey" "endpoint=$FAKE"
 fake big rgw
 denied "oversized response (10 MiB)" record_invalid "over 65536 bytes" "endpoint=$FAKE"
 fake record rgw
@@ -175,9 +191,50 @@ reconfigure 1d "endpoint=$FAKE"
 expect_rc "oversized listing page: cws-invite list fails" 5 invite list
 check "oversized listing page: the error says so" grep -q "over 4194304 bytes" "$T/err"
 
+# ca_file: read through the file checks, not handed to curl as a path.
+cp "$RGW_CA" "$T/ca-ww.pem"; chmod 666 "$T/ca-ww.pem"
+write_conf 1d "ca=$T/ca-ww.pem"
+expect_rc "a world-writable ca_file: cws-invite list refuses it" 5 invite list
+check "a world-writable ca_file: the error names it" \
+        grep -q "registry ca_file $T/ca-ww.pem: refused, mode 0666 is group/other writable" "$T/err"
+expect_rc "a world-writable ca_file: cwsd refuses to start" 5 timeout 10 "$B/cwsd" --config "$CONF"
+check "a world-writable ca_file: cwsd names it" grep -q "ca_file $T/ca-ww.pem: refused" "$T/err"
+ln -s "$RGW_CA" "$T/ca-link.pem"
+write_conf 1d "ca=$T/ca-link.pem"
+expect_rc "a symlinked ca_file is refused" 5 invite list
+check "a symlinked ca_file: the error says so" grep -q "ca_file $T/ca-link.pem: refused, is a symbolic link" "$T/err"
+cp "$RGW_CA" "$T/ca-ok.pem"; chmod 644 "$T/ca-ok.pem"
+reconfigure 0 "ca=$T/ca-ok.pem" || nok "good ca_file: cwsd starts"
+expect_rc "a good ca_file (0644, not a link) still verifies the store" 0 enroll --check
+
+# A loopback http:// store: an http_proxy (answering "not a record" for
+# anything) is never asked. The store here forwards to RGW.
+fake forward - "127.0.0.1:$RGW_PORT"
+store=$FAKE
+fake record -
+WRAP=(env "http_proxy=$FAKE")
+reconfigure 0 "endpoint=$store" ca= pin= || nok "http_proxy: cwsd starts"
+expect_rc "http:// on loopback with http_proxy set: the store, not the proxy, answers" 0 enroll --check
+WRAP=()
+
 # Back to a healthy store: allowed again.
 reconfigure 1d
 expect_rc "the healthy store allows again" 0 enroll --check
+
+# Revoked by the administrator (cwsd has not seen it), and the revocation
+# lookup answered by a 404 page that is not the store's NoSuchKey: that is
+# not "not revoked".
+DEV=$(devices --json "$INV" | grep -o '"device_id":"[^"]*"' | head -1 | json_field device_id)
+expect_rc "the administrator revokes the device ($DEV)" 0 revoke --admin -k "$KS" -p "$T/pass" "$INV" "$DEV"
+fake revoked404 rgw "127.0.0.1:$RGW_PORT"
+reconfigure 0 "endpoint=$FAKE" || nok "revoked404: cwsd starts"
+expect_rc "revoked, lookup answered by a non-NoSuchKey 404: not allowed" 1 enroll --check
+check "revoked, non-NoSuchKey 404: the reason is registry_unavailable" grep -q registry_unavailable "$T/out"
+check "revoked, non-NoSuchKey 404: logged as such" \
+        grep -q "decision=deny reason=registry_unavailable detail=.*device-revoked.*HTTP 404 without NoSuchKey" "$T/cwsd.log"
+reconfigure 0
+expect_rc "revoked: denied by the healthy store" 1 enroll --check
+check "revoked: the reason is device_revoked" grep -q device_revoked "$T/out"
 
 # A record deleted from the store: the device's slot record.
 reconfigure 1d

@@ -2,12 +2,14 @@
  * credentials parsing, the SigV4 pieces we build (payload hash header,
  * sorted and encoded list query), the ListObjectsV2 and error parsers fed
  * hostile bodies, the opener's refusals, credentials given as text
- * instead of a file, a refused connection, and the [registry] keys of the
- * config. The whole path against Ceph RGW is in tests/integration/test_s3_*.sh
+ * instead of a file, a refused connection, ca_file's file checks, the
+ * answers of a one-reply HTTP server on loopback (which 404 is "absent"),
+ * http_proxy ignored on loopback, and the [registry] keys of the config. The whole path against Ceph RGW is in tests/integration/test_s3_*.sh
  * (and, with the credentials in the keychain, test_keychain.sh). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "cws/config.h"
@@ -536,6 +539,171 @@ static void test_connection_refused(void **state)
         cws_registry_free(r);
 }
 
+/* ca_file goes through the file checks (owner, mode, no symlink) before
+ * curl sees a byte; a refusal names the file. */
+static void test_open_ca_file(void **state)
+{
+        fixture *fx = *state;
+        char ca[160], link[160];
+        cws_registry *r = NULL;
+        cws_error err = { 0 };
+        FILE *f;
+
+        snprintf(ca, sizeof(ca), "%s/ca.pem", fx->dir);
+        snprintf(link, sizeof(link), "%s/ca-link.pem", fx->dir);
+        f = fopen(ca, "w");
+        assert_non_null(f);
+        fputs("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n", f);
+        fclose(f);
+        assert_int_equal(symlink(ca, link), 0);
+        cws_s3_settings s = { .endpoint = "https://127.0.0.1:1", .credentials_file = fx->creds,
+                              .ca_file = ca };
+
+        chmod(ca, 0644);
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), 0);
+        cws_registry_free(r);
+
+        chmod(ca, 0666);
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), -EPERM);
+        assert_contains(err.msg, "registry ca_file");
+        assert_contains(err.msg, ca);
+        assert_contains(err.msg, "group/other writable");
+        chmod(ca, 0620);
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), -EPERM);
+        chmod(ca, 0644);
+
+        s.ca_file = link;
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), -ELOOP);
+        assert_contains(err.msg, link);
+        assert_contains(err.msg, "symbolic link");
+
+        unlink(ca);     /* the link now dangles; the file itself is missing */
+        s.ca_file = ca;
+        assert_int_equal(cws_registry_s3_open("s3://reg", &s, &r, &err), -ENOENT);
+        assert_contains(err.msg, ca);
+        unlink(link);
+}
+
+/* A server on loopback that gives every connection the same reply, until
+ * killed. Returns its pid; *port is where it listens. */
+static pid_t reply_server(const char *reply, unsigned *port)
+{
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t al = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        pid_t pid;
+
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        assert_int_equal(listen(fd, 8), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+        *port = ntohs(a.sin_port);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid > 0) {
+                close(fd);
+                return pid;
+        }
+        for (;;) {
+                char req[8192];
+                size_t got = 0;
+                ssize_t k;
+                int c = accept(fd, NULL, NULL);
+                if (c < 0)
+                        _exit(1);
+                while (got < sizeof(req) - 1 && (k = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
+                        got += (size_t)k;
+                        req[got] = '\0';
+                        if (strstr(req, "\r\n\r\n"))
+                                break;
+                }
+                if (write(c, reply, strlen(reply)) < 0)
+                        _exit(1);
+                close(c);
+        }
+}
+
+static void stop_server(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+
+static char *http_404(const char *body)
+{
+        static char buf[512];
+
+        snprintf(buf, sizeof(buf), "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                 strlen(body), body);
+        return buf;
+}
+
+/* GET of a record through a server answering reply: returns the errno. */
+static int get_through(const fixture *fx, const char *reply, cws_error *err)
+{
+        char endpoint[64], *data = NULL;
+        size_t len = 0;
+        unsigned port;
+        cws_registry *r = NULL;
+        pid_t pid = reply_server(reply, &port);
+        int k;
+
+        snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", port);
+        assert_int_equal(open_with(fx, "s3://reg", endpoint, "", &r, err), 0);
+        k = cws_registry_get(r, "inv/x/device-revoked/d", &data, &len, err);
+        cws_registry_free(r);
+        stop_server(pid);
+        free(data);
+        return k;
+}
+
+/* Only the store's NoSuchKey means "absent" (for a revocation: not
+ * revoked); a 404 from anything else in the way is not an answer. */
+static void test_404_needs_no_such_key(void **state)
+{
+        fixture *fx = *state;
+        cws_error err = { 0 };
+
+        assert_int_equal(get_through(fx, http_404("<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code>"
+                                                  "<Key>x</Key></Error>"), &err), -ENOENT);
+        assert_contains(err.msg, "no such record");
+
+        assert_int_equal(get_through(fx, http_404("<html><body>404 Not Found (proxy)</body></html>"), &err),
+                         -EPROTO);
+        assert_contains(err.msg, "GET inv/x/device-revoked/d: HTTP 404 without NoSuchKey "
+                                 "(no S3 error code): not the store's answer");
+        assert_int_equal(get_through(fx, http_404(""), &err), -EPROTO);
+        assert_int_equal(get_through(fx, http_404("<Error><Code>NoSuchUpload</Code></Error>"), &err), -EPROTO);
+        assert_contains(err.msg, "(NoSuchUpload)");
+        assert_int_equal(get_through(fx, http_404("<Error><Code>NoSuchBucket</Code></Error>"), &err), -ENXIO);
+        assert_contains(err.msg, "the bucket does not exist");
+}
+
+/* http:// is loopback only, and no http_proxy may answer for it: with the
+ * proxy saying "no such key", the closed port is still a refused connection. */
+static void test_plain_http_ignores_proxy(void **state)
+{
+        fixture *fx = *state;
+        char endpoint[64], proxy[64], *data = NULL;
+        size_t len = 0;
+        unsigned port;
+        cws_registry *r = NULL;
+        cws_error err = { 0 };
+        pid_t pid = reply_server(http_404("<Error><Code>NoSuchKey</Code></Error>"), &port);
+        int k;
+
+        snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%u", port);
+        closed_endpoint(endpoint);
+        setenv("http_proxy", proxy, 1);
+        assert_int_equal(open_with(fx, "s3://reg", endpoint, "", &r, &err), 0);
+        k = cws_registry_get(r, "inv/x/device-revoked/d", &data, &len, &err);
+        cws_registry_free(r);
+        unsetenv("http_proxy");
+        stop_server(pid);
+        assert_int_equal(k, -ECONNREFUSED);
+        assert_contains(err.msg, "cannot connect");
+}
+
 /* credentials_text (the administrators' keychain) wins over
  * credentials_file, which is then not even opened; it goes through the
  * file's parser, and its refusals name its origin, never the secret. */
@@ -662,6 +830,9 @@ int main(void)
                 cmocka_unit_test(test_error_code),
                 cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_ca_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_404_needs_no_such_key, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_plain_http_ignores_proxy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_credentials_text, setup, teardown),
                 cmocka_unit_test(test_config_keys),
         };
