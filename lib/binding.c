@@ -760,26 +760,14 @@ static int strcmp_p(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
+/* Opens a directory of the binding store for reading, refusing a symlink,
+ * a non-directory, an untrusted owner or group/other write. 1 with *out
+ * set, 0 when it does not exist, <0 on refusal or error. */
+static int open_bindings_dir(const char *dir, DIR **out, cws_error *err)
 {
-        _cleanup_(strv_freep) char **v = NULL;
-        _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_close_ int fd = -1;
-        char dir[PATH_MAX];
-        size_t count = 0, cap = 0;
-        struct dirent *de;
         struct stat st;
-        int r;
 
-        if (!ids || !n)
-                return cws_error_set(err, -EINVAL, "binding list: no output given");
-        *ids = NULL;
-        *n = 0;
-        if (!state_dir || !*state_dir)
-                return cws_error_set(err, -EINVAL, "binding list: no state directory given");
-        r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
-        if (r < 0)
-                return r;
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
                 if (errno == ENOENT)
@@ -801,10 +789,34 @@ int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, c
                                      "%s: refused, owned by uid %u with mode %04o (must be root "
                                      "or cws, not group/other writable)",
                                      dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-        d = fdopendir(fd);
-        if (!d)
+        *out = fdopendir(fd);
+        if (!*out)
                 return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
         TAKE_FD(fd);
+        return 1;
+}
+
+int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
+{
+        _cleanup_(strv_freep) char **v = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        char dir[PATH_MAX];
+        size_t count = 0, cap = 0;
+        struct dirent *de;
+        int r;
+
+        if (!ids || !n)
+                return cws_error_set(err, -EINVAL, "binding list: no output given");
+        *ids = NULL;
+        *n = 0;
+        if (!state_dir || !*state_dir)
+                return cws_error_set(err, -EINVAL, "binding list: no state directory given");
+        r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
+        if (r < 0)
+                return r;
+        r = open_bindings_dir(dir, &d, err);
+        if (r <= 0)
+                return r;
 
         v = calloc(1, sizeof(char *));
         if (!v)
@@ -866,7 +878,7 @@ int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error 
         char dir[PATH_MAX];
         size_t count = 0, cap = 0;
         struct dirent *de;
-        int fd, r;
+        int r;
 
         if (!uids || !n || !state_dir || !*state_dir)
                 return cws_error_set(err, -EINVAL, "binding users: bad arguments");
@@ -875,17 +887,9 @@ int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error 
         r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err);
         if (r < 0)
                 return r;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
-        }
+        r = open_bindings_dir(dir, &d, err);
+        if (r <= 0)
+                return r;
         while ((de = readdir(d))) {
                 char *end;
                 unsigned long u;

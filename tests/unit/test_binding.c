@@ -987,6 +987,13 @@ static void test_users(void **state)
         assert_true(saw0 && saw1000);
         free(uids);
         assert_int_equal(cws_binding_users(f->dir, NULL, &n, &err), -EINVAL);
+
+        /* The same checks as every other part of the store. */
+        snprintf(path, sizeof(path), "%s/bindings", f->dir);
+        assert_int_equal(chmod(path, 0770), 0);
+        assert_int_equal(cws_binding_users(f->dir, &uids, &n, &err), -EPERM);
+        assert_non_null(strstr(err.msg, "group/other writable"));
+        assert_int_equal(chmod(path, 0700), 0);
 }
 
 int main(void)
