@@ -760,35 +760,16 @@ static int strcmp_p(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Opens a directory of the binding store for reading, refusing a symlink,
- * a non-directory, an untrusted owner or group/other write. 1 with *out
- * set, 0 when it does not exist, <0 on refusal or error. */
+/* A directory of the binding store, for reading: 1 with *out set, 0 when
+ * it does not exist, <0 on refusal (cws_dir_open_checked) or error. */
 static int open_bindings_dir(const char *dir, DIR **out, cws_error *err)
 {
-        _cleanup_close_ int fd = -1;
-        struct stat st;
+        _cleanup_close_ int fd = cws_dir_open_checked(dir, err);
 
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                if (errno == ELOOP || errno == ENOTDIR) {
-                        /* O_NOFOLLOW|O_DIRECTORY says ENOTDIR for a symlink too;
-                         * report -ELOOP for one, as safe_file does. */
-                        bool is_link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
-                        return cws_error_set(err, is_link ? -ELOOP : -ENOTDIR,
-                                             "%s: refused, %s", dir,
-                                             is_link ? "is a symbolic link" : "not a directory");
-                }
-                return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
-        }
-        if (fstat(fd, &st) < 0)
-                return cws_error_set(err, -errno, "%s: cannot stat: %s", dir, strerror(errno));
-        if (!cws_owner_trusted(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return cws_error_set(err, -EPERM,
-                                     "%s: refused, owned by uid %u with mode %04o (must be root "
-                                     "or cws, not group/other writable)",
-                                     dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
         *out = fdopendir(fd);
         if (!*out)
                 return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));

@@ -3,15 +3,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cws/cache.h"
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
 #include "cws/protocol.h"
 #include "cws/safe_file.h"
+#include "cws/seen_revocations.h"
 
-#define CACHE_VERSION "1"
+#define CACHE_VERSION "2"
+#define CACHE_VERSION_SECONDS "1"   /* validated_at in seconds, revoked ids inside */
 #define MAC_KEY "mac"
 #define HEX_MAC (2 * CWS_SHA256_LEN)
+
+int64_t cws_cache_now_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 void cws_cache_init(cws_cache_entry *e, uid_t uid, const char *user)
 {
@@ -52,23 +63,16 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
 static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t *len)
 {
         cws_msg m;
-        char revoked[CWS_CACHE_REVOKED_MAX * CWS_ID_MAX] = "";
 
-        for (unsigned i = 0; i < e->n_revoked; i++) {
-                if (i)
-                        strcat(revoked, ",");
-                strcat(revoked, e->revoked[i]);
-        }
         cws_msg_init(&m);
         if (cws_msg_add(&m, "version", CACHE_VERSION) < 0 ||
             cws_msg_addf(&m, "uid", "%u", (unsigned)e->uid) < 0 ||
             cws_msg_add(&m, "user", e->user) < 0 ||
-            cws_msg_addf(&m, "validated_at", "%lld", (long long)e->validated_at) < 0 ||
+            cws_msg_addf(&m, "validated_us", "%lld", (long long)e->validated_us) < 0 ||
             cws_msg_add(&m, "profile", e->profile) < 0 ||
             cws_msg_add(&m, "invitation", e->inv_id) < 0 ||
             cws_msg_add(&m, "device", e->device_id) < 0 ||
-            cws_msg_add(&m, "type", cws_inv_type_to_string(e->type)) < 0 ||
-            cws_msg_add(&m, "revoked", revoked) < 0)
+            cws_msg_add(&m, "type", cws_inv_type_to_string(e->type)) < 0)
                 return -EINVAL;
         return cws_msg_encode(&m, out, outsz, len);
 }
@@ -111,7 +115,7 @@ int cws_cache_store_changes(const char *state_dir, const uint8_t host_key[CWS_HO
         if (memcmp(before, e, sizeof(*e)) == 0)
                 return 0;
         same_time = *e;
-        same_time.validated_at = before->validated_at;
+        same_time.validated_us = before->validated_us;
         return store(state_dir, host_key, e, memcmp(before, &same_time, sizeof(*e)) != 0, err);
 }
 
@@ -130,19 +134,20 @@ static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
         return 0;
 }
 
-static int parse_revoked(const char *s, cws_cache_entry *e)
+/* A version-1 cache's "revoked" list (at most 16 ids). */
+static int parse_legacy_revoked(const char *s, cws_cache_entry *e)
 {
-        char copy[CWS_CACHE_REVOKED_MAX * CWS_ID_MAX];
+        char copy[CWS_CACHE_LEGACY_REVOKED_MAX * CWS_ID_MAX];
         char *save = NULL;
 
-        if (strlen(s) >= sizeof(copy))
+        if (!s || strlen(s) >= sizeof(copy))
                 return -EBADMSG;
         strcpy(copy, s);
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                if (e->n_revoked == CWS_CACHE_REVOKED_MAX ||
+                if (e->n_legacy_revoked == CWS_CACHE_LEGACY_REVOKED_MAX ||
                     (!cws_id_valid("dev", t) && !cws_id_valid("inv", t)))
                         return -EBADMSG;
-                strcpy(e->revoked[e->n_revoked++], t);
+                strcpy(e->legacy_revoked[e->n_legacy_revoked++], t);
         }
         return 0;
 }
@@ -156,13 +161,35 @@ static int copy_field(const cws_msg *m, const char *key, char *out, size_t outsz
         return 0;
 }
 
+/* An id field is empty (never validated) or an id the writer would write. */
+static int copy_id(const cws_msg *m, const char *key, const char *prefix, char out[CWS_ID_MAX])
+{
+        if (copy_field(m, key, out, CWS_ID_MAX) < 0 || (out[0] && !cws_id_valid(prefix, out)))
+                return -EBADMSG;
+        return 0;
+}
+
+static int parse_time(const cws_msg *m, bool seconds, int64_t *us)
+{
+        int64_t v;
+
+        if (!seconds)
+                return parse_i64(cws_msg_get(m, "validated_us"), 0, INT64_MAX, us);
+        if (parse_i64(cws_msg_get(m, "validated_at"), 0, INT64_MAX / 1000000, &v) < 0)
+                return -EBADMSG;
+        *us = v * 1000000;
+        return 0;
+}
+
 int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
                    const char *user, cws_cache_entry *e, cws_error *err)
 {
         _cleanup_free_ char *data = NULL;
         char path[PATH_MAX], mac[HEX_MAC + 1], *tail;
         size_t len = 0, body;
+        const char *version;
         int64_t v = 0;
+        bool seconds;
         cws_msg m;
         int r;
 
@@ -183,16 +210,20 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
                 return cws_error_set(err, r, "%s: cannot authenticate the cache", path);
         if (!cws_ct_equal(mac, tail + 4, HEX_MAC))
                 return cws_error_set(err, -EBADMSG, "%s: does not authenticate (altered?)", path);
-        if (cws_msg_decode(&m, data, body) < 0 || strcmp(cws_msg_get(&m, "version") ?: "", CACHE_VERSION) ||
-            parse_i64(cws_msg_get(&m, "uid"), 0, UINT32_MAX - 1, &v) < 0 || (uid_t)v != uid ||
+        if (cws_msg_decode(&m, data, body) < 0)
+                return cws_error_set(err, -EBADMSG, "%s: malformed cache", path);
+        version = cws_msg_get(&m, "version") ?: "";
+        seconds = strcmp(version, CACHE_VERSION_SECONDS) == 0;
+        if (!seconds && strcmp(version, CACHE_VERSION) != 0)
+                return cws_error_set(err, -EBADMSG, "%s: unknown cache version", path);
+        if (parse_i64(cws_msg_get(&m, "uid"), 0, UINT32_MAX - 1, &v) < 0 || (uid_t)v != uid ||
             strcmp(cws_msg_get(&m, "user") ?: "", user) != 0)
                 return cws_error_set(err, -EBADMSG, "%s: cache is for another user", path);
-        if (parse_i64(cws_msg_get(&m, "validated_at"), 0, INT64_MAX, &e->validated_at) < 0 ||
+        if (parse_time(&m, seconds, &e->validated_us) < 0 ||
             copy_field(&m, "profile", e->profile, sizeof(e->profile)) < 0 ||
-            copy_field(&m, "invitation", e->inv_id, sizeof(e->inv_id)) < 0 ||
-            copy_field(&m, "device", e->device_id, sizeof(e->device_id)) < 0 ||
-            !cws_msg_get(&m, "type") || !cws_msg_get(&m, "revoked") ||
-            parse_revoked(cws_msg_get(&m, "revoked"), e) < 0)
+            copy_id(&m, "invitation", "inv", e->inv_id) < 0 ||
+            copy_id(&m, "device", "dev", e->device_id) < 0 || !cws_msg_get(&m, "type") ||
+            (seconds && parse_legacy_revoked(cws_msg_get(&m, "revoked"), e) < 0))
                 return cws_error_set(err, -EBADMSG, "%s: malformed cache", path);
         if (strcmp(cws_msg_get(&m, "type"), "none") == 0)
                 e->type = CWS_TYPE_NONE;
@@ -201,65 +232,62 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         return 0;
 }
 
-bool cws_cache_is_revoked(const cws_cache_entry *e, const char *id)
+static bool legacy_revoked(const cws_cache_entry *e, const char *id)
 {
-        if (!id || !*id)
-                return false;
-        for (unsigned i = 0; i < e->n_revoked; i++)
-                if (strcmp(e->revoked[i], id) == 0)
+        for (unsigned i = 0; id[0] && i < e->n_legacy_revoked; i++)
+                if (strcmp(e->legacy_revoked[i], id) == 0)
                         return true;
         return false;
 }
 
-static void remember(cws_cache_entry *e, const char *id)
+void cws_cache_note_allow(cws_cache_entry *e, const char *profile, const char *inv_id,
+                          const char *device_id, cws_inv_type type, int64_t now_us)
 {
-        if (!id || !*id || cws_cache_is_revoked(e, id))
-                return;
-        if (e->n_revoked == CWS_CACHE_REVOKED_MAX) {
-                /* Full: drop the oldest. The current entry's own ids are
-                 * what matters, and they were just added last. */
-                memmove(e->revoked[0], e->revoked[1], sizeof(e->revoked[0]) * (CWS_CACHE_REVOKED_MAX - 1));
-                e->n_revoked--;
-        }
-        snprintf(e->revoked[e->n_revoked++], CWS_ID_MAX, "%s", id);
-}
-
-void cws_cache_note(cws_cache_entry *e, bool allow, cws_reason reason, const char *profile,
-                    const char *inv_id, const char *device_id, cws_inv_type type, int64_t now)
-{
-        if (reason == CWS_R_DEVICE_REVOKED)
-                remember(e, device_id);
-        if (reason == CWS_R_INVITATION_REVOKED)
-                remember(e, inv_id);
-        if (!allow)
-                return;
         /* Several bindings validated at the same time (the monitor's
          * sweep): the offline decision keeps the highest type. */
-        if (e->validated_at == now && type < e->type)
+        if (e->validated_us == now_us && type < e->type)
                 return;
-        e->validated_at = now;
+        e->validated_us = now_us;
         e->type = type;
         snprintf(e->profile, sizeof(e->profile), "%s", profile ? profile : "");
         snprintf(e->inv_id, sizeof(e->inv_id), "%s", inv_id ? inv_id : "");
         snprintf(e->device_id, sizeof(e->device_id), "%s", device_id ? device_id : "");
 }
 
-bool cws_cache_allows(const cws_cache_entry *e, cws_inv_type min_type, uint32_t max_age,
-                      int64_t now, cws_reason *why)
+/* 1 when id was seen revoked (here or in a version-1 cache), 0 when not,
+ * <0 when that cannot be told. */
+static int seen(const cws_cache_entry *e, const char *state_dir, const char *id)
 {
+        if (legacy_revoked(e, id))
+                return 1;
+        return cws_seen_revoked(state_dir, id, NULL);
+}
+
+bool cws_cache_allows(const cws_cache_entry *e, const char *state_dir, cws_inv_type min_type,
+                      uint32_t max_age, int64_t now_us, cws_reason *why)
+{
+        int dev, inv;
+
         *why = CWS_R_REGISTRY_UNAVAILABLE;
-        if (e->validated_at <= 0 || !e->device_id[0])
+        if (e->validated_us <= 0 || !e->device_id[0])
                 return false;
-        if (cws_cache_is_revoked(e, e->device_id)) {
+        dev = seen(e, state_dir, e->device_id);
+        inv = seen(e, state_dir, e->inv_id);
+        if (dev < 0 || inv < 0) {
+                *why = CWS_R_INTERNAL_ERROR;
+                return false;
+        }
+        if (dev) {
                 *why = CWS_R_DEVICE_REVOKED;
                 return false;
         }
-        if (cws_cache_is_revoked(e, e->inv_id)) {
+        if (inv) {
                 *why = CWS_R_INVITATION_REVOKED;
                 return false;
         }
-        /* A clock set back must not stretch the grace. */
-        if (now < e->validated_at || now - e->validated_at > (int64_t)max_age)
+        /* No grace allows nothing; a clock set back must not stretch it. */
+        if (max_age == 0 || now_us < e->validated_us ||
+            now_us - e->validated_us > (int64_t)max_age * 1000000)
                 return false;
         if (e->type < min_type) {
                 *why = CWS_R_INSUFFICIENT_TYPE;

@@ -250,3 +250,27 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
                 return cws_error_set(err, -ELOOP, "%s: refused, is a symbolic link", path);
         return check_stat(&st, path, 0, true, err);
 }
+
+int cws_dir_open_checked(const char *dir, cws_error *err)
+{
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        int r;
+
+        if (fd < 0) {
+                if (errno == ELOOP || errno == ENOTDIR) {
+                        /* O_NOFOLLOW|O_DIRECTORY says ENOTDIR for a symlink
+                         * too; -ELOOP for one, as for files. */
+                        bool is_link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+                        return cws_error_set(err, is_link ? -ELOOP : -ENOTDIR, "%s: refused, %s",
+                                             dir, is_link ? "is a symbolic link" : "not a directory");
+                }
+                return cws_error_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
+        }
+        if (fstat(fd, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", dir, strerror(errno));
+        r = check_stat(&st, dir, 0, true, err);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}

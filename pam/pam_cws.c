@@ -327,8 +327,9 @@ static void decide_offline(pam_handle_t *pamh, const cws_config *cfg, const sess
                         pam_syslog(pamh, LOG_ERR, "offline cache: %s", cws_error_message(&err));
                 return;
         }
-        v->allow = cws_cache_allows(&e, cws_config_min_type_for_service(cfg, si->service),
-                                    cfg->offline_grace, (int64_t)time(NULL), &v->reason);
+        v->allow = cws_cache_allows(&e, cfg->state_dir,
+                                    cws_config_min_type_for_service(cfg, si->service),
+                                    cfg->offline_grace, cws_cache_now_us(), &v->reason);
         copy(v->profile, sizeof(v->profile), e.profile);
         copy(v->invitation, sizeof(v->invitation), e.inv_id);
         copy(v->device, sizeof(v->device), e.device_id);

@@ -27,6 +27,7 @@
 #include "cws/evidence.h"
 #include "cws/ledger.h"
 #include "cws/safe_file.h"
+#include "cws/seen_revocations.h"
 #include "cws/session.h"
 
 typedef struct agent {
@@ -151,12 +152,90 @@ static void emit(agent *a, const cws_event *ev)
         }
 }
 
+static bool revoked_reason(cws_reason r)
+{
+        return r == CWS_R_DEVICE_REVOKED || r == CWS_R_INVITATION_REVOKED;
+}
+
+/* A revocation seen once is final on this host: a binding whose device or
+ * invitation this host saw revoked is refused whatever the registry says
+ * now, and a registry that allows it again has lost the record (a storage
+ * writer deleted it?), which is put on record as tampering. A revocation
+ * the registry reports is remembered. True when it is new to this host. */
+static bool apply_seen_revocations(agent *a, const char *user, const char *service,
+                                   cws_decision *d)
+{
+        cws_error err = { 0 };
+        const char *id = d->reason == CWS_R_DEVICE_REVOKED ? d->device_id : d->inv_id;
+        int dev, inv, r;
+
+        if (revoked_reason(d->reason)) {
+                r = cws_seen_revoked_add(a->cfg.state_dir, id, &err);
+                if (r < 0)
+                        log_line(LOG_ERR, "cannot remember the revocation of %s: %s", id,
+                                 cws_error_message(&err));
+                return r == 1;
+        }
+        dev = cws_seen_revoked(a->cfg.state_dir, d->device_id, &err);
+        inv = dev < 0 ? dev : cws_seen_revoked(a->cfg.state_dir, d->inv_id, &err);
+        if (dev < 0 || inv < 0) {
+                log_line(LOG_ERR, "%s", cws_error_message(&err));
+                d->allow = false;
+                d->reason = CWS_R_INTERNAL_ERROR;
+                snprintf(d->detail, sizeof(d->detail), "cannot read the seen revocations");
+                return false;
+        }
+        if (!dev && !inv)
+                return false;
+        if (d->allow) {
+                id = dev ? d->device_id : d->inv_id;
+                log_line(LOG_WARNING, "the registry no longer holds the revocation of %s that this "
+                         "host saw (record deleted: possible tampering); still refused", id);
+                cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd", .user = user,
+                                 .profile = d->profile, .invitation = d->inv_id,
+                                 .device = d->device_id, .service = service,
+                                 .reason = CWS_R_RECORD_MISSING, .violation = "record_missing",
+                                 .risk = cws_risk_to_string(CWS_RISK_CRITICAL) };
+                emit(a, &ev);
+        }
+        d->allow = false;
+        d->reason = dev ? CWS_R_DEVICE_REVOKED : CWS_R_INVITATION_REVOKED;
+        snprintf(d->detail, sizeof(d->detail), "%s revoked (seen by this host)",
+                 dev ? "device" : "invitation");
+        return false;
+}
+
+/* The user's cache, or a new one, and in *before what was on disk. Ids a
+ * version-1 cache remembered as revoked move into the seen revocations
+ * (the next store drops them). */
+static void load_cache(agent *a, uid_t uid, const char *user, cws_cache_entry *cache,
+                       cws_cache_entry *before)
+{
+        cws_error err = { 0 };
+        int r = cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, cache, &err);
+
+        if (r < 0 && r != -ENOENT)
+                log_line(LOG_WARNING, "%s (starting a new cache)", cws_error_message(&err));
+        if (r < 0)
+                cws_cache_init(cache, uid, user);
+        *before = *cache;
+        for (unsigned i = 0; i < cache->n_legacy_revoked; i++)
+                if (cws_seen_revoked_add(a->cfg.state_dir, cache->legacy_revoked[i], &err) < 0) {
+                        log_line(LOG_ERR, "%s", cws_error_message(&err));
+                        return;   /* kept in the cache until it can move */
+                }
+        cache->n_legacy_revoked = 0;
+        memset(cache->legacy_revoked, 0, sizeof(cache->legacy_revoked));
+}
+
 /* Asks the registry about every binding of the user; the first allow
  * wins. Otherwise a tamper or copy finding is reported before anything
- * else, then the denial of the newest enrollment (the one a person is most
- * likely asking about). Every registry answer is folded into the cache. */
+ * else, then a binding the registry could not be asked about (the
+ * offline rules may still allow it), then the denial of the newest
+ * enrollment (the one a person is most likely asking about). Every
+ * registry allow is folded into the cache. */
 static void validate_bindings(agent *a, uid_t uid, const char *user, const char *service,
-                              cws_inv_type min, int64_t now, cws_cache_entry *cache,
+                              cws_inv_type min, int64_t now_us, cws_cache_entry *cache,
                               cws_decision *d)
 {
         char **ids = NULL;
@@ -165,7 +244,8 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
         cws_fingerprint fp;
         cws_trust trust;
         int64_t newest = -1;
-        bool security_finding = false;
+        bool security_finding = false, unavailable = false;
+        cws_decision offline = { .allow = false };
 
         if (cws_binding_list(a->cfg.state_dir, uid, &ids, &n, &err) < 0) {
                 d->reason = CWS_R_INTERNAL_ERROR;
@@ -205,12 +285,15 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                                 emit(a, &ev);
                         }
                 } else {
-                        cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
+                        cws_validate_binding(a->registry, &trust, &b, &fp, min,
+                                             now_us / 1000000, &cur);
                         enrolled_at = b.enrolled_at;
                         report_drift(a, user, service, &cur);
                         cws_wipe(&b, sizeof(b));
-                        cws_cache_note(cache, cur.allow, cur.reason, cur.profile, cur.inv_id,
-                                       cur.device_id, cur.type, now);
+                        apply_seen_revocations(a, user, service, &cur);
+                        if (cur.allow)
+                                cws_cache_note_allow(cache, cur.profile, cur.inv_id,
+                                                     cur.device_id, cur.type, now_us);
                 }
                 if (cur.allow) {
                         *d = cur;
@@ -218,6 +301,10 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                 }
                 if (security_finding)
                         continue;
+                if (cur.reason == CWS_R_REGISTRY_UNAVAILABLE && !unavailable) {
+                        offline = cur;
+                        unavailable = true;
+                }
                 security_finding = cur.reason == CWS_R_TAMPER_DETECTED ||
                                    cur.reason == CWS_R_PROFILE_COPY_DETECTED;
                 if (security_finding || enrolled_at > newest) {
@@ -225,6 +312,8 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                         newest = enrolled_at;
                 }
         }
+        if (!d->allow && !security_finding && unavailable)
+                *d = offline;
         cws_strv_free(ids, n);
 }
 
@@ -246,35 +335,32 @@ static void validate_user(agent *a, uid_t uid, const char *user, const char *ser
                           cws_decision *d)
 {
         cws_inv_type min = cws_config_min_type_for_service(&a->cfg, service);
-        int64_t now = (int64_t)time(NULL);
+        int64_t now_us = cws_cache_now_us();
         cws_cache_entry cache, before;
         cws_error err = { 0 };
         cws_reason why;
-        int r;
 
         memset(d, 0, sizeof(*d));
         d->reason = CWS_R_NOT_ENROLLED;
-        r = cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err);
-        if (r < 0 && r != -ENOENT)
-                log_line(LOG_WARNING, "%s (starting a new cache)", cws_error_message(&err));
-        if (r < 0)
-                cws_cache_init(&cache, uid, user);
-        before = cache;
-        if (a->cfg.max_cache_age > 0 && cws_cache_allows(&cache, min, a->cfg.max_cache_age, now, &why)) {
+        load_cache(a, uid, user, &cache, &before);
+        if (a->cfg.max_cache_age > 0 &&
+            cws_cache_allows(&cache, a->cfg.state_dir, min, a->cfg.max_cache_age, now_us, &why)) {
                 decision_from_cache(&cache, d);
-                return;
+                goto store;
         }
-        validate_bindings(a, uid, user, service, min, now, &cache, d);
+        validate_bindings(a, uid, user, service, min, now_us, &cache, d);
         if (!d->allow && d->reason == CWS_R_REGISTRY_UNAVAILABLE) {
                 log_line(LOG_WARNING, "registry unavailable for %s: %s", user, d->detail);
-                if (cws_cache_allows(&cache, min, a->cfg.offline_grace, now, &why)) {
+                if (cws_cache_allows(&cache, a->cfg.state_dir, min, a->cfg.offline_grace, now_us,
+                                     &why)) {
                         decision_from_cache(&cache, d);
-                        log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %llds old",
-                                 user, (long long)(now - cache.validated_at));
+                        log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %.1fs old",
+                                 user, (double)(now_us - cache.validated_us) / 1e6);
                 } else if (why != CWS_R_REGISTRY_UNAVAILABLE) {
                         d->reason = why;
                 }
         }
+store:
         if (cws_cache_store_changes(a->cfg.state_dir, a->host_key, &before, &cache, &err) < 0)
                 log_line(LOG_ERR, "%s", cws_error_message(&err));
 }
@@ -351,18 +437,13 @@ static void terminate_sessions(agent *a, uid_t uid, const char *user)
         }
 }
 
-static bool revoked_reason(cws_reason r)
-{
-        return r == CWS_R_DEVICE_REVOKED || r == CWS_R_INVITATION_REVOKED;
-}
-
 /* The revocation monitor for one user: every binding validated against
  * the registry, the answers folded into the user's cache. A revocation
  * seen for the first time is put on record. With terminate_on_revoke, a
  * user left with a revoked binding and none that validates loses the
  * sessions pam_cws registered; nothing ends while the registry is
  * unreachable. */
-static void monitor_user(agent *a, uid_t uid, int64_t now)
+static void monitor_user(agent *a, uid_t uid, int64_t now_us)
 {
         struct passwd pwbuf, *pw = NULL;
         char buf[4096], **ids = NULL;
@@ -373,7 +454,6 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
         cws_trust trust;
         bool any_allow = false, any_revoked = false, unavailable = false;
         const char *user;
-        int r;
 
         if (getpwuid_r(uid, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw ||
             !cws_name_valid(pw->pw_name, CWS_USER_MAX))
@@ -386,35 +466,30 @@ static void monitor_user(agent *a, uid_t uid, int64_t now)
                 cws_strv_free(ids, n);
                 return;
         }
-        r = cws_cache_load(a->cfg.state_dir, a->host_key, uid, user, &cache, &err);
-        if (r < 0 && r != -ENOENT)
-                log_line(LOG_WARNING, "monitor: %s (starting a new cache)", cws_error_message(&err));
-        if (r < 0)
-                cws_cache_init(&cache, uid, user);
-        before = cache;
+        load_cache(a, uid, user, &cache, &before);
         for (size_t i = 0; i < n; i++) {
                 cws_binding b;
                 cws_decision cur = { .allow = false };
                 cws_reason why;
-                bool known;
 
                 /* A binding that does not open is reported when someone
                  * logs in with it; the monitor has nothing to add. */
                 if (cws_binding_load(a->cfg.state_dir, a->host_key, uid, user, ids[i], &b, &why,
                                      NULL) < 0)
                         continue;
-                known = cws_cache_is_revoked(&cache, b.device_id) ||
-                        cws_cache_is_revoked(&cache, b.inv_id);
-                cws_validate_binding(a->registry, &trust, &b, &fp, CWS_TYPE_NONE, now, &cur);
+                cws_validate_binding(a->registry, &trust, &b, &fp, CWS_TYPE_NONE, now_us / 1000000,
+                                     &cur);
                 cws_wipe(&b, sizeof(b));
-                cws_cache_note(&cache, cur.allow, cur.reason, cur.profile, cur.inv_id, cur.device_id,
-                               cur.type, now);
+                bool is_new = apply_seen_revocations(a, user, NULL, &cur);
+                if (cur.allow)
+                        cws_cache_note_allow(&cache, cur.profile, cur.inv_id, cur.device_id,
+                                             cur.type, now_us);
                 any_allow |= cur.allow;
                 unavailable |= cur.reason == CWS_R_REGISTRY_UNAVAILABLE;
                 if (!revoked_reason(cur.reason))
                         continue;
                 any_revoked = true;
-                if (known)
+                if (!is_new)
                         continue;
                 log_line(LOG_NOTICE, "monitor: user=%s invitation=%s device=%s reason=%s", user,
                          cur.inv_id, cur.device_id, cws_reason_to_string(cur.reason));
@@ -436,13 +511,13 @@ static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
         cws_error err = { 0 };
         uid_t *uids = NULL;
         size_t n = 0;
-        int64_t now = (int64_t)time(NULL);
+        int64_t now_us = cws_cache_now_us();
 
         (void)usec;
         if (cws_binding_users(a->cfg.state_dir, &uids, &n, &err) < 0)
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
         for (size_t i = 0; i < n; i++)
-                monitor_user(a, uids[i], now);
+                monitor_user(a, uids[i], now_us);
         free(uids);
         sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -491,12 +566,18 @@ static int op_enroll(request *q)
         cws_decision existing;
         char inv_id[CWS_ID_MAX];
         uint8_t secret[CWS_SECRET_LEN];
+        int r;
 
         if (authorise_user(q) < 0)
                 return 0;
         if (!tok || cws_token_parse(tok, inv_id, secret) < 0)
                 return reply_error(q, CWS_R_BAD_REQUEST, "the invitation token is malformed");
         cws_wipe(secret, sizeof(secret));
+        r = cws_seen_revoked(q->a->cfg.state_dir, inv_id, &err);
+        if (r != 0)
+                return reply_error(q, r < 0 ? CWS_R_INTERNAL_ERROR : CWS_R_INVITATION_REVOKED,
+                                   r < 0 ? cws_error_message(&err)
+                                         : "this invitation was revoked (seen by this host)");
         if (load_trust(q->a, &trust, &err) < 0 ||
             cws_fingerprint_collect(q->uid, q->user, &fp, &err) < 0)
                 return reply_error(q, CWS_R_INTERNAL_ERROR, cws_error_message(&err));
@@ -509,6 +590,7 @@ static int op_enroll(request *q)
                         cws_validate_binding(q->a->registry, &trust, &old, &fp, CWS_TYPE_NONE,
                                              (int64_t)time(NULL), &existing);
                         cws_wipe(&old, sizeof(old));
+                        apply_seen_revocations(q->a, q->user, NULL, &existing);
                         if (existing.allow)
                                 return reply_error(q, CWS_R_ALREADY_ENROLLED,
                                                    "this device is already enrolled for this invitation");

@@ -57,7 +57,7 @@ expect "cwsd down, no cache for the user -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTH
 expect "cwsd down, no cache, fail_mode=open -> PAM_SUCCESS" "acct=PAM_SUCCESS" open nobody
 c=$(ls "$T"/state/cache/0)
 cp "$T/state/cache/0" "$T/cache.orig"
-flip_after "$T/state/cache/0" "validated_at=" 2
+flip_after "$T/state/cache/0" "validated_us=" 2
 expect "cwsd down, forged cache -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTHINFO_UNAVAIL" login root
 cp "$T/cache.orig" "$T/state/cache/0"
 set_policy offline_grace 1s

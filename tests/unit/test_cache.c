@@ -17,10 +17,15 @@
 #include "cws/cache.h"
 #include "cws/crypto.h"
 #include "cws/ids.h"
+#include "cws/protocol.h"
+#include "cws/seen_revocations.h"
 
 static char dir[64];
 static uint8_t key[CWS_HOST_KEY_LEN];
 static char dev[CWS_ID_MAX], inv[CWS_ID_MAX];
+
+#define T0 INT64_C(1700000000000000)   /* µs */
+#define SEC INT64_C(1000000)
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
@@ -52,7 +57,7 @@ static void cache_file(char out[PATH_MAX], uid_t uid)
 static void make_entry(cws_cache_entry *e)
 {
         cws_cache_init(e, 1000, "alice");
-        cws_cache_note(e, true, CWS_R_OK, "dev", inv, dev, CWS_TYPE_READ_WRITE, 1700000000);
+        cws_cache_note_allow(e, "dev", inv, dev, CWS_TYPE_READ_WRITE, T0);
 }
 
 static void test_round_trip(void **state)
@@ -61,20 +66,17 @@ static void test_round_trip(void **state)
         cws_error err = { 0 };
         (void)state;
         make_entry(&e);
-        char other[CWS_ID_MAX];
-        assert_int_equal(cws_id_new("dev", other), 0);
-        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, NULL, other, CWS_TYPE_NONE, 1700000001);
+        e.validated_us += 123456;   /* sub-second resolution survives */
         assert_int_equal(cws_cache_store(dir, key, &e, &err), 0);
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), 0);
         assert_int_equal(got.uid, 1000);
         assert_string_equal(got.user, "alice");
-        assert_int_equal(got.validated_at, 1700000000);
+        assert_int_equal(got.validated_us, T0 + 123456);
         assert_string_equal(got.profile, "dev");
         assert_string_equal(got.inv_id, inv);
         assert_string_equal(got.device_id, dev);
         assert_int_equal(got.type, CWS_TYPE_READ_WRITE);
-        assert_int_equal(got.n_revoked, 1);
-        assert_string_equal(got.revoked[0], other);
+        assert_int_equal(got.n_legacy_revoked, 0);
 
         char path[PATH_MAX];
         struct stat st;
@@ -83,8 +85,8 @@ static void test_round_trip(void **state)
         assert_int_equal(st.st_mode & 07777, 0600);
 }
 
-/* Only changes are written: none for the same answer in the same second,
- * and a newer time or a revocation replaces the file. */
+/* Only changes are written: none for the same answer at the same time,
+ * and a newer time or another binding replaces the file. */
 static void test_store_changes(void **state)
 {
         cws_cache_entry before, e, got;
@@ -98,20 +100,22 @@ static void test_store_changes(void **state)
         assert_int_equal(unlink(path), 0);
 
         e = before;
-        cws_cache_note(&e, true, CWS_R_OK, "dev", inv, dev, CWS_TYPE_READ_WRITE, 1700000000);
+        cws_cache_note_allow(&e, "dev", inv, dev, CWS_TYPE_READ_WRITE, T0);
         assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
         assert_int_equal(access(path, F_OK), -1);          /* nothing changed: not written */
 
-        cws_cache_note(&e, true, CWS_R_OK, "dev", inv, dev, CWS_TYPE_READ_WRITE, 1700000005);
+        cws_cache_note_allow(&e, "dev", inv, dev, CWS_TYPE_READ_WRITE, T0 + 1);
         assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), 0);
-        assert_int_equal(got.validated_at, 1700000005);
+        assert_int_equal(got.validated_us, T0 + 1);
 
+        char inv2[CWS_ID_MAX];
+        assert_int_equal(cws_id_new("inv", inv2), 0);
         before = got;
-        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, "dev", inv, dev, CWS_TYPE_NONE, 1700000006);
+        cws_cache_note_allow(&e, "other", inv2, dev, CWS_TYPE_READ_ONLY, T0 + 2);
         assert_int_equal(cws_cache_store_changes(dir, key, &before, &e, &err), 0);
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), 0);
-        assert_true(cws_cache_is_revoked(&got, dev));
+        assert_string_equal(got.inv_id, inv2);
 }
 
 static void test_note_keeps_the_highest_type_of_a_sweep(void **state)
@@ -121,14 +125,14 @@ static void test_note_keeps_the_highest_type_of_a_sweep(void **state)
         (void)state;
         assert_int_equal(cws_id_new("inv", inv2), 0);
         cws_cache_init(&e, 1000, "alice");
-        cws_cache_note(&e, true, CWS_R_OK, "admin", inv, dev, CWS_TYPE_ADMIN, 1700000000);
-        cws_cache_note(&e, true, CWS_R_OK, "ro", inv2, dev, CWS_TYPE_READ_ONLY, 1700000000);
+        cws_cache_note_allow(&e, "admin", inv, dev, CWS_TYPE_ADMIN, T0);
+        cws_cache_note_allow(&e, "ro", inv2, dev, CWS_TYPE_READ_ONLY, T0);
         assert_int_equal(e.type, CWS_TYPE_ADMIN);
         assert_string_equal(e.profile, "admin");
         /* A later answer is the current one, whatever its type. */
-        cws_cache_note(&e, true, CWS_R_OK, "ro", inv2, dev, CWS_TYPE_READ_ONLY, 1700000001);
+        cws_cache_note_allow(&e, "ro", inv2, dev, CWS_TYPE_READ_ONLY, T0 + 1);
         assert_int_equal(e.type, CWS_TYPE_READ_ONLY);
-        assert_int_equal(e.validated_at, 1700000001);
+        assert_int_equal(e.validated_us, T0 + 1);
 }
 
 static void test_other_host_key(void **state)
@@ -159,7 +163,7 @@ static void test_byte_changed(void **state)
         assert_true(n > 10);
         char *p = strstr(buf, "1700000000");
         assert_non_null(p);
-        p[9] = '1'; /* validated_at 1700000001 */
+        p[9] = '1'; /* another validated_us */
         assert_int_equal(pwrite(fd, buf, (size_t)n, 0), n);
         close(fd);
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), -EBADMSG);
@@ -188,7 +192,7 @@ static void test_missing(void **state)
         cws_error err = { 0 };
         (void)state;
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &got, &err), -ENOENT);
-        assert_int_equal(got.validated_at, 0);
+        assert_int_equal(got.validated_us, 0);
 }
 
 static void test_mode_0644_refused(void **state)
@@ -203,59 +207,169 @@ static void test_mode_0644_refused(void **state)
         assert_int_equal(chmod(path, 0644), 0);
         int r = cws_cache_load(dir, key, 1000, "alice", &got, &err);
         assert_int_equal(r, -EPERM);
-        assert_int_equal(got.validated_at, 0);
+        assert_int_equal(got.validated_us, 0);
 }
 
-static void test_note(void **state)
+static void test_seen_revocations(void **state)
+{
+        cws_error err = { 0 };
+        char path[PATH_MAX];
+        struct stat st;
+        (void)state;
+        assert_int_equal(cws_seen_revoked(dir, dev, &err), 0);
+        assert_int_equal(cws_seen_revoked(dir, "", &err), 0);
+        assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 1);
+        assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 0);      /* known */
+        assert_int_equal(cws_seen_revoked(dir, dev, &err), 1);
+        assert_int_equal(cws_seen_revoked(dir, inv, &err), 0);
+        /* Nothing but an id names a file. */
+        assert_int_equal(cws_seen_revoked_add(dir, "../x", &err), -EINVAL);
+        assert_int_equal(cws_seen_revoked(dir, "dev-..", &err), -EINVAL);
+        snprintf(path, sizeof(path), "%s/revoked/%s", dir, dev);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        /* A directory someone else could write: cannot tell, so the
+         * offline decision denies. */
+        snprintf(path, sizeof(path), "%s/revoked", dir);
+        assert_int_equal(chmod(path, 0777), 0);
+        assert_int_equal(cws_seen_revoked(dir, inv, &err), -EPERM);
+        cws_cache_entry e;
+        cws_reason why = CWS_R_OK;
+        make_entry(&e);
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(why, CWS_R_INTERNAL_ERROR);
+}
+
+/* The memory of revocations has no eviction: a device seen revoked stays
+ * refused offline after 39 more revocations of the same user's other
+ * bindings (the old cache kept 16). */
+static void test_forty_bindings_one_revoked(void **state)
 {
         cws_cache_entry e;
+        cws_error err = { 0 };
+        cws_reason why = CWS_R_OK;
         (void)state;
         make_entry(&e);
-        assert_false(cws_cache_is_revoked(&e, dev));
-        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, inv, dev, CWS_TYPE_NONE, 1700000100);
-        assert_true(cws_cache_is_revoked(&e, dev));
-        assert_false(cws_cache_is_revoked(&e, inv));
-        assert_int_equal(e.validated_at, 1700000000); /* a deny does not refresh */
-        cws_cache_note(&e, false, CWS_R_INVITATION_REVOKED, NULL, inv, dev, CWS_TYPE_NONE, 1700000200);
-        assert_true(cws_cache_is_revoked(&e, inv));
-        assert_int_equal(e.n_revoked, 2);
-        /* Noting again does not duplicate. */
-        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, inv, dev, CWS_TYPE_NONE, 1700000300);
-        assert_int_equal(e.n_revoked, 2);
-        /* An allow refreshes validated_at and the rest. */
-        cws_cache_note(&e, true, CWS_R_OK, "ops", inv, dev, CWS_TYPE_ADMIN, 1700000900);
-        assert_int_equal(e.validated_at, 1700000900);
-        assert_int_equal(e.type, CWS_TYPE_ADMIN);
-        assert_string_equal(e.profile, "ops");
+        assert_true(cws_cache_allows(&e, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 1);
+        for (int i = 0; i < 39; i++) {
+                char other_dev[CWS_ID_MAX], other_inv[CWS_ID_MAX];
+                assert_int_equal(cws_id_new("dev", other_dev), 0);
+                assert_int_equal(cws_id_new("inv", other_inv), 0);
+                assert_int_equal(cws_seen_revoked_add(dir, i % 2 ? other_dev : other_inv, &err), 1);
+        }
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(why, CWS_R_DEVICE_REVOKED);
 }
 
 static void test_allows(void **state)
 {
         cws_cache_entry e;
+        cws_error err = { 0 };
         cws_reason why = CWS_R_INTERNAL_ERROR;
         (void)state;
         make_entry(&e);
         /* Fresh. */
-        assert_true(cws_cache_allows(&e, CWS_TYPE_READ_ONLY, 3600, 1700000000 + 60, &why));
+        assert_true(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 + 60 * SEC, &why));
         assert_int_equal(why, CWS_R_OK);
-        /* Exactly max_age is still allowed; one more second is not. */
-        assert_true(cws_cache_allows(&e, CWS_TYPE_READ_ONLY, 3600, 1700000000 + 3600, &why));
+        /* Exactly max_age is still allowed; one microsecond more is not. */
+        assert_true(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 + 3600 * SEC, &why));
         why = CWS_R_OK;
-        assert_false(cws_cache_allows(&e, CWS_TYPE_READ_ONLY, 3600, 1700000000 + 3601, &why));
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 + 3600 * SEC + 1, &why));
+        assert_int_equal(why, CWS_R_REGISTRY_UNAVAILABLE);
+        /* No grace allows nothing, even at the very time of validation. */
+        why = CWS_R_OK;
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 0, T0, &why));
         assert_int_equal(why, CWS_R_REGISTRY_UNAVAILABLE);
         /* Type below the minimum. */
         why = CWS_R_OK;
-        assert_false(cws_cache_allows(&e, CWS_TYPE_ADMIN, 3600, 1700000060, &why));
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_ADMIN, 3600, T0 + 60 * SEC, &why));
         assert_int_equal(why, CWS_R_INSUFFICIENT_TYPE);
         /* Clock set back. */
         why = CWS_R_OK;
-        assert_false(cws_cache_allows(&e, CWS_TYPE_READ_ONLY, 3600, 1700000000 - 1, &why));
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 - 1, &why));
         assert_int_equal(why, CWS_R_REGISTRY_UNAVAILABLE);
-        /* Revoked device. */
-        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, inv, dev, CWS_TYPE_NONE, 1700000010);
+        /* Invitation seen revoked, then the device too. */
+        assert_int_equal(cws_seen_revoked_add(dir, inv, &err), 1);
         why = CWS_R_OK;
-        assert_false(cws_cache_allows(&e, CWS_TYPE_READ_ONLY, 3600, 1700000060, &why));
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 + 60 * SEC, &why));
+        assert_int_equal(why, CWS_R_INVITATION_REVOKED);
+        assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 1);
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_READ_ONLY, 3600, T0 + 60 * SEC, &why));
         assert_int_equal(why, CWS_R_DEVICE_REVOKED);
+}
+
+/* Writes a cache file with body (the MAC computed as cache.c does). */
+static void write_cache(uid_t uid, const char *body)
+{
+        static const char info[] = "cws-cache-v1";
+        uint8_t k[CWS_SHA256_LEN], mac[CWS_SHA256_LEN];
+        char path[PATH_MAX], sub[PATH_MAX];
+        FILE *f;
+
+        assert_int_equal(cws_hkdf_sha256(key, sizeof(key), NULL, 0, info, sizeof(info) - 1, k,
+                                         sizeof(k)), 0);
+        assert_int_equal(cws_hmac_sha256(k, sizeof(k), body, strlen(body), mac), 0);
+        snprintf(sub, sizeof(sub), "%s/cache", dir);
+        (void)mkdir(sub, 0700);
+        cache_file(path, uid);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(body, f);
+        fputs("mac=", f);
+        for (size_t i = 0; i < sizeof(mac); i++)
+                fprintf(f, "%02x", mac[i]);
+        fputs("\n", f);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* A version-1 cache (seconds, revoked ids inside) still loads: its
+ * revoked ids deny until cwsd moves them into the seen revocations. */
+static void test_version_1_cache(void **state)
+{
+        cws_cache_entry e;
+        cws_error err = { 0 };
+        cws_reason why = CWS_R_OK;
+        char body[1024];
+        (void)state;
+        snprintf(body, sizeof(body),
+                 "version=1\nuid=1000\nuser=alice\nvalidated_at=1700000000\nprofile=p\n"
+                 "invitation=%s\ndevice=%s\ntype=read_only\nrevoked=%s\n", inv, dev, dev);
+        write_cache(1000, body);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), 0);
+        assert_int_equal(e.validated_us, T0);
+        assert_int_equal(e.n_legacy_revoked, 1);
+        assert_string_equal(e.legacy_revoked[0], dev);
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(why, CWS_R_DEVICE_REVOKED);
+}
+
+/* What the reader accepts, the writer can write back: an id field holds an
+ * id or nothing. */
+static void test_malformed_fields_refused(void **state)
+{
+        cws_cache_entry e;
+        cws_error err = { 0 };
+        char body[1024];
+        (void)state;
+        snprintf(body, sizeof(body),
+                 "version=2\nuid=1000\nuser=alice\nvalidated_us=1\nprofile=p\n"
+                 "invitation=%s\ndevice=../../x\ntype=read_only\n", inv);
+        write_cache(1000, body);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), -EBADMSG);
+        snprintf(body, sizeof(body),
+                 "version=3\nuid=1000\nuser=alice\nvalidated_us=1\nprofile=p\n"
+                 "invitation=%s\ndevice=%s\ntype=read_only\n", inv, dev);
+        write_cache(1000, body);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), -EBADMSG);
+        /* The same body as version 2 loads (the refusals above were for
+         * the fields, not the MAC). */
+        snprintf(body, sizeof(body),
+                 "version=2\nuid=1000\nuser=alice\nvalidated_us=1\nprofile=p\n"
+                 "invitation=%s\ndevice=%s\ntype=read_only\n", inv, dev);
+        write_cache(1000, body);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), 0);
 }
 
 static void test_never_validated(void **state)
@@ -266,7 +380,7 @@ static void test_never_validated(void **state)
         cws_cache_init(&e, 1000, "alice");
         snprintf(e.device_id, sizeof(e.device_id), "%s", dev);
         e.type = CWS_TYPE_ADMIN;
-        assert_false(cws_cache_allows(&e, CWS_TYPE_NONE, 3600, 100, &why));
+        assert_false(cws_cache_allows(&e, dir, CWS_TYPE_NONE, 3600, 100, &why));
         assert_int_equal(why, CWS_R_REGISTRY_UNAVAILABLE);
 }
 
@@ -282,8 +396,11 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_other_user, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mode_0644_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_note, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_seen_revocations, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_forty_bindings_one_revoked, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_allows, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_version_1_cache, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_malformed_fields_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_never_validated, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

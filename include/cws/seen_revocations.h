@@ -1,0 +1,16 @@
+/* The revocations this host has seen: state_dir/revoked/<id>, one file per
+ * device or invitation id, created once and never removed. A revocation
+ * seen once is final on this host, online and offline, whatever the
+ * registry says later: a storage writer can delete the record, never this
+ * memory of it. It grows with the ids this host ever had bindings for and
+ * has no eviction. cwsd writes it; pam_cws.so reads it offline. */
+#pragma once
+#include <stdbool.h>
+#include "cws/error.h"
+
+/* 1 when id is new here, 0 when it was already known. */
+int cws_seen_revoked_add(const char *state_dir, const char *id, cws_error *err);
+
+/* 1 seen revoked, 0 not, <0 cannot tell (the caller must deny). An empty
+ * id is never revoked. */
+int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err);

@@ -1,0 +1,77 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "cws/cleanup.h"
+#include "cws/ids.h"
+#include "cws/safe_file.h"
+#include "cws/seen_revocations.h"
+
+static int seen_dir(char out[PATH_MAX], const char *state_dir, cws_error *err)
+{
+        int n = snprintf(out, PATH_MAX, "%s/revoked", state_dir ? state_dir : "");
+
+        if (!state_dir || !*state_dir || n < 0 || n >= PATH_MAX)
+                return cws_error_set(err, -EINVAL, "%s: invalid state directory", state_dir ?: "");
+        return 0;
+}
+
+static bool id_ok(const char *id)
+{
+        return cws_id_valid("dev", id) || cws_id_valid("inv", id);
+}
+
+int cws_seen_revoked_add(const char *state_dir, const char *id, cws_error *err)
+{
+        char dir[PATH_MAX], path[PATH_MAX], body[64];
+        int r, n;
+
+        if (!id || !id_ok(id))
+                return cws_error_set(err, -EINVAL, "seen revocations: invalid id");
+        r = seen_dir(dir, state_dir, err);
+        if (r < 0)
+                return r;
+        r = cws_dir_ensure(dir, 0700, err);
+        if (r < 0)
+                return r;
+        r = cws_seen_revoked(state_dir, id, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        n = snprintf(path, sizeof(path), "%s/%s", dir, id);
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", dir);
+        n = snprintf(body, sizeof(body), "seen_at=%lld\n", (long long)time(NULL));
+        r = cws_file_write_create_only(path, body, (size_t)n, 0600, err);
+        if (r == -EEXIST)
+                return 0;   /* a concurrent writer was first */
+        return r < 0 ? r : 1;
+}
+
+int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        char dir[PATH_MAX];
+        struct stat st;
+        int r;
+
+        if (!id || !*id)
+                return 0;
+        if (!id_ok(id))
+                return cws_error_set(err, -EINVAL, "seen revocations: invalid id");
+        r = seen_dir(dir, state_dir, err);
+        if (r < 0)
+                return r;
+        fd = cws_dir_open_checked(dir, err);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 1;   /* whatever it is, only root or cws put it there */
+        if (errno == ENOENT)
+                return 0;
+        return cws_error_set(err, -errno, "%s/%s: cannot stat: %s", dir, id, strerror(errno));
+}
