@@ -47,6 +47,8 @@ static const reason_text reasons[_CWS_R_MAX] = {
                 "an internal error occurred (contact your administrator; see the system journal)" },
         [CWS_R_ALREADY_ENROLLED] = { "already_enrolled",
                 "this device is already enrolled for this invitation (nothing to do)" },
+        [CWS_R_RATE_LIMITED] = { "rate_limited",
+                "too many requests from your account (wait a minute and try again)" },
 };
 
 /* Unsigned so that a corrupted negative value also maps to internal_error. */

@@ -5,11 +5,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -26,12 +28,25 @@
 #include "cws/config.h"
 #include "cws/evidence.h"
 #include "cws/ledger.h"
+#include "cws/peer_limits.h"
 #include "cws/safe_file.h"
 #include "cws/seen_revocations.h"
 #include "cws/session.h"
 
+/* How long a connection may sit without a request, and how long the
+ * listening socket rests after accept() ran out of descriptors. */
+#define CONN_IDLE_USEC (10 * 1000000ULL)
+#define ACCEPT_PAUSE_USEC (200 * 1000ULL)
+/* Descriptors kept free of connections: the monitor, the registry, the
+ * binding store and the journal need their own. */
+#define FD_RESERVE 128
+
 typedef struct agent {
         cws_config cfg;
+        cws_peer_limits limits;
+        sd_event_source *listener, *accept_pause;
+        struct conn *conns;             /* open connections, a list */
+        uint64_t refusal_logged_usec;
         cws_session sessions[1024];     /* open sessions pam_cws told us about */
         size_t n_sessions;
         bool audit_failure_reported;
@@ -709,15 +724,91 @@ static void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_ms
         reply_error(&q, CWS_R_BAD_REQUEST, "unknown operation");
 }
 
+/* One accepted connection: its peer as the kernel reported it at
+ * connect time, an idle timer, and its place in the per-uid limits. */
+typedef struct conn {
+        agent *a;
+        sd_event_source *io, *idle;
+        struct ucred peer;
+        struct conn *prev, *next;
+} conn;
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void conn_close(conn *c)
+{
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                c->a->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        cws_peer_conn_close(&c->a->limits, c->peer.uid, now_usec());
+        sd_event_source_disable_unref(c->idle);
+        sd_event_source_disable_unref(c->io);   /* owns and closes the fd */
+        free(c);
+}
+
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        (void)s;
+        (void)usec;
+        conn_close(userdata);
+        return 0;
+}
+
+/* A client that has gone (closed after sending) gets no work done: its
+ * request could only cost registry time that others are waiting for. */
+static bool client_gone(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* Requests that may cost registry work are rate-limited per uid (root,
+ * the login programs, is not). */
+static bool rate_allows(agent *a, const struct ucred *peer, const cws_msg *in, cws_msg *out)
+{
+        const char *op = cws_msg_get(in, "op") ?: "";
+        cws_cost cost;
+        uint64_t retry;
+
+        if (strcmp(op, "enroll") == 0 || strcmp(op, "revoke") == 0)
+                cost = CWS_COST_CHANGE;
+        else if (strcmp(op, "validate") == 0)
+                cost = CWS_COST_CHECK;
+        else
+                return true;
+        if (cws_peer_take(&a->limits, peer->uid, cost, now_usec(), &retry))
+                return true;
+        cws_msg_init(out);
+        cws_msg_add(out, "status", "error");
+        cws_msg_add(out, "reason", cws_reason_to_string(CWS_R_RATE_LIMITED));
+        cws_msg_addf(out, "message", "too many %s requests from uid %u; try again in %llu s", op,
+                     (unsigned)peer->uid, (unsigned long long)(retry + 999999) / 1000000);
+        log_line(LOG_WARNING, "rate limit: refused %s from uid %u (pid %ld)", op,
+                 (unsigned)peer->uid, (long)peer->pid);
+        return false;
+}
+
 static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        agent *a = userdata;
-        struct ucred peer;
-        socklen_t len = sizeof(peer);
+        conn *c = userdata;
         cws_msg in, out;
         int r;
 
-        (void)revents;
+        (void)s;
+        if (!(revents & EPOLLIN)) {
+                conn_close(c);
+                return 0;
+        }
         r = cws_msg_recv(fd, &in, 0);
         if (r == -ETIMEDOUT || r == -EAGAIN)
                 return 0;
@@ -728,38 +819,145 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userda
                 cws_msg_add(&out, "message", "malformed request");
                 (void)cws_msg_send(fd, &out);
         }
-        if (r < 0)
-                goto close;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
-                goto close;
-        handle(a, &peer, &in, &out);
-        if (cws_msg_send(fd, &out) < 0)
-                goto close;
+        if (r < 0 || client_gone(fd)) {
+                conn_close(c);
+                return 0;
+        }
+        if (rate_allows(c->a, &c->peer, &in, &out))
+                handle(c->a, &c->peer, &in, &out);
+        if (cws_msg_send(fd, &out) < 0) {
+                conn_close(c);
+                return 0;
+        }
+        sd_event_source_set_time_relative(c->idle, CONN_IDLE_USEC);
         return 0;
-close:
-        sd_event_source_disable_unref(s);
+}
+
+/* Over a limit: told why in one message, then closed. Logged at most
+ * once a minute, so a user hammering the socket cannot flood the log. */
+static void refuse_conn(agent *a, int fd, const struct ucred *peer, int why)
+{
+        cws_msg out;
+        uint64_t now = now_usec();
+
+        cws_msg_init(&out);
+        cws_msg_add(&out, "status", "error");
+        cws_msg_add(&out, "reason", cws_reason_to_string(CWS_R_RATE_LIMITED));
+        cws_msg_add(&out, "message", why == -EUSERS ? "too many connections from this user"
+                                                    : "cwsd is at its connection limit");
+        (void)cws_msg_send(fd, &out);
+        close(fd);
+        if (now - a->refusal_logged_usec < 60 * 1000000ULL && a->refusal_logged_usec)
+                return;
+        a->refusal_logged_usec = now;
+        log_line(LOG_WARNING, "refused a connection from uid %u (pid %ld): %s (logged once a minute)",
+                 (unsigned)peer->uid, (long)peer->pid,
+                 why == -EUSERS ? "too many connections from this uid" : "connection limit reached");
+}
+
+static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        agent *a = userdata;
+
+        (void)s;
+        (void)usec;
+        sd_event_source_set_enabled(a->listener, SD_EVENT_ON);
         return 0;
+}
+
+/* Out of descriptors: stop watching the listening socket for a moment
+ * instead of spinning on it (it stays readable), then try again. */
+static void pause_accepting(agent *a, int e)
+{
+        log_line(LOG_ERR, "accept: %s; pausing new connections for %llu ms", strerror(e),
+                 ACCEPT_PAUSE_USEC / 1000);
+        sd_event_source_set_enabled(a->listener, SD_EVENT_OFF);
+        if (!a->accept_pause) {
+                if (sd_event_add_time_relative(a->event, &a->accept_pause, CLOCK_MONOTONIC,
+                                               ACCEPT_PAUSE_USEC, 10000, on_accept_resume, a) < 0)
+                        sd_event_source_set_enabled(a->listener, SD_EVENT_ON);
+                return;
+        }
+        sd_event_source_set_time_relative(a->accept_pause, ACCEPT_PAUSE_USEC);
+        sd_event_source_set_enabled(a->accept_pause, SD_EVENT_ONESHOT);
+}
+
+static void add_conn(agent *a, int cfd)
+{
+        struct ucred peer;
+        socklen_t len = sizeof(peer);
+        conn *c;
+        int r;
+
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+                close(cfd);
+                return;
+        }
+        r = cws_peer_conn_open(&a->limits, peer.uid);
+        if (r < 0) {
+                refuse_conn(a, cfd, &peer, r);
+                return;
+        }
+        c = calloc(1, sizeof(*c));
+        if (!c) {
+                cws_peer_conn_close(&a->limits, peer.uid, now_usec());
+                close(cfd);
+                return;
+        }
+        *c = (conn){ .a = a, .peer = peer, .next = a->conns };
+        if (a->conns)
+                a->conns->prev = c;
+        a->conns = c;
+        if (sd_event_add_io(a->event, &c->io, cfd, EPOLLIN | EPOLLRDHUP, on_request, c) < 0) {
+                close(cfd);
+                conn_close(c);
+                return;
+        }
+        sd_event_source_set_io_fd_own(c->io, 1);
+        if (sd_event_add_time_relative(a->event, &c->idle, CLOCK_MONOTONIC, CONN_IDLE_USEC,
+                                       100000, on_idle, c) < 0)
+                conn_close(c);
 }
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         agent *a = userdata;
-        sd_event_source *cs = NULL;
-        int cfd;
 
         (void)s;
         (void)revents;
-        cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (cfd < 0)
-                return 0;
-        if (sd_event_add_io(a->event, &cs, cfd, EPOLLIN, on_request, a) < 0) {
-                close(cfd);
-                return 0;
+        /* A bounded batch per wake-up: the loop keeps answering. */
+        for (int i = 0; i < 64; i++) {
+                int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+                if (cfd >= 0) {
+                        add_conn(a, cfd);
+                        continue;
+                }
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        pause_accepting(a, errno);
+                else if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                        continue;
+                break;
         }
-        sd_event_source_set_io_fd_own(cs, 1);
-        sd_event_source_set_floating(cs, 1);
-        sd_event_source_unref(cs);
         return 0;
+}
+
+/* As many descriptors as the hard limit allows; connections may use all
+ * but FD_RESERVE of them. */
+static unsigned raise_fd_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 1024 - FD_RESERVE;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        (void)getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536)
+                rl.rlim_cur = 65536;
+        return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
 }
 
 static int listen_socket(const char *path, bool *activated)
@@ -788,7 +986,7 @@ static int listen_socket(const char *path, bool *activated)
                 return cli_fail(-1, "socket: %s", strerror(errno));
         (void)unlink(path);   /* a stale socket from a previous run */
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
-            listen(fd, 64) < 0) {
+            listen(fd, SOMAXCONN) < 0) {
                 int e = errno;
                 close(fd);
                 return cli_fail(-1, "%s: cannot listen: %s", path, strerror(e));
@@ -836,6 +1034,7 @@ int main(int argc, char **argv)
                 return CWS_EXIT_USAGE;
         }
         umask(077);
+        cws_peer_limits_init(&a.limits, raise_fd_limit());
         if (cli_load_config(config, &a.cfg) != 0)
                 return CWS_EXIT_CONFIG;
         if (cws_dir_ensure(a.cfg.state_dir, 0700, &err) < 0 ||
@@ -854,7 +1053,7 @@ int main(int argc, char **argv)
         if ((r = sd_event_default(&a.event)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_add_io(a.event, NULL, fd, EPOLLIN, on_accept, &a)) < 0 ||
+            (r = sd_event_add_io(a.event, &a.listener, fd, EPOLLIN, on_accept, &a)) < 0 ||
             (r = sd_event_add_time_relative(a.event, NULL, CLOCK_MONOTONIC,
                                             (uint64_t)a.cfg.monitor_interval * 1000000u, 100000u,
                                             on_monitor, &a)) < 0 ||
@@ -869,6 +1068,11 @@ int main(int argc, char **argv)
                 (void)unlink(a.cfg.socket_path);
         cws_wipe(a.host_key, sizeof(a.host_key));
         cws_registry_free(a.registry);
+        while (a.conns)
+                conn_close(a.conns);
+        sd_event_source_disable_unref(a.accept_pause);
+        sd_event_source_disable_unref(a.listener);
         sd_event_unref(a.event);
+        cws_peer_limits_free(&a.limits);
         return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
 }

@@ -21,6 +21,7 @@ typedef enum cws_reason {
         CWS_R_BAD_REQUEST,
         CWS_R_INTERNAL_ERROR,
         CWS_R_ALREADY_ENROLLED,
+        CWS_R_RATE_LIMITED,
         _CWS_R_MAX,
 } cws_reason;
 

@@ -15,13 +15,13 @@ static const char *const expected[_CWS_R_MAX] = {
         "insufficient_type", "tamper_detected", "profile_copy_detected", "system_id_mismatch",
         "user_mismatch", "record_invalid", "record_missing", "registry_unavailable",
         "invitation_full", "permission_denied", "bad_request", "internal_error",
-        "already_enrolled",
+        "already_enrolled", "rate_limited",
 };
 
 static void test_to_string_every_reason(void **state)
 {
         (void)state;
-        assert_int_equal(_CWS_R_MAX, 18);
+        assert_int_equal(_CWS_R_MAX, 19);
         for (int r = 0; r < _CWS_R_MAX; r++) {
                 assert_non_null(expected[r]);
                 assert_string_equal(cws_reason_to_string((cws_reason)r), expected[r]);
