@@ -115,3 +115,32 @@ check "... the first ones were worked on" test "$(head -1 "$T/flood.out")" != ra
 /usr/bin/python3 "$T/flood.py" "$SOCK" 8 >"$T/flood-root.out" 2>&1
 check "root is not rate-limited" test "$(grep -c '^bad_request$\|^record_missing$\|^invitation_' "$T/flood-root.out")" -eq 8 -a \
         "$(grep -c rate_limited "$T/flood-root.out")" -eq 0
+
+# A client that sent a request and left before cwsd read it gets no work
+# done; one that waits is answered. cwsd is stopped while both connect and
+# send, so both requests are certainly waiting when cwsd reads them.
+kill -STOP "$CWSD"
+/usr/bin/python3 - "$SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(b"op=validate\nuser=root\nservice=gone-client\n")
+s.close()
+PY
+/usr/bin/python3 - "$SOCK" "$T/stayed.sent" >"$T/stayed.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(b"op=validate\nuser=root\nservice=stayed-client\n")
+open(sys.argv[2], "w").write("sent\n")
+s.settimeout(30)
+print(s.recv(8192).decode())
+PY
+STAYED=$!
+for _ in $(seq 200); do [ -s "$T/stayed.sent" ] && break; sleep 0.05; done
+kill -CONT "$CWSD"
+wait "$STAYED"
+check "a client that waits is answered" grep -q "^decision=" "$T/stayed.out"
+check "... and its request logged" grep -q "service=stayed-client" "$T/cwsd.log"
+check "a request whose client left is not worked on" \
+        bash -c "! grep -q 'service=gone-client' '$T/cwsd.log'"
