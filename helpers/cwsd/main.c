@@ -174,9 +174,10 @@ static bool revoked_reason(cws_reason r)
 
 /* A revocation seen once is final on this host: a binding whose device or
  * invitation this host saw revoked is refused whatever the registry says
- * now, and a registry that allows it again has lost the record (a storage
- * writer deleted it?), which is put on record as tampering. A revocation
- * the registry reports is remembered. True when it is new to this host. */
+ * now (an allow, or no answer: no offline grace for it), and a registry
+ * that allows it again has lost the record (a storage writer deleted it?),
+ * which is put on record as tampering. A revocation the registry reports
+ * is remembered. True when it is new to this host. */
 static bool apply_seen_revocations(agent *a, const char *user, const char *service,
                                    cws_decision *d)
 {
@@ -191,6 +192,9 @@ static bool apply_seen_revocations(agent *a, const char *user, const char *servi
                                  cws_error_message(&err));
                 return r == 1;
         }
+        /* Any other denial from the registry stands as it is. */
+        if (!d->allow && d->reason != CWS_R_REGISTRY_UNAVAILABLE)
+                return false;
         dev = cws_seen_revoked(a->cfg.state_dir, d->device_id, &err);
         inv = dev < 0 ? dev : cws_seen_revoked(a->cfg.state_dir, d->inv_id, &err);
         if (dev < 0 || inv < 0) {
