@@ -95,7 +95,11 @@ refuses "a config in a group-writable directory is refused by cws-enroll" 3 \
         enroll --check
 check "... and the module denies (never a grant)" denies plain nobody
 check "... with fail_mode=open too" denies open nobody
-chmod 755 "$T/etc"; chmod 757 "$T"
+chmod 755 "$T/etc"; chown 65534 "$T/etc"
+refuses "a config in a directory owned by another user is refused" 3 \
+        "$T/etc: owned by uid 65534 (parent of $CONF)" enroll --check
+check "... and the module denies" denies plain nobody
+chown 0 "$T/etc"; chmod 757 "$T"
 refuses "a config below an other-writable directory is refused" 3 "$T: writable by group/others" \
         enroll --check
 chmod 755 "$T"
