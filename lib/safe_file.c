@@ -192,6 +192,10 @@ static int walk_parents(const char *path, bool for_file, int *dirfd, char *last,
         }
         if (!*p || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
                 return cws_error_set(err, -EINVAL, "%s: refused, does not end in a name", path);
+        /* st may be a symlink's by now ("link -> ." then the name): ask cur. */
+        if (fstat(cur, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s (parent of %s)", real,
+                                     strerror(errno), path);
         r = check_parent(&st, real, path, for_file, err);
         if (r < 0)
                 return r;

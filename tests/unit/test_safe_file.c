@@ -556,6 +556,9 @@ static void test_parents_symlinks_walked(void **state)
                                                &err), 0);
         assert_string_equal(buf, "data");
         free(buf);
+        /* a link to "." ends the walk in the directory it is in */
+        assert_int_equal(symlink(".", at("real/self")), 0);
+        assert_int_equal(cws_path_parents_safe(at("real/self/file"), &err), 0);
         snprintf(rel, sizeof(rel), "../%s/real", strrchr(dir, '/') + 1);
         assert_int_equal(symlink(rel, at("rel")), 0);
         assert_int_equal(cws_path_parents_safe(at("rel/file"), &err), 0);
