@@ -161,6 +161,7 @@ static int walk_parents(const char *path, bool for_file, int *dirfd, char *last,
                 if (S_ISLNK(st.st_mode)) {
                         /* The link's owner may replace it in a sticky directory. */
                         ssize_t k = readlinkat(fd, "", target, sizeof(target));
+                        int e = k < 0 ? errno : ENAMETOOLONG;
                         if (!cws_owner_trusted(st.st_uid))
                                 return cws_error_set(err, -EPERM,
                                                      "%s/%s: symbolic link owned by uid %u (on the "
@@ -170,9 +171,8 @@ static int walk_parents(const char *path, bool for_file, int *dirfd, char *last,
                                 return cws_error_set(err, -ELOOP, "%s: too many symbolic links",
                                                      path);
                         if (k < 0 || (size_t)k >= sizeof(target))
-                                return cws_error_set(err, k < 0 ? -errno : -ENAMETOOLONG,
-                                                     "%s/%s: cannot read the symbolic link", real,
-                                                     name);
+                                return cws_error_set(err, -e, "%s/%s: cannot read the symbolic "
+                                                     "link: %s", real, name, strerror(e));
                         target[k] = '\0';
                         r = snprintf(next, sizeof(next), "%s/%s", target, rest);
                         if (r < 0 || (size_t)r >= sizeof(next))
