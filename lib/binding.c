@@ -714,7 +714,8 @@ int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_
         r = binding_path(path, state_dir, uid, inv_id, err);
         if (r < 0)
                 return r;
-        r = cws_file_read_checked(path, CWS_BINDING_MAX, CWS_FILE_SECRET, &text, &len, err);
+        r = cws_file_read_checked(path, CWS_BINDING_MAX, CWS_FILE_SECRET | CWS_FILE_PARENTS, &text,
+                                  &len, err);
         if (r == -ENOENT) {
                 set_why(why, CWS_R_NOT_ENROLLED);
                 return cws_error_set(err, r,

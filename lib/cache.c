@@ -196,7 +196,8 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         cws_cache_init(e, uid, user);
         if (cache_path(path, state_dir, uid, false) < 0)
                 return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", state_dir);
-        r = cws_file_read_checked(path, CWS_MSG_MAX + 128, CWS_FILE_SECRET, &data, &len, err);
+        r = cws_file_read_checked(path, CWS_MSG_MAX + 128, CWS_FILE_SECRET | CWS_FILE_PARENTS, &data,
+                                  &len, err);
         if (r < 0)
                 return r;
         /* The MAC line is last; it covers every byte before it. */

@@ -580,7 +580,7 @@ int cws_config_load(cws_config *cfg, const char *path, cws_error *err)
          * fail mode must not come from a file that failed to load. */
         cws_config_defaults(cfg);
 
-        fd = cws_file_open_checked(path, 0, err);
+        fd = cws_file_open_checked(path, CWS_FILE_PARENTS, err);
         if (fd == -ENOENT)
                 return cws_error_set(err, -ENOENT, "%s: configuration file not found", path);
         if (fd < 0)

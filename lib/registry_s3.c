@@ -1117,7 +1117,8 @@ static int load_credentials(s3_registry *s, const cws_s3_settings *set, cws_erro
                 return cws_error_set(err, -EINVAL,
                                      "registry %s: set credentials_file in [registry] (a file with "
                                      "access_key_id and secret_access_key, mode 0600)", s->base.url);
-        r = cws_file_read_checked(path, CREDENTIALS_FILE_MAX, CWS_FILE_SECRET, &text, &len, err);
+        r = cws_file_read_checked(path, CREDENTIALS_FILE_MAX, CWS_FILE_SECRET | CWS_FILE_PARENTS,
+                                  &text, &len, err);
         if (r < 0)
                 return r;
         snprintf(s->cred_origin, sizeof(s->cred_origin), "the credentials file %s", path);
@@ -1141,7 +1142,8 @@ static int load_ca_file(s3_registry *s, cws_error *err)
 
         if (!s->ca_file[0])
                 return 0;
-        r = cws_file_read_checked(s->ca_file, CA_FILE_MAX, 0, &s->ca_pem, &s->ca_len, &why);
+        r = cws_file_read_checked(s->ca_file, CA_FILE_MAX, CWS_FILE_PARENTS, &s->ca_pem,
+                                  &s->ca_len, &why);
         if (r < 0)
                 return cws_error_set(err, r, "registry ca_file %s", cws_error_message(&why));
         return 0;

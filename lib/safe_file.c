@@ -1,5 +1,6 @@
 /* Paranoid file handling after OpenSSH and pam-u2f: open once with
  * O_NOFOLLOW, then judge the descriptor, never the path. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,171 @@ static int check_stat(const struct stat *st, const char *path, unsigned flags, b
         return 0;
 }
 
+/* Policy on sticky directories. OpenSSH's safe_path refuses any directory
+ * on the way that others can write. What others must not do is rename or
+ * replace a component we walk through; in a sticky directory only the owner
+ * of an entry (or of the directory) may rename or remove it, so a sticky
+ * /tmp owned by root is safe to pass through when the next component is
+ * itself owned by root/cws, which the walk checks. It is refused as the
+ * directory holding a file (holder): there others can still put a hard link
+ * to another root-owned file under the name we open. A directory cannot be
+ * hard linked and is itself checked, so a sticky holder is fine for it. */
+static int check_parent(const struct stat *st, const char *dir, const char *path, bool holder,
+                        cws_error *err)
+{
+        if (!S_ISDIR(st->st_mode))
+                return cws_error_set(err, -ENOTDIR, "%s: refused, not a directory (parent of %s)",
+                                     dir, path);
+        if (!cws_owner_trusted(st->st_uid))
+                return cws_error_set(err, -EPERM,
+                                     "%s: owned by uid %u (parent of %s); must be root or cws, "
+                                     "fix with chown root %s", dir, (unsigned)st->st_uid, path,
+                                     dir);
+        if ((st->st_mode & (S_IWGRP | S_IWOTH)) && (holder || !(st->st_mode & S_ISVTX)))
+                return cws_error_set(err, -EPERM,
+                                     "%s: writable by group/others (parent of %s); fix with "
+                                     "chmod go-w %s", dir, path, dir);
+        return 0;
+}
+
+/* Appends name to the real path walked so far, or drops its last part for "..". */
+static int real_step(char *real, size_t sz, const char *name)
+{
+        size_t n = strlen(real);
+
+        if (strcmp(name, "..") == 0) {
+                char *slash = strrchr(real, '/');
+                if (slash)
+                        slash[slash == real ? 1 : 0] = '\0';
+                return 0;
+        }
+        if (n + 1 + strlen(name) >= sz)
+                return -ENAMETOOLONG;
+        snprintf(real + n, sz - n, "%s%s", n > 1 ? "/" : "", name);
+        return 0;
+}
+
+#define WALK_MAX_SYMLINKS 40
+
+/* The walk behind cws_path_parents_safe: every directory from / to the one
+ * holding path's last component is opened O_PATH|O_NOFOLLOW from the one
+ * before and judged by fstat, so what is judged is what is walked; symlinks
+ * on the way are read from their descriptor and walked in turn. Returns that
+ * last directory's descriptor and the last component's name. */
+static int walk_parents(const char *path, bool for_file, int *dirfd, char *last, size_t lastsz,
+                        cws_error *err)
+{
+        char todo[PATH_MAX], real[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+        _cleanup_close_ int cur = -1;
+        struct stat st = { 0 };
+        unsigned links = 0;
+        char *p;
+        int r;
+
+        if (!path || !path[0])
+                return cws_error_set(err, -EINVAL, "empty path");
+        if (path[0] == '/')
+                r = snprintf(todo, sizeof(todo), "%s", path);
+        else if (getcwd(next, sizeof(next)))
+                r = snprintf(todo, sizeof(todo), "%s/%s", next, path);
+        else
+                return cws_error_set(err, -errno, "%s: cannot find the current directory: %s",
+                                     path, strerror(errno));
+        if (r < 0 || (size_t)r >= sizeof(todo))
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        p = todo;
+        for (;;) {
+                char *name, *rest;
+                size_t len;
+                _cleanup_close_ int fd = -1;
+
+                if (*p == '/') {
+                        closep(&cur);
+                        cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (cur < 0 || fstat(cur, &st) < 0)
+                                return cws_error_set(err, -errno, "/: cannot open: %s",
+                                                     strerror(errno));
+                        strcpy(real, "/");
+                        r = check_parent(&st, real, path, false, err);
+                        if (r < 0)
+                                return r;
+                        while (*p == '/')
+                                p++;
+                }
+                name = p;
+                len = strcspn(p, "/");
+                for (rest = p + len; *rest == '/'; rest++)
+                        ;
+                if (!*rest)
+                        break;
+                name[len] = '\0';
+                p = rest;
+                if (strcmp(name, ".") == 0)
+                        continue;
+                fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        int e = errno;
+                        real_step(real, sizeof(real), name);
+                        return cws_error_set(err, -e, "%s: cannot open: %s (parent of %s)", real,
+                                             strerror(e), path);
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        /* The link's owner may replace it in a sticky directory. */
+                        ssize_t k = readlinkat(fd, "", target, sizeof(target));
+                        int e = k < 0 ? errno : ENAMETOOLONG;
+                        if (!cws_owner_trusted(st.st_uid))
+                                return cws_error_set(err, -EPERM,
+                                                     "%s/%s: symbolic link owned by uid %u (on the "
+                                                     "way to %s); must be root or cws", real,
+                                                     name, (unsigned)st.st_uid, path);
+                        if (++links > WALK_MAX_SYMLINKS)
+                                return cws_error_set(err, -ELOOP, "%s: too many symbolic links",
+                                                     path);
+                        if (k < 0 || (size_t)k >= sizeof(target))
+                                return cws_error_set(err, -e, "%s/%s: cannot read the symbolic "
+                                                     "link: %s", real, name, strerror(e));
+                        target[k] = '\0';
+                        r = snprintf(next, sizeof(next), "%s/%s", target, rest);
+                        if (r < 0 || (size_t)r >= sizeof(next))
+                                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long",
+                                                     path);
+                        memcpy(todo, next, (size_t)r + 1);
+                        p = todo;
+                        continue;
+                }
+                if (real_step(real, sizeof(real), name) < 0)
+                        return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+                r = check_parent(&st, real, path, false, err);
+                if (r < 0)
+                        return r;
+                closep(&cur);
+                cur = TAKE_FD(fd);
+        }
+        if (!*p || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
+                return cws_error_set(err, -EINVAL, "%s: refused, does not end in a name", path);
+        /* st may be a symlink's by now ("link -> ." then the name): ask cur. */
+        if (fstat(cur, &st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s (parent of %s)", real,
+                                     strerror(errno), path);
+        r = check_parent(&st, real, path, for_file, err);
+        if (r < 0)
+                return r;
+        p[strcspn(p, "/")] = '\0';
+        if (strlen(p) >= lastsz)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        strcpy(last, p);
+        *dirfd = TAKE_FD(cur);
+        return 0;
+}
+
+int cws_path_parents_safe(const char *path, cws_error *err)
+{
+        char last[NAME_MAX + 1];
+        _cleanup_close_ int dirfd = -1;
+
+        return walk_parents(path, true, &dirfd, last, sizeof(last), err);
+}
+
 int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err)
 {
         struct stat st;
@@ -60,9 +226,19 @@ int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err)
 
 int cws_file_open_checked(const char *path, unsigned flags, cws_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        const int oflags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+        _cleanup_close_ int fd = -1, dirfd = -1;
+        char last[NAME_MAX + 1];
         int r;
 
+        if (flags & CWS_FILE_PARENTS) {
+                r = walk_parents(path, true, &dirfd, last, sizeof(last), err);
+                if (r < 0)
+                        return r;
+                fd = openat(dirfd, last, oflags);
+        } else {
+                fd = open(path, oflags);
+        }
         if (fd < 0) {
                 if (errno == ELOOP)
                         return cws_error_set(err, -ELOOP, "%s: refused, is a symbolic link", path);
@@ -218,14 +394,16 @@ int cws_file_write_create_only(const char *path, const void *data, size_t len, m
 
 int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
 {
+        _cleanup_close_ int dirfd = -1;
         struct stat st;
-        char buf[PATH_MAX];
+        char buf[PATH_MAX], last[NAME_MAX + 1];
         size_t n = strlen(path);
+        int r;
 
         if (n == 0 || n >= sizeof(buf))
                 return cws_error_set(err, -EINVAL, "%s: invalid directory path", path);
         memcpy(buf, path, n + 1);
-        /* Create missing parents; existing ancestors are not ours to judge. */
+        /* Create missing parents; all of them are judged below. */
         for (char *s = buf + 1; *s; s++) {
                 if (*s != '/')
                         continue;
@@ -244,7 +422,10 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
         } else if (errno != EEXIST) {
                 return cws_error_set(err, -errno, "%s: cannot create: %s", path, strerror(errno));
         }
-        if (lstat(path, &st) < 0)
+        r = walk_parents(path, false, &dirfd, last, sizeof(last), err);
+        if (r < 0)
+                return r;
+        if (fstatat(dirfd, last, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
         if (S_ISLNK(st.st_mode))
                 return cws_error_set(err, -ELOOP, "%s: refused, is a symbolic link", path);

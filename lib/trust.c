@@ -66,7 +66,7 @@ int cws_trust_load(const char *path, cws_trust *t, cws_error *err)
         int r;
 
         memset(t, 0, sizeof(*t));
-        r = cws_file_read_checked(path, TRUST_MAX_FILE, 0, &buf, &len, err);
+        r = cws_file_read_checked(path, TRUST_MAX_FILE, CWS_FILE_PARENTS, &buf, &len, err);
         if (r < 0)
                 return r;
         if (strlen(buf) != len)

@@ -10,17 +10,29 @@
 
 enum {
         CWS_FILE_SECRET = 1u << 0,   /* also refuse group/other readable */
+        CWS_FILE_PARENTS = 1u << 1,  /* also check every directory above it */
 };
 
 /* Owners we trust: root, the effective uid, and the `cws` system user. */
 bool cws_owner_trusted(uid_t uid);
+
+/* Walks path from / one directory at a time (openat with O_PATH|O_NOFOLLOW,
+ * fstat of each), following symlinks in the middle but not the last
+ * component, and refuses (-EPERM, naming the directory) when a directory on
+ * the way is not owned by root/cws or is writable by group/others. A sticky
+ * directory owned by root/cws (like /tmp) is accepted on the way, never as
+ * the directory that holds the file (cws_dir_ensure accepts it as the one
+ * holding a directory). -ENOENT when a directory on the way is missing. */
+int cws_path_parents_safe(const char *path, cws_error *err);
 
 /* Checks an open descriptor: regular file, trusted owner, not group/other
  * writable (and not readable at all when CWS_FILE_SECRET). */
 int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err);
 
 /* Opens read-only and checks. Returns the fd or a negative errno
- * (-ENOENT when missing, -ELOOP for a symlink, -EPERM for owner/mode). */
+ * (-ENOENT when missing, -ELOOP for a symlink, -EPERM for owner/mode).
+ * With CWS_FILE_PARENTS the file is opened from the directory the walk of
+ * cws_path_parents_safe() ended in. */
 int cws_file_open_checked(const char *path, unsigned flags, cws_error *err);
 
 /* Reads a whole checked file (at most max bytes, else -EFBIG); *buf is
@@ -46,7 +58,7 @@ int cws_file_write_create_only(const char *path, const void *data, size_t len, m
 
 /* Makes a directory (and missing parents) with mode; an existing one must be
  * a directory (not a symlink) with a trusted owner and not group/other
- * writable. */
+ * writable, and so must every directory above it (cws_path_parents_safe). */
 int cws_dir_ensure(const char *path, mode_t mode, cws_error *err);
 
 /* Opens a directory for reading (O_NOFOLLOW) and checks the descriptor as

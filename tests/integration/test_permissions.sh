@@ -67,3 +67,80 @@ expect_rc "nobody may enroll itself" 0 as_nobody "$B/cws-enroll" --config "$CONF
 expect_rc "root may ask about nobody" 0 enroll --check --user nobody
 expect_rc "nobody may not revoke for root" 1 as_nobody "$B/cws-revoke" --config "$CONF" --user root "$(json_field id <"$T/p.json")"
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
+
+# Parent directories (OpenSSH's safe_path): a directory above a checked file
+# or directory that someone other than root/cws may write is refused, named
+# in the message. Every wait is bounded: a program that should refuse but
+# runs on is stopped by timeout and the check fails (exit 124).
+within() { timeout -k 2 10 "$@"; }
+refuses() { # refuses NAME RC TEXT CMD...: exits RC, stderr has TEXT
+        local n=$1 want=$2 text=$3 rc; shift 3
+        "$@" >"$T/out" 2>"$T/err"; rc=$?
+        if [ "$rc" -eq "$want" ] && grep -qF -- "$text" "$T/err"; then ok "$n"; else
+                nok "$n (exit $rc, wanted $want)"; sed 's/^/#   /' "$T/err"; fi
+}
+pam() { within "$B/pam_run" "$T/pam.d" "$@" 2>&1; }
+grants() { pam "$@" >"$T/pam.out"; grep -q "^acct=PAM_SUCCESS" "$T/pam.out"; }
+# denies: the module answered, and not with a grant.
+denies() { ! grants "$@" && grep -q "^acct=PAM_" "$T/pam.out"; }
+mkdir -p "$T/pam.d"
+for s in plain open; do
+        a="conf=$CONF"; [ $s = open ] && a="$a fail_mode=open"
+        printf 'account required %s/pam_cws.so %s\n' "$B" "$a" >"$T/pam.d/$s"
+done
+check "the module grants nobody with a sane config" grants plain nobody
+chmod 775 "$T/etc"
+refuses "a config in a group-writable directory is refused by cws-enroll" 3 \
+        "$T/etc: writable by group/others (parent of $CONF); fix with chmod go-w $T/etc" \
+        enroll --check
+check "... and the module denies (never a grant)" denies plain nobody
+check "... with fail_mode=open too" denies open nobody
+chmod 755 "$T/etc"; chown 65534 "$T/etc"
+refuses "a config in a directory owned by another user is refused" 3 \
+        "$T/etc: owned by uid 65534 (parent of $CONF)" enroll --check
+check "... and the module denies" denies plain nobody
+chown 0 "$T/etc"; chmod 757 "$T"
+refuses "a config below an other-writable directory is refused" 3 "$T: writable by group/others" \
+        enroll --check
+chmod 755 "$T"
+
+# A second instance whose state directory has a parent of its own.
+SP=$T/sp; SPC=$SP/etc/cws.conf
+write_config "$SP"
+sed -i "s|^state_dir = .*|state_dir = $SP/st/state|" "$SPC"
+mkdir -p "$SP/st"
+chmod 775 "$SP/st"
+refuses "cwsd refuses a state directory whose parent is group-writable" 3 \
+        "$SP/st: writable by group/others (parent of $SP/st/state)" within "$B/cwsd" --config "$SPC"
+chmod 755 "$SP/st"
+start_cwsd "$SP" || exit 1
+invite --json create sp-test >"$T/sp.json"
+expect_rc "root enrolls on the second instance" 0 "$B/cws-enroll" --config "$SPC" "$(json_field token <"$T/sp.json")"
+printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$SPC" >"$T/pam.d/sp"
+check "... and is granted online (the validation is cached)" grants sp root
+stop_cwsd "$SP"
+check "cwsd down: the module grants root from the offline cache" grants sp root
+chmod 775 "$SP/st"
+check "... but not once the state directory's parent is group-writable" denies sp root
+chmod 755 "$SP/st"
+mkdir "$T/tk"; cp "$T/etc/trusted_keys" "$T/tk/"
+sed -i "s|^trusted_keys = .*|trusted_keys = $T/tk/trusted_keys|" "$SPC"
+chmod 775 "$T/tk"
+refuses "trusted_keys in a group-writable directory is refused" 3 \
+        "$T/tk: writable by group/others (parent of $T/tk/trusted_keys)" \
+        "$B/cws-devices" --config "$SPC" inv-AAAAAAAAAAAAAAAAAAAAAA
+
+if [ "$REGISTRY" = file ]; then
+        RG=$T/rg; RGC=$RG/etc/cws.conf
+        write_config "$RG"
+        sed -i "s|^url = .*|url = file://$RG/pub/registry|" "$RGC"
+        mkdir -p "$RG/pub"; chmod 777 "$RG/pub"
+        refuses "a registry directory below a world-writable, non-sticky one is refused" 5 \
+                "$RG/pub: writable by group/others (parent of $RG/pub/registry)" \
+                "$B/cws-devices" --config "$RGC" inv-AAAAAAAAAAAAAAAAAAAAAA
+        refuses "... by cwsd too, which does not start" 5 "$RG/pub: writable by group/others" \
+                within "$B/cwsd" --config "$RGC"
+        chmod 1777 "$RG/pub"
+        expect_rc "a sticky, root-owned one (like /tmp) passes" 1 \
+                "$B/cws-devices" --config "$RGC" inv-AAAAAAAAAAAAAAAAAAAAAA
+fi

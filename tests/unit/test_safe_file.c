@@ -404,6 +404,202 @@ static void test_owner_trusted(void **state)
         assert_false(cws_owner_trusted(12345));
 }
 
+/* ---- parent directories (OpenSSH's safe_path) ---- */
+
+/* path's parents are refused with code, the message naming want_dir. */
+static void expect_parents_refused(const char *path, int code, const char *want_dir,
+                                   const char *needle)
+{
+        cws_error err = { 0 };
+        char *buf = NULL;
+
+        assert_int_equal(cws_path_parents_safe(path, &err), code);
+        assert_non_null(strstr(err.msg, want_dir));
+        assert_non_null(strstr(err.msg, path));
+        if (needle)
+                assert_non_null(strstr(err.msg, needle));
+        assert_int_equal(cws_file_read_checked(path, 100, CWS_FILE_PARENTS, &buf, NULL, NULL),
+                         code);
+        assert_null(buf);
+}
+
+static void test_parents_ok(void **state)
+{
+        char *f = at("sub/deeper/file");
+        cws_error err = { 0 };
+        char *buf = NULL;
+        (void)state;
+
+        assert_int_equal(cws_dir_ensure(at("sub/deeper"), 0755, &err), 0);
+        put(f, "data", 0644);
+        assert_int_equal(cws_path_parents_safe(f, &err), 0);
+        assert_int_equal(cws_file_read_checked(f, 100, CWS_FILE_PARENTS, &buf, NULL, &err), 0);
+        assert_string_equal(buf, "data");
+        free(buf);
+        /* . and .. on the way are walked, not skipped */
+        assert_int_equal(cws_path_parents_safe(at("sub/./deeper/../deeper/file"), &err), 0);
+        /* a name that is not a file name */
+        assert_int_equal(cws_path_parents_safe(at("sub/.."), &err), -EINVAL);
+        assert_int_equal(cws_path_parents_safe("", &err), -EINVAL);
+}
+
+/* at() hands out 8 rotating buffers; these tests keep their names longer. */
+#define KEEP(var, name) char var[128]; snprintf(var, sizeof(var), "%s", at(name))
+
+static void test_parents_writable_refused(void **state)
+{
+        KEEP(gw, "gw");
+        KEEP(f, "gw/below/file");
+        char want[512];
+        (void)state;
+
+        assert_int_equal(mkdir(gw, 0755), 0);
+        assert_int_equal(mkdir(at("gw/below"), 0755), 0);
+        put(f, "data", 0644);
+        for (mode_t m = 0; m < 2; m++) {
+                assert_int_equal(chmod(gw, m ? 0757 : 0775), 0);
+                snprintf(want, sizeof(want), "%s: writable by group/others (parent of %s); "
+                         "fix with chmod go-w %s", gw, f, gw);
+                expect_parents_refused(f, -EPERM, want, NULL);
+                /* without CWS_FILE_PARENTS only the file itself is judged */
+                assert_int_equal(cws_file_open_checked(f, 0, NULL) >= 0, 1);
+        }
+        /* the directory holding the file counts too */
+        assert_int_equal(chmod(gw, 0755), 0);
+        assert_int_equal(chmod(at("gw/below"), 0770), 0);
+        expect_parents_refused(f, -EPERM, at("gw/below"), "writable by group/others");
+        assert_int_equal(chmod(at("gw/below"), 0755), 0);
+        assert_int_equal(cws_path_parents_safe(f, NULL), 0);
+}
+
+static void test_parents_sticky(void **state)
+{
+        KEEP(st, "sticky");
+        KEEP(f, "sticky/own/file");
+        KEEP(direct, "sticky/file");
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_int_equal(mkdir(st, 0755), 0);
+        assert_int_equal(chmod(st, 01777), 0);
+        assert_int_equal(mkdir(at("sticky/own"), 0755), 0);
+        put(f, "data", 0644);
+        put(direct, "data", 0644);
+        /* sticky and owned by us (like /tmp by root): passes on the way */
+        assert_int_equal(cws_path_parents_safe(f, &err), 0);
+        /* ... but not as the directory holding a file (a hard link can be put there) */
+        expect_parents_refused(direct, -EPERM, st, "writable by group/others");
+        /* ... while it may hold a directory: cws_dir_ensure checks that one itself */
+        assert_int_equal(cws_dir_ensure(at("sticky/state"), 0700, &err), 0);
+        /* without the sticky bit, neither */
+        assert_int_equal(chmod(st, 0777), 0);
+        expect_parents_refused(f, -EPERM, st, "writable by group/others");
+        assert_int_equal(cws_dir_ensure(at("sticky/state"), 0700, &err), -EPERM);
+        assert_non_null(strstr(err.msg, st));
+        assert_non_null(strstr(err.msg, "chmod go-w"));
+}
+
+static void test_parents_foreign_owner(void **state)
+{
+        KEEP(d, "theirs");
+        KEEP(f, "theirs/file");
+        KEEP(st, "sticky");
+        KEEP(link, "sticky/link");
+        cws_error err = { 0 };
+        (void)state;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(mkdir(d, 0755), 0);
+        put(f, "data", 0644);
+        assert_int_equal(chown(d, NOBODY, NOBODY), 0);
+        expect_parents_refused(f, -EPERM, d, "owned by uid 65534");
+        expect_parents_refused(f, -EPERM, d, "fix with chown root");
+        /* a sticky directory owned by someone else is no shelter */
+        assert_int_equal(mkdir(st, 0755), 0);
+        assert_int_equal(chmod(st, 01777), 0);
+        assert_int_equal(mkdir(at("sticky/own"), 0755), 0);
+        put(at("sticky/own/file"), "data", 0644);
+        assert_int_equal(cws_path_parents_safe(at("sticky/own/file"), &err), 0);
+        assert_int_equal(chown(st, NOBODY, NOBODY), 0);
+        expect_parents_refused(at("sticky/own/file"), -EPERM, st, "owned by uid 65534");
+        assert_int_equal(chown(st, 0, 0), 0);
+        /* a symlink there belongs to whoever made it, who may repoint it */
+        assert_int_equal(symlink(at("sticky/own"), link), 0);
+        assert_int_equal(cws_path_parents_safe(at("sticky/link/file"), &err), 0);
+        assert_int_equal(lchown(link, NOBODY, NOBODY), 0);
+        assert_int_equal(cws_path_parents_safe(at("sticky/link/file"), &err), -EPERM);
+        assert_non_null(strstr(err.msg, "symbolic link owned by uid 65534"));
+        /* a directory owned by nobody below which cws_dir_ensure is asked */
+        assert_int_equal(cws_dir_ensure(at("theirs/state"), 0700, &err), -EPERM);
+        assert_non_null(strstr(err.msg, d));
+}
+
+static void test_parents_symlinks_walked(void **state)
+{
+        KEEP(real, "real");
+        KEEP(bad, "bad");
+        KEEP(f, "real/file");
+        cws_error err = { 0 };
+        char *buf = NULL, rel[PATH_MAX];
+        (void)state;
+
+        assert_int_equal(mkdir(real, 0755), 0);
+        assert_int_equal(mkdir(bad, 0755), 0);
+        put(f, "data", 0644);
+        put(at("bad/file"), "evil", 0644);
+        assert_int_equal(chmod(bad, 0777), 0);
+        /* a symlink on the way is followed and its target judged */
+        assert_int_equal(symlink(real, at("abs")), 0);
+        assert_int_equal(cws_path_parents_safe(at("abs/file"), &err), 0);
+        assert_int_equal(cws_file_read_checked(at("abs/file"), 100, CWS_FILE_PARENTS, &buf, NULL,
+                                               &err), 0);
+        assert_string_equal(buf, "data");
+        free(buf);
+        /* a link to "." ends the walk in the directory it is in */
+        assert_int_equal(symlink(".", at("real/self")), 0);
+        assert_int_equal(cws_path_parents_safe(at("real/self/file"), &err), 0);
+        snprintf(rel, sizeof(rel), "../%s/real", strrchr(dir, '/') + 1);
+        assert_int_equal(symlink(rel, at("rel")), 0);
+        assert_int_equal(cws_path_parents_safe(at("rel/file"), &err), 0);
+        /* the message names the real directory, the one to chmod */
+        assert_int_equal(symlink(bad, at("tobad")), 0);
+        assert_int_equal(cws_path_parents_safe(at("tobad/file"), &err), -EPERM);
+        assert_non_null(strstr(err.msg, bad));
+        assert_non_null(strstr(err.msg, "chmod go-w"));
+        /* the last component is not followed: the opener refuses it */
+        assert_int_equal(symlink(at("bad/file"), at("real/last")), 0);
+        assert_int_equal(cws_path_parents_safe(at("real/last"), &err), 0);
+        assert_int_equal(cws_file_open_checked(at("real/last"), CWS_FILE_PARENTS, &err), -ELOOP);
+        /* loops end */
+        assert_int_equal(symlink(at("loop2"), at("loop1")), 0);
+        assert_int_equal(symlink(at("loop1"), at("loop2")), 0);
+        assert_int_equal(cws_path_parents_safe(at("loop1/file"), &err), -ELOOP);
+}
+
+static void test_parents_missing_and_relative(void **state)
+{
+        KEEP(sub, "cwd");
+        char cwd[PATH_MAX];
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_int_equal(cws_path_parents_safe(at("nope/file"), &err), -ENOENT);
+        assert_non_null(strstr(err.msg, at("nope")));
+        assert_int_equal(cws_file_open_checked(at("nope/file"), CWS_FILE_PARENTS, &err), -ENOENT);
+        /* a relative path is judged from / through the current directory */
+        assert_int_equal(mkdir(at("cwd"), 0755), 0);
+        assert_int_equal(mkdir(at("cwd/sub"), 0755), 0);
+        put(at("cwd/sub/file"), "data", 0644);
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(chdir(at("cwd")), 0);
+        assert_int_equal(cws_path_parents_safe("sub/file", &err), 0);
+        assert_int_equal(chmod(at("cwd"), 0777), 0);
+        assert_int_equal(cws_path_parents_safe("sub/file", &err), -EPERM);
+        assert_non_null(strstr(err.msg, sub));
+        assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -423,6 +619,12 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_dir_ensure_refuses_group_writable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dir_ensure_refuses_foreign_owner, setup, teardown),
                 cmocka_unit_test(test_owner_trusted),
+                cmocka_unit_test_setup_teardown(test_parents_ok, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parents_writable_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parents_sticky, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parents_foreign_owner, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parents_symlinks_walked, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parents_missing_and_relative, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
