@@ -61,7 +61,8 @@ int cws_file_write_create_only(const char *path, const void *data, size_t len, m
  * writable, and so must every directory above it (cws_path_parents_safe). */
 int cws_dir_ensure(const char *path, mode_t mode, cws_error *err);
 
-/* Opens a directory for reading (O_NOFOLLOW) and checks the descriptor as
- * cws_dir_ensure checks an existing one. Returns the fd, -ENOENT when it
- * does not exist, -ELOOP for a symlink, -ENOTDIR, -EPERM for owner/mode. */
+/* Opens a directory for reading (O_NOFOLLOW, from its parents' walk) and
+ * checks it and its parents as cws_dir_ensure checks an existing one.
+ * Returns the fd, -ENOENT when it does not exist, -ELOOP for a symlink,
+ * -ENOTDIR, -EPERM for owner/mode. */
 int cws_dir_open_checked(const char *dir, cws_error *err);
