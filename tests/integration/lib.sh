@@ -13,12 +13,32 @@ cleanup() {
         for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
         declare -F rgw_stop >/dev/null && rgw_stop
         wait 2>/dev/null
+        sanitizer_in_logs
         rm -rf "$T"
 }
 trap cleanup EXIT
 
 ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; }
+
+# SANITIZE=1 (set by the Makefile): tests/run.sh sends sanitizer reports to
+# its own directory and fails a script that leaves one. A program that gets
+# an LD_PRELOAD shim needs the ASan runtime first in that list: SAN_PRELOAD.
+SAN_MARKS='ERROR: (Address|Leak)Sanitizer|runtime error:|ASan runtime does not come first'
+SAN_PRELOAD=
+if [ -n "${SANITIZE:-}" ]; then
+        SAN_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so):
+fi
+# sanitizer_in_logs: a report in a daemon's log under $T (one that went to
+# stderr after all) fails the script too.
+sanitizer_in_logs() {
+        local f
+        [ -n "${SANITIZE:-}" ] || return 0
+        grep -rlE --include='*.log' "$SAN_MARKS" "$T" 2>/dev/null | while read -r f; do
+                nok "a sanitizer report in ${f#"$T"/}"
+                grep -E -m 5 -A 3 "$SAN_MARKS" "$f" | sed 's/^/#   /'
+        done
+}
 # check NAME CMD...: passes when CMD succeeds.
 check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
 # expect_rc NAME RC CMD...: passes when CMD exits with RC.
