@@ -9,15 +9,19 @@ what=${2:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
 passed=0 failed=0 skipped=0 failures=()
 
-# SANITIZE=1 (exported by the Makefile): every sanitizer report, from any
-# process a test starts (a background cwsd too), goes to a file in one
-# directory that every uid can write; a test after which a file is there
-# fails, whatever its own checks said. The reports are kept under $B.
+# SANITIZE=1 (exported by the Makefile): every ASan and LeakSanitizer
+# report, from any process a test starts (a background cwsd too), goes to
+# a file in one directory that every uid can write; a test after which a
+# file is there fails, whatever its own checks said. The reports are kept
+# under $B. gcc 12's UBSan beside ASan ignores log_path and writes to
+# stderr: the scripts' output and lib.sh (cwsd's log, expect_rc) look for
+# it there. Exit code 99 from either, so a program that expected to exit 1
+# and died of a finding does not pass.
 if [ -n "${SANITIZE:-}" ]; then
         san_dir=$(mktemp -d /tmp/cws-san.XXXXXX) && chmod 1777 "$san_dir" || exit 2
         trap 'rm -rf "$san_dir"' EXIT
-        export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:log_path=$san_dir/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-        export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$san_dir/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+        export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$san_dir/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+        export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$san_dir/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
         rm -rf "$B/sanitizer-reports"
 fi
 
