@@ -27,6 +27,8 @@ OPT       ?= -O2 -g
 ifdef SANITIZE
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=address,undefined
+# tests/run.sh and the test scripts read it: sanitizer logs, skipped scripts.
+export SANITIZE
 endif
 CFLAGS    ?=
 CPPFLAGS  += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
@@ -34,6 +36,12 @@ ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 
 B         := build
+# Built with other flags (SANITIZE=1 or not), everything is built again.
+FLAGS_STAMP := $(B)/.flags
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
+ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_STAMP) 2>/dev/null))
+$(shell mkdir -p $(B) && echo '$(FLAGS_NOW)' >$(FLAGS_STAMP))
+endif
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 # The administrators' keychain is linked only where it is needed (below),
@@ -63,7 +71,7 @@ $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
 		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
 
-$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
+$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
@@ -100,7 +108,7 @@ check: deps
 
 all-tests: all $(UNIT_BIN) $(PAM_TEST_BIN)
 
-$(B)/pam_run: tests/pam/pam_run.c
+$(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lpam -ldl
 
@@ -124,7 +132,7 @@ demo: deps
 bench: all $(B)/bench $(B)/bench-validate
 	tests/bench/run.sh $(B)
 
-$(B)/bench: tests/bench/bench.c
+$(B)/bench: tests/bench/bench.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -lpam
 

@@ -980,9 +980,8 @@ static int listen_socket(const char *path, bool *activated)
         *activated = n == 1;
         if (n == 1)
                 return SD_LISTEN_FDS_START;
-        if (strlen(path) >= sizeof(sa.sun_path))
+        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
                 return cli_fail(-1, "%s: socket path too long", path);
-        snprintf(dir, sizeof(dir), "%s", path);
         if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
                 *strrchr(dir, '/') = '\0';
                 if (cws_dir_ensure(dir, 0755, &err) < 0)

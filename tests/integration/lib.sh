@@ -13,12 +13,39 @@ cleanup() {
         for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
         declare -F rgw_stop >/dev/null && rgw_stop
         wait 2>/dev/null
+        sanitizer_in_logs
         rm -rf "$T"
 }
 trap cleanup EXIT
 
 ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; }
+
+# SANITIZE=1 (set by the Makefile): tests/run.sh sends sanitizer reports to
+# its own directory and fails a script that leaves one. A program that gets
+# an LD_PRELOAD shim needs the ASan runtime first in that list: SAN_PRELOAD.
+SAN_MARKS='ERROR: (Address|Leak)Sanitizer|runtime error:|ASan runtime does not come first'
+SAN_PRELOAD=
+if [ -n "${SANITIZE:-}" ]; then
+        SAN_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so):
+fi
+# sanitizer_in NAME FILE...: under SANITIZE, a report written to stderr (UBSan's
+# always are) in one of the FILEs fails NAME.
+sanitizer_in() {
+        local n=$1 f; shift
+        [ -n "${SANITIZE:-}" ] && [ $# -gt 0 ] || return 0
+        for f in $(grep -lE "$SAN_MARKS" "$@" 2>/dev/null); do
+                nok "$n: a sanitizer report in ${f#"$T"/}"
+                grep -E -m 5 -A 3 "$SAN_MARKS" "$f" | sed 's/^/#   /'
+        done
+}
+# sanitizer_in_logs: at exit, the same for every file left under $T: cwsd's log
+# and every other daemon's and command's output.
+sanitizer_in_logs() {
+        [ -n "${SANITIZE:-}" ] || return 0
+        # shellcheck disable=SC2046
+        sanitizer_in "at exit" $(grep -rlIE -D skip "$SAN_MARKS" "$T" 2>/dev/null)
+}
 # check NAME CMD...: passes when CMD succeeds.
 check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
 # expect_rc NAME RC CMD...: passes when CMD exits with RC.
@@ -26,6 +53,7 @@ expect_rc() {
         local n=$1 want=$2 rc; shift 2
         "$@" >"$T/out" 2>"$T/err"; rc=$?
         if [ "$rc" -eq "$want" ]; then ok "$n"; else nok "$n (exit $rc, wanted $want)"; sed 's/^/#   /' "$T/err" "$T/out"; fi
+        sanitizer_in "$n" "$T/err" "$T/out"
 }
 
 # The backend under test: REGISTRY=file (default) or s3, the latter on the

@@ -152,7 +152,7 @@ unavailable "wrong secret (403)" "access denied (SignatureDoesNotMatch)" "creds=
 # Clock skew: cwsd's clock 2 hours ahead (an LD_PRELOAD shim); RGW refuses
 # the signature's date.
 if cc -shared -fPIC -o "$T/timeshift.so" "$here/timeshift.c" -ldl 2>"$T/cc.err"; then
-        WRAP=(env LD_PRELOAD="$T/timeshift.so" CWS_TEST_TIME_SHIFT=7200)
+        WRAP=(env LD_PRELOAD="$SAN_PRELOAD$T/timeshift.so" CWS_TEST_TIME_SHIFT=7200)
         unavailable "clock skew (2 h)" "refused for clock skew"
         WRAP=()
 else

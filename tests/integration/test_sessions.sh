@@ -4,6 +4,14 @@
 # namespace whose /etc/passwd, /etc/shadow, /etc/group, /etc/pam.d and
 # /etc/sudoers.d are copies with the test users and pam_cws added, so the
 # host's /etc is never written; /run, wtmp, btmp and lastlog are private too.
+# Under SANITIZE=1 the module is built with ASan, and sshd, sudo and su are
+# not: the runtime cannot come in late by dlopen, a setuid sudo or su does
+# not take LD_PRELOAD, and LeakSanitizer would report their own leaks. So
+# the whole script is skipped, and says so.
+if [ -n "${SANITIZE:-}" ]; then
+        echo "# SKIP test_sessions.sh: sshd, sudo and su are not built with ASan and cannot load the ASan pam_cws.so (SANITIZE=$SANITIZE)"
+        exit 0
+fi
 if [ -z "${CWS_SESSIONS_NS:-}" ]; then
         exec env CWS_SESSIONS_NS=1 unshare -m --propagation private bash "$0" "$@"
 fi
