@@ -20,7 +20,9 @@
  *
  * Properties: a hostile or unknown user is never allowed or ignored; an
  * allow comes only from an explicit allow of cwsd, a fresh cache entry
- * that was not revoked, or a configuration that could say fail_mode=open;
+ * that was not revoked (when no reply decodes: a malformed datagram fails
+ * cws_agent_call like a timeout), or a configuration that could say
+ * fail_mode=open;
  * requests to cwsd carry only valid names and printable items;
  * pam_sm_close_session always succeeds; nothing leaks. */
 #include <errno.h>
@@ -76,6 +78,7 @@ static struct {
         bool reply_mode;
         const char *reply;
         size_t reply_len;
+        bool reply_decodes;     /* cwsd answered: a decision, never the cache */
         bool reply_allows;
 } in;
 
@@ -283,7 +286,8 @@ static bool reply_allows(const char *reply, size_t len)
         static cws_msg m;
         const char *st, *d, *r;
 
-        if (cws_msg_decode(&m, reply, len) < 0)
+        in.reply_decodes = cws_msg_decode(&m, reply, len) == 0;
+        if (!in.reply_decodes)
                 return false;
         st = cws_msg_get(&m, "status");
         d = cws_msg_get(&m, "decision");
@@ -321,8 +325,10 @@ static bool allow_possible(const fields *f, const char *checked_user, int cache_
 {
         if ((f->args && strstr(f->args, "open")) || (f->config && strstr(f->config, "open")))
                 return true;    /* fail_mode=open, however it was spelled */
-        if (in.reply_mode)
+        if (in.reply_mode && in.reply_decodes)
                 return in.reply_allows;
+        /* No cwsd, or no datagram that decodes (cws_agent_call fails): the
+         * module decides from the cache. */
         return cache_state == CACHE_FRESH && checked_user && strcmp(checked_user, FUZZ_USER) == 0;
 }
 
@@ -341,6 +347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.reply_mode = f.opts & OPT_REPLY;
         in.reply = f.reply;
         in.reply_len = f.reply_len;
+        in.reply_decodes = false;
         in.reply_allows = in.reply_mode && reply_allows(f.reply, f.reply_len);
         flags = f.opts & OPT_SILENT ? PAM_SILENT : 0;
         put_cache(cache_state);
