@@ -59,7 +59,7 @@ PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo bench deps install clean
+.PHONY: all all-tests check unit integration demo bench deps install clean fuzz
 MODULE    := $(B)/pam_cws.so
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 
@@ -158,3 +158,5 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+include tests/fuzz/fuzz.mk

@@ -168,7 +168,7 @@ int cws_record_unseal(cws_record_kind kind, const char *data, size_t len,
                       uint8_t signer[CWS_ED25519_KEY_LEN], char **payload, cws_error *err)
 {
         _cleanup_json_ json_object *env = NULL;
-        _cleanup_free_ char *msg = NULL, *pl = NULL, *enc = NULL;
+        _cleanup_free_ char *msg = NULL, *pl = NULL;
         uint8_t sig[CWS_ED25519_SIG_LEN];
         char k[32];
         size_t plen = 0, mlen = 0, enclen;
