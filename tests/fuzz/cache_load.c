@@ -41,6 +41,6 @@ int cache_load_bytes(const void *data, size_t len, cws_cache_entry *e)
         FUZZ_ASSERT(strnlen(e->profile, sizeof(e->profile)) < sizeof(e->profile));
         FUZZ_ASSERT(strnlen(e->inv_id, sizeof(e->inv_id)) < sizeof(e->inv_id));
         FUZZ_ASSERT(strnlen(e->device_id, sizeof(e->device_id)) < sizeof(e->device_id));
-        FUZZ_ASSERT(e->validated_at >= 0);
+        FUZZ_ASSERT(e->validated_us >= 0);
         return 0;
 }

@@ -203,8 +203,9 @@ void forge_check_cache(void)
 
         fuzz_path(dir, sizeof(dir), "forge-check");
         cws_cache_init(&e, FUZZ_UID, FUZZ_USER);
-        cws_cache_note(&e, true, CWS_R_OK, "work-laptop", "inv-AAAAAAAAAAAAAAAAAAAAAA",
-                       "dev-BBBBBBBBBBBBBBBBBBBBBA", CWS_TYPE_READ_WRITE, 1700000000);
+        cws_cache_note_allow(&e, "work-laptop", "inv-AAAAAAAAAAAAAAAAAAAAAA",
+                             "dev-BBBBBBBBBBBBBBBBBBBBBA", CWS_TYPE_READ_WRITE,
+                             INT64_C(1700000000123456));
         if (cws_cache_store(dir, fuzz_host_key, &e, &err) < 0)
                 fuzz_fail(err.msg);
         snprintf(path, sizeof(path), "%s/cache/%u", dir, (unsigned)FUZZ_UID);
@@ -216,7 +217,7 @@ void forge_check_cache(void)
         if (flen != len || memcmp(forged, data, len) != 0)
                 fuzz_fail("forge: the cache MAC no longer matches lib/cache.c");
         if (cws_cache_load(dir, fuzz_host_key, FUZZ_UID, FUZZ_USER, &back, &err) < 0 ||
-            back.validated_at != e.validated_at || back.type != e.type ||
+            back.validated_us != e.validated_us || back.type != e.type ||
             strcmp(back.device_id, e.device_id) != 0)
                 fuzz_fail("forge: lib/cache.c does not load what it stored");
         free(forged);

@@ -42,6 +42,7 @@
 #include "cws/protocol.h"
 #include "cws/safe_file.h"
 #include "fake_pam.h"
+#include "forge.h"
 #include "harness.h"
 
 #define OPT_REPLY 0x01          /* cwsd answers with the reply field */
@@ -198,13 +199,23 @@ static void make_cache(int state, int64_t now)
         char *data = NULL;
         size_t len = 0;
 
+        if (state == CACHE_REVOKED) {
+                /* A version-1 cache that lists its device as revoked: the
+                 * seen revocations are one directory for every state. */
+                char body[512];
+                int n = snprintf(body, sizeof(body),
+                                 "version=1\nuid=%u\nuser=%s\nvalidated_at=%lld\nprofile=work-laptop\n"
+                                 "invitation=inv-AAAAAAAAAAAAAAAAAAAAAA\n"
+                                 "device=dev-BBBBBBBBBBBBBBBBBBBBBA\ntype=read_write\n"
+                                 "revoked=dev-BBBBBBBBBBBBBBBBBBBBBA\n",
+                                 (unsigned)FUZZ_UID, FUZZ_USER, (long long)now);
+                cache_file[state] = forge_cache(body, (size_t)n, &cache_len[state]);
+                return;
+        }
         cws_cache_init(&e, FUZZ_UID, FUZZ_USER);
-        cws_cache_note(&e, true, CWS_R_OK, "work-laptop", "inv-AAAAAAAAAAAAAAAAAAAAAA",
-                       "dev-BBBBBBBBBBBBBBBBBBBBBA", CWS_TYPE_READ_WRITE,
-                       state == CACHE_OLD ? 1 : now);
-        if (state == CACHE_REVOKED)
-                cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, "inv-AAAAAAAAAAAAAAAAAAAAAA",
-                               "dev-BBBBBBBBBBBBBBBBBBBBBA", CWS_TYPE_NONE, now);
+        cws_cache_note_allow(&e, "work-laptop", "inv-AAAAAAAAAAAAAAAAAAAAAA",
+                             "dev-BBBBBBBBBBBBBBBBBBBBBA", CWS_TYPE_READ_WRITE,
+                             state == CACHE_OLD ? 1 : now * 1000000);
         if (cws_cache_store(state_dir, fuzz_host_key, &e, &err) < 0 ||
             cws_file_read_checked(cache_path, 1 << 16, CWS_FILE_SECRET, &data, &len, &err) < 0)
                 fuzz_fail(err.msg);

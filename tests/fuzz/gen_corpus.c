@@ -160,14 +160,13 @@ static void caches(void)
 
                 cws_cache_init(&e, FUZZ_UID, FUZZ_USER);
                 if (v != 2)
-                        cws_cache_note(&e, true, CWS_R_OK, "work-laptop", INV, DEV,
-                                       CWS_TYPE_READ_WRITE, 1700000000);
+                        cws_cache_note_allow(&e, "work-laptop", INV, DEV, CWS_TYPE_READ_WRITE,
+                                             INT64_C(1700000000123456));
                 if (v == 1) {
-                        cws_cache_note(&e, false, CWS_R_DEVICE_REVOKED, NULL, INV, DEV,
-                                       CWS_TYPE_NONE, 1700000001);
-                        cws_cache_note(&e, false, CWS_R_INVITATION_REVOKED, NULL,
-                                       "inv-CCCCCCCCCCCCCCCCCCCCCA", NULL, CWS_TYPE_NONE,
-                                       1700000002);
+                        /* Version 1 kept revoked ids in the cache. */
+                        snprintf(e.legacy_revoked[0], CWS_ID_MAX, "%s", DEV);
+                        snprintf(e.legacy_revoked[1], CWS_ID_MAX, "inv-CCCCCCCCCCCCCCCCCCCCCA");
+                        e.n_legacy_revoked = 2;
                 }
                 if (cws_cache_store(dir, fuzz_host_key, &e, &err) < 0 ||
                     cws_file_read_checked(path, 1 << 16, CWS_FILE_SECRET, &data, &len, &err) < 0)
@@ -180,7 +179,7 @@ static void caches(void)
                 data = NULL;
         }
         SEED("cache_raw", "mac-only", "mac=0000000000000000000000000000000000000000000000000000000000000000\n");
-        /* Sixteen revoked ids, the most the list holds. */
+        /* Sixteen revoked ids, the most a version-1 list holds. */
         {
                 char body[2048];
                 int n = snprintf(body, sizeof(body),
