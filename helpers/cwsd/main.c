@@ -206,6 +206,10 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                         }
                 } else {
                         cws_validate_binding(a->registry, &trust, &b, &fp, min, now, &cur);
+                        if (cur.tampered)
+                                log_line(LOG_WARNING, "tampering: user=%s invitation=%s device=%s: a revocation "
+                                         "in the registry was deleted or written over (%s)", user,
+                                         cur.inv_id, cur.device_id, cur.detail[0] ? cur.detail : "still revoked");
                         enrolled_at = b.enrolled_at;
                         report_drift(a, user, service, &cur);
                         cws_wipe(&b, sizeof(b));
@@ -552,6 +556,7 @@ static int op_revoke(request *q)
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         cws_error err = { 0 };
         cws_binding b;
+        cws_trust trust;
         cws_reason why;
         int r;
 
@@ -572,7 +577,9 @@ static int op_revoke(request *q)
         /* A user revokes with the invitation key their token gives. */
         r = cws_invitation_key(b.inv_id, b.secret, priv, pub);
         if (r == 0)
-                r = cws_revoke_device(q->a->registry, b.inv_id, b.device_id, priv, q->user,
+                r = load_trust(q->a, &trust, &err);
+        if (r == 0)
+                r = cws_revoke_device(q->a->registry, &trust, b.inv_id, b.device_id, priv, q->user,
                                       cws_msg_get(q->in, "why") ?: "revoked by the user",
                                       (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
@@ -761,6 +768,13 @@ int main(int argc, char **argv)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
         if (cws_registry_open_config(&a.cfg, &a.registry, &err) < 0)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        /* A bucket without object lock is a setting, refused; a store that
+         * cannot be asked now is the offline rules' business. */
+        r = cws_registry_require_object_lock(&a.cfg, a.registry, &err);
+        if (r == -ENOTSUP)
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        if (r < 0)
+                log_line(LOG_WARNING, "cannot check the bucket's object lock now: %s", cws_error_message(&err));
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;

@@ -31,7 +31,7 @@ static bool revoked_now(ledger_fx *fx, const cws_chain *c, const char *dev)
         bool revoked = true;
         cws_error err = { 0 };
 
-        if (cws_device_revoked(fx->reg, &fx->trust, c, dev, &revoked, &err) != 0)
+        if (cws_device_revoked(fx->reg, &fx->trust, c, dev, &revoked, NULL, &err) != 0)
                 fail_msg("device_revoked: %s", err.msg);
         return revoked;
 }
@@ -48,7 +48,7 @@ static void test_device_revocation(void **state)
 
         enroll_one(fx, &e, 1);
         assert_false(revoked_now(fx, &e.chain, e.b.device_id));
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv,
                                            "admin@example", "laptop stolen", FX_NOW + 5, &err), 0);
         assert_true(revoked_now(fx, &e.chain, e.b.device_id));
 
@@ -70,7 +70,7 @@ static void test_device_revocation(void **state)
         assert_int_equal(rv.at, FX_NOW + 5);
 
         /* Again: already revoked, and the first record stands. */
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv,
                                            "someone", "again", FX_NOW + 6, &err), -EALREADY);
         expect_msg(&err, "already revoked");
         expect_msg(&err, e.b.device_id);
@@ -95,7 +95,7 @@ static void test_invitation_revocation(void **state)
 
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
         assert_int_equal(cws_chain_fetch(fx->reg, &fx->trust, inv.id, FX_NOW, &c, &why, &err), 0);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "contract over",
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "contract over",
                                                FX_NOW + 1, &err), 0);
         assert_int_equal(cws_key_invitation_revoked(key, inv.id), 0);
         assert_int_equal(cws_registry_get_record(fx->reg, key, CWS_REC_REVOCATION, signer, &payload,
@@ -111,7 +111,7 @@ static void test_invitation_revocation(void **state)
                          -EPERM);
         assert_int_equal(why, CWS_R_INVITATION_REVOKED);
 
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "again",
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "again",
                                                FX_NOW + 3, &err), -EALREADY);
         expect_msg(&err, "already revoked");
         expect_msg(&err, inv.id);
@@ -128,7 +128,7 @@ static void test_revocation_without_by_or_why(void **state)
         char key[CWS_KEY_MAX], *payload = NULL;
 
         enroll_one(fx, &e, 1);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv, NULL,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, NULL,
                                            NULL, FX_NOW, &err), 0);
         assert_int_equal(cws_key_device_revoked(key, e.inv.id, e.b.device_id), 0);
         assert_int_equal(cws_registry_get_record(fx->reg, key, CWS_REC_REVOCATION, signer, &payload,
@@ -152,19 +152,19 @@ static void test_invalid_ids(void **state)
 
         enroll_one(fx, &e, 1);
         for (size_t i = 0; i < CWS_ELEMENTSOF(bad_inv); i++) {
-                assert_int_equal(cws_revoke_device(fx->reg, bad_inv[i], e.b.device_id, fx->admin_priv,
+                assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, bad_inv[i], e.b.device_id, fx->admin_priv,
                                                    "a", "", FX_NOW, &err), -EINVAL);
                 expect_msg(&err, "invalid");
-                assert_int_equal(cws_revoke_invitation(fx->reg, bad_inv[i], fx->admin_priv, "a", "",
+                assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, bad_inv[i], fx->admin_priv, "a", "",
                                                        FX_NOW, &err), -EINVAL);
                 expect_msg(&err, "invalid invitation id");
         }
         for (size_t i = 0; i < CWS_ELEMENTSOF(bad_dev); i++) {
-                assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, bad_dev[i], fx->admin_priv, "a",
+                assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, bad_dev[i], fx->admin_priv, "a",
                                                    "", FX_NOW, &err), -EINVAL);
                 expect_msg(&err, "invalid invitation or device id");
                 assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, bad_dev[i],
-                                                    &revoked, &err), -EINVAL);
+                                                    &revoked, NULL, &err), -EINVAL);
         }
         /* Nothing was written. */
         assert_false(revoked_now(fx, &e.chain, e.b.device_id));
@@ -191,13 +191,13 @@ static void test_revocation_by_invitation_keys(void **state)
         assert_int_equal(cws_chain_fetch(fx->reg, &fx->trust, child.id, FX_NOW, &c, &why, NULL), 0);
 
         fx_token_key(ctok, priv, pub);
-        assert_int_equal(cws_revoke_device(fx->reg, child.id, b1.device_id, priv, FX_USER, "", FX_NOW,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, child.id, b1.device_id, priv, FX_USER, "", FX_NOW,
                                            NULL), 0);
         assert_true(revoked_now(fx, &c, b1.device_id));
         assert_false(revoked_now(fx, &c, b2.device_id));
 
         fx_token_key(rtok, priv, pub);
-        assert_int_equal(cws_revoke_device(fx->reg, child.id, b2.device_id, priv, "root", "", FX_NOW,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, child.id, b2.device_id, priv, "root", "", FX_NOW,
                                            NULL), 0);
         assert_true(revoked_now(fx, &c, b2.device_id));
 }
@@ -214,9 +214,9 @@ static void test_revocation_by_unrelated_key(void **state)
 
         enroll_one(fx, &e, 1);
         assert_int_equal(cws_ed25519_keygen(other_priv, other_pub), 0);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, other_priv, "mallory",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, other_priv, "mallory",
                                            "", FX_NOW, NULL), 0);
-        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked,
+        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked, NULL,
                                             &err), -EBADMSG);
         expect_msg(&err, "unknown key");
 }
@@ -240,9 +240,9 @@ static void test_revocation_by_child_key(void **state)
         fx_enroll(fx, rtok, &b);
         assert_int_equal(cws_chain_fetch(fx->reg, &fx->trust, root.id, FX_NOW, &c, &why, NULL), 0);
         fx_token_key(ctok, priv, pub);
-        assert_int_equal(cws_revoke_device(fx->reg, root.id, b.device_id, priv, "child", "", FX_NOW,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, root.id, b.device_id, priv, "child", "", FX_NOW,
                                            NULL), 0);
-        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &c, b.device_id, &revoked, &err),
+        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &c, b.device_id, &revoked, NULL, &err),
                          -EBADMSG);
         expect_msg(&err, "unknown key");
 }
@@ -260,7 +260,7 @@ static void test_revocation_moved(void **state)
         assert_int_equal(cws_id_new("dev", other_dev), 0);
         assert_int_equal(cws_key_device_revoked(key, e.inv.id, e.b.device_id), 0);
         fx_put_revocation(fx, key, e.inv.id, other_dev, fx->admin_priv);
-        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked,
+        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked, NULL,
                                             &err), -EBADMSG);
         expect_msg(&err, "does not match");
 }
@@ -275,16 +275,16 @@ static void test_revocation_damaged(void **state)
         char key[CWS_KEY_MAX], path[PATH_MAX];
 
         enroll_one(fx, &e, 1);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
                                            FX_NOW, NULL), 0);
         assert_int_equal(cws_key_device_revoked(key, e.inv.id, e.b.device_id), 0);
         fx_path(fx, key, path);
         fx_flip_byte(path, fx_offset_after(path, "\"payload\":\"") + 8, 0x01);
-        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked,
+        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked, NULL,
                                             &err), -EBADMSG);
         /* Group-writable: refused before it is read. */
         assert_int_equal(chmod(path, 0666), 0);
-        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked,
+        assert_int_equal(cws_device_revoked(fx->reg, &fx->trust, &e.chain, e.b.device_id, &revoked, NULL,
                                             &err), -EPERM);
         assert_int_equal(chmod(path, 0644), 0);
 }
@@ -303,7 +303,7 @@ static void test_registry_unwritable(void **state)
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
         assert_true(fd >= 0);
         close(fd);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
                                            FX_NOW, &err), -ENOTDIR);
         expect_msg(&err, "device-revoked is not a directory");
 }
