@@ -308,6 +308,193 @@ static void test_registry_unwritable(void **state)
         expect_msg(&err, "device-revoked is not a directory");
 }
 
+/* ---- a versioned store (S3 with object lock): every version is read ---- */
+
+/* The file registry, with the history of one key scripted as S3 would
+ * keep it after an attacker: the real revocation (or not), versions put
+ * over it, delete markers, or too many of them. */
+typedef struct versioned_fake {
+        cws_registry base;
+        cws_registry *real;
+        char key[CWS_KEY_MAX];
+        bool keep_real;
+        unsigned real_copies;   /* the real record, again (a revocation repeated) */
+        const char *junk;       /* a version put over it */
+        unsigned markers;
+        int fail;
+} versioned_fake;
+
+static int vf_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
+{
+        return cws_registry_get(((versioned_fake *)r)->real, key, data, len, err);
+}
+
+static int vf_put(cws_registry *r, const char *key, const void *data, size_t len, cws_error *err)
+{
+        return cws_registry_put_create_only(((versioned_fake *)r)->real, key, data, len, err);
+}
+
+static int vf_list(cws_registry *r, const char *prefix, char ***keys, size_t *n, cws_error *err)
+{
+        return cws_registry_list(((versioned_fake *)r)->real, prefix, keys, n, err);
+}
+
+static void vf_free(cws_registry *r) { (void)r; }
+
+static int vf_versions(cws_registry *r, const char *key, cws_registry_versions *v, cws_error *err)
+{
+        versioned_fake *f = (versioned_fake *)r;
+        cws_registry_versions real;
+        int k;
+
+        if (strcmp(key, f->key) != 0)
+                return cws_registry_get_versions(f->real, key, v, err);
+        if (f->fail)
+                return cws_error_set(err, f->fail, "%s: scripted failure", key);
+        k = cws_registry_get_versions(f->real, key, &real, err);
+        if (k < 0)
+                return k;
+        for (unsigned c = 0; c <= f->real_copies && f->keep_real && real.n == 1; c++) {
+                v->data[v->n] = strdup(real.data[0]);
+                v->len[v->n++] = real.len[0];
+        }
+        cws_registry_versions_free(&real);
+        if (f->junk) {
+                v->data[v->n] = strdup(f->junk);
+                v->len[v->n++] = strlen(f->junk);
+        }
+        v->delete_markers = f->markers;
+        return 0;
+}
+
+static const struct cws_registry_ops vf_ops = {
+        .get = vf_get, .put_create_only = vf_put, .list = vf_list, .free = vf_free,
+        .get_versions = vf_versions,
+};
+
+static void vf_init(versioned_fake *f, ledger_fx *fx, const char *key)
+{
+        memset(f, 0, sizeof(*f));
+        f->base.ops = &vf_ops;
+        f->real = fx->reg;
+        f->keep_real = true;
+        snprintf(f->key, sizeof(f->key), "%s", key);
+}
+
+static int vf_revoked(versioned_fake *f, ledger_fx *fx, const enrolled *e, bool *revoked, bool *tampered,
+                      cws_error *err)
+{
+        *revoked = false;
+        *tampered = false;
+        return cws_device_revoked(&f->base, &fx->trust, &e->chain, e->b.device_id, revoked, tampered, err);
+}
+
+static void test_versions_device(void **state)
+{
+        ledger_fx *fx = *state;
+        versioned_fake f;
+        enrolled e;
+        char key[CWS_KEY_MAX];
+        cws_error err = { 0 };
+        bool revoked, tampered;
+
+        enroll_one(fx, &e, 1);
+        assert_int_equal(cws_key_device_revoked(key, e.inv.id, e.b.device_id), 0);
+        vf_init(&f, fx, key);
+
+        /* Never revoked, nothing on the key: not revoked, no tampering. */
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), 0);
+        assert_false(revoked);
+        assert_false(tampered);
+        /* A delete marker over nothing: fail closed, and tampering. */
+        f.markers = 1;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), -ENOENT);
+        assert_true(tampered);
+        expect_msg(&err, "a delete marker and no revocation under it");
+
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, "a",
+                                           "", FX_NOW, &err), 0);
+        /* Revoked, a marker and a version on top: still revoked, tampering. */
+        f.junk = "not a revocation";
+        f.markers = 2;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), 0);
+        assert_true(revoked);
+        assert_true(tampered);
+        /* An overwrite alone is tampering too. */
+        f.markers = 0;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), 0);
+        assert_true(revoked);
+        assert_true(tampered);
+        /* The same revocation twice (two writers; RGW 16 keeps both on a
+         * locked bucket): revoked, nothing foreign. */
+        f.junk = NULL;
+        f.real_copies = 1;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), 0);
+        assert_true(revoked);
+        assert_false(tampered);
+        /* Only a foreign version: record_invalid as before, not "not revoked". */
+        f.keep_real = false;
+        f.junk = "not a revocation";
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), -EBADMSG);
+        assert_false(revoked);
+        /* Too many versions: refused, tampering. */
+        f.fail = -E2BIG;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), -E2BIG);
+        assert_true(tampered);
+        /* The store cannot be asked: an error, never "not revoked". */
+        f.fail = -ETIMEDOUT;
+        assert_int_equal(vf_revoked(&f, fx, &e, &revoked, &tampered, &err), -ETIMEDOUT);
+        assert_false(revoked);
+}
+
+static void test_versions_invitation(void **state)
+{
+        ledger_fx *fx = *state;
+        versioned_fake f;
+        cws_invitation inv;
+        char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX];
+        cws_chain c;
+        cws_reason why;
+        cws_error err = { 0 };
+
+        fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
+        assert_int_equal(cws_key_invitation_revoked(key, inv.id), 0);
+        vf_init(&f, fx, key);
+        f.markers = 1;
+        assert_int_equal(cws_chain_fetch(&f.base, &fx->trust, inv.id, FX_NOW, &c, &why, &err), -ENOENT);
+        assert_int_equal(why, CWS_R_RECORD_MISSING);
+        assert_true(c.revocation_tampered);
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "a", "", FX_NOW,
+                                               &err), 0);
+        f.junk = "x";
+        assert_int_equal(cws_chain_fetch(&f.base, &fx->trust, inv.id, FX_NOW, &c, &why, &err), -EPERM);
+        assert_int_equal(why, CWS_R_INVITATION_REVOKED);
+        assert_true(c.revocation_tampered);
+        f.markers = 0;
+        f.junk = NULL;
+        assert_int_equal(cws_chain_fetch(&f.base, &fx->trust, inv.id, FX_NOW, &c, &why, &err), -EPERM);
+        assert_false(c.revocation_tampered);
+}
+
+/* Retention: the verified expiry + 30 days; an invitation that cannot be
+ * verified never shortens it. */
+static void test_retain_until(void **state)
+{
+        ledger_fx *fx = *state;
+        cws_invitation inv;
+        char tok[CWS_TOKEN_MAX];
+
+        fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
+        assert_int_equal(cws_revocation_retain_until(fx->reg, &fx->trust, inv.id, FX_NOW),
+                         inv.expires_at + CWS_REVOCATION_RETAIN_MARGIN);
+        assert_int_equal(cws_revocation_retain_until(fx->reg, &fx->trust, inv.id, inv.expires_at + 10),
+                         inv.expires_at + 10 + CWS_REVOCATION_RETAIN_MARGIN);
+        assert_int_equal(cws_revocation_retain_until(fx->reg, &fx->trust, "inv-AAAAAAAAAAAAAAAAAAAAAA", FX_NOW),
+                         FX_NOW + CWS_REVOCATION_RETAIN_UNKNOWN);
+        assert_int_equal(cws_revocation_retain_until(fx->reg, NULL, inv.id, FX_NOW),
+                         FX_NOW + CWS_REVOCATION_RETAIN_UNKNOWN);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -322,6 +509,9 @@ int main(void)
                 T(test_revocation_moved),
                 T(test_revocation_damaged),
                 T(test_registry_unwritable),
+                T(test_versions_device),
+                T(test_versions_invitation),
+                T(test_retain_until),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
