@@ -926,6 +926,12 @@ static void test_config_keys(void **state)
         cws_config_defaults(&c);
         assert_string_equal(c.s3_endpoint, "");
         assert_string_equal(c.s3_region, "");
+        assert_true(c.require_object_lock);     /* compiled default: on (s3: only) */
+        assert_int_equal(cws_config_set(&c, "registry", "require_object_lock", "no", "t", &err), 0);
+        assert_false(c.require_object_lock);
+        assert_int_equal(cws_config_set(&c, "registry", "require_object_lock", "maybe", "t", &err), -EINVAL);
+        assert_contains(err.msg, "require_object_lock: invalid value 'maybe'");
+        assert_false(c.require_object_lock);
         assert_int_equal(cws_config_set(&c, "registry", "url", "s3://reg/site", "t", &err), 0);
         assert_int_equal(cws_config_set(&c, "registry", "endpoint", "https://127.0.0.1:7443", "t", &err), 0);
         assert_string_equal(c.s3_endpoint, "https://127.0.0.1:7443");
