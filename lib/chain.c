@@ -36,40 +36,91 @@ static bool signer_may_revoke(const cws_trust *t, const cws_chain *c, unsigned f
         return false;
 }
 
-/* 0 = not revoked, 1 = revoked, <0 = could not tell (*why set). */
-static int check_revocation(cws_registry *r, const cws_trust *t, const cws_chain *c,
-                            unsigned level, const char *key, const char *inv_id,
-                            const char *device_id, cws_reason *why, cws_error *err)
+/* 0 when data is a revocation of (inv_id, device_id) signed by a key that
+ * may revoke at level, else -EBADMSG with the reason in err. */
+static int revocation_valid(const cws_trust *t, const cws_chain *c, unsigned level, const char *key,
+                            const char *inv_id, const char *device_id, const char *data, size_t len,
+                            cws_error *err)
 {
         _cleanup_free_ char *payload = NULL;
         uint8_t signer[CWS_ED25519_KEY_LEN];
         cws_revocation rv;
-        int k = cws_registry_get_record(r, key, CWS_REC_REVOCATION, signer, &payload, err);
+        int k;
 
-        if (k == -ENOENT)
-                return 0;
+        if (!data)
+                return cws_error_set(err, -EBADMSG, "%s: a version over %d bytes", key, CWS_RECORD_MAX);
+        k = cws_record_unseal(CWS_REC_REVOCATION, data, len, signer, &payload, err);
         if (k < 0)
-                return refuse(why, reason_for_fetch(k), k);
+                return -EBADMSG;
         if (cws_revocation_from_json(payload, &rv, err) < 0 || strcmp(rv.inv_id, inv_id) != 0 ||
             strcmp(rv.device_id, device_id) != 0)
-                return refuse(why, CWS_R_RECORD_INVALID,
-                              cws_error_set(err, -EBADMSG, "%s: revocation does not match its key", key));
+                return cws_error_set(err, -EBADMSG, "%s: revocation does not match its key", key);
         if (!signer_may_revoke(t, c, level, signer))
+                return cws_error_set(err, -EBADMSG, "%s: revocation signed by an unknown key", key);
+        return 0;
+}
+
+/* 0 = not revoked, 1 = revoked, <0 = could not tell (*why set). Every
+ * version the store keeps is read (DESIGN §3): one valid revocation among
+ * them is final, whatever was put over it. *tampered is set for a delete
+ * marker on the key, too many versions, or a version that is not a valid
+ * revocation beside others: none of that comes from our own writers. */
+static int check_revocation(cws_registry *r, const cws_trust *t, const cws_chain *c,
+                            unsigned level, const char *key, const char *inv_id,
+                            const char *device_id, cws_reason *why, bool *tampered, cws_error *err)
+{
+        cws_registry_versions v;
+        cws_error bad_err = { 0 };
+        size_t bad = 0;
+        bool found = false;
+        int k = cws_registry_get_versions(r, key, &v, err);
+
+        if (k == -E2BIG) {
+                *tampered = true;
+                return refuse(why, CWS_R_RECORD_INVALID, k);
+        }
+        if (k < 0)
+                return refuse(why, reason_for_fetch(k), k);
+        for (size_t i = 0; i < v.n; i++) {
+                cws_error e = { 0 };
+                if (revocation_valid(t, c, level, key, inv_id, device_id, v.data[i], v.len[i], &e) == 0) {
+                        found = true;
+                } else if (bad++ == 0) {
+                        bad_err = e;
+                }
+        }
+        if (v.delete_markers > 0 || (bad > 0 && v.n > 1))
+                *tampered = true;
+        k = v.delete_markers > 0;
+        cws_registry_versions_free(&v);
+        if (found)
+                return 1;
+        if (bad > 0)
                 return refuse(why, CWS_R_RECORD_INVALID,
-                              cws_error_set(err, -EBADMSG, "%s: revocation signed by an unknown key", key));
-        return 1;
+                              cws_error_set(err, -EBADMSG, "%s", cws_error_message(&bad_err)));
+        /* Fail closed: a marker over nothing we can read is not "not revoked". */
+        if (k)
+                return refuse(why, CWS_R_RECORD_MISSING,
+                              cws_error_set(err, -ENOENT, "%s: a delete marker and no revocation under "
+                                            "it (tampering with the registry storage)", key));
+        return 0;
 }
 
 int cws_device_revoked(cws_registry *r, const cws_trust *t, const cws_chain *chain,
-                       const char *device_id, bool *revoked, cws_error *err)
+                       const char *device_id, bool *revoked, bool *tampered, cws_error *err)
 {
         char key[CWS_KEY_MAX];
         cws_reason why = CWS_R_OK;
+        bool tamper = false;
         int k = cws_key_device_revoked(key, chain->inv[0].id, device_id);
 
+        if (tampered)
+                *tampered = false;
         if (k < 0)
                 return cws_error_set(err, k, "invalid device id");
-        k = check_revocation(r, t, chain, 0, key, chain->inv[0].id, device_id, &why, err);
+        k = check_revocation(r, t, chain, 0, key, chain->inv[0].id, device_id, &why, &tamper, err);
+        if (tampered)
+                *tampered = tamper;
         if (k < 0)
                 return k;
         *revoked = k == 1;
@@ -141,7 +192,7 @@ int cws_chain_fetch(cws_registry *r, const cws_trust *t, const char *inv_id, int
                 char key[CWS_KEY_MAX];
                 if (cws_key_invitation_revoked(key, c->inv[i].id) < 0)
                         return refuse(why, CWS_R_INTERNAL_ERROR, -EINVAL);
-                k = check_revocation(r, t, c, i, key, c->inv[i].id, "", why, err);
+                k = check_revocation(r, t, c, i, key, c->inv[i].id, "", why, &c->revocation_tampered, err);
                 if (k < 0)
                         return k;
                 if (k == 1)

@@ -61,6 +61,8 @@ static const key_spec keys[] = {
           "an absolute path without control characters, shorter than 4096 bytes" },
         { "registry", "pinned_keys", V_PINS, FIELD(s3_pinned_keys), 0, 0,
           "sha256//BASE64 public-key pins separated by ';'" },
+        { "registry", "require_object_lock", V_BOOL, FIELD(require_object_lock), 0, 0,
+          "true, false, yes, no, 1 or 0" },
         { "agent", "socket", V_PATH, FIELD(socket_path), 0, 0,
           "an absolute path without control characters, shorter than 4096 bytes" },
         { "agent", "state_dir", V_PATH, FIELD(state_dir), 0, 0,
@@ -101,6 +103,8 @@ void cws_config_defaults(cws_config *cfg)
         snprintf(cfg->registry_url, sizeof(cfg->registry_url), "%s", CWS_DEFAULT_REGISTRY);
         snprintf(cfg->trusted_keys, sizeof(cfg->trusted_keys), "%s", CWS_DEFAULT_TRUSTED_KEYS);
         cfg->registry_timeout = 5;
+        /* Only s3: looks at it: a file: registry is never refused for it. */
+        cfg->require_object_lock = true;
         snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", CWS_DEFAULT_SOCKET);
         snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", CWS_DEFAULT_STATE_DIR);
         cfg->monitor_interval = 30;

@@ -37,7 +37,7 @@ int cws_devices_list(cws_registry *r, const cws_trust *t, const char *inv_id, in
                                 continue;   /* forged or damaged: not a device */
                         if (k < 0)
                                 goto fail;
-                        k = cws_device_revoked(r, t, &chain, e.reg.device_id, &dev_revoked, err);
+                        k = cws_device_revoked(r, t, &chain, e.reg.device_id, &dev_revoked, NULL, err);
                         if (k < 0 && k != -EBADMSG)
                                 goto fail;
                         e.revoked = e.revoked || dev_revoked;

@@ -29,7 +29,7 @@ static int slot_state(cws_registry *r, const cws_trust *t, const cws_chain *chai
                 return 0;       /* unreadable: never reuse it */
         if (k < 0)
                 return k;
-        k = cws_device_revoked(r, t, chain, reg.device_id, &revoked, err);
+        k = cws_device_revoked(r, t, chain, reg.device_id, &revoked, NULL, err);
         if (k < 0)
                 return k == -EBADMSG ? 0 : k;
         *next = gens[n - 1] + 1;

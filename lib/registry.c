@@ -107,6 +107,61 @@ int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t 
         return r->ops->list(r, prefix, keys, n, err);
 }
 
+void cws_registry_versions_free(cws_registry_versions *v)
+{
+        for (size_t i = 0; i < v->n && i < CWS_REGISTRY_VERSIONS_MAX; i++)
+                free(v->data[i]);
+        memset(v, 0, sizeof(*v));
+}
+
+int cws_registry_get_versions(cws_registry *r, const char *key, cws_registry_versions *v,
+                              cws_error *err)
+{
+        int k;
+
+        memset(v, 0, sizeof(*v));
+        if (!cws_registry_key_valid(key))
+                return cws_error_set(err, -EINVAL, "invalid registry key");
+        if (r->ops->get_versions) {
+                k = r->ops->get_versions(r, key, v, err);
+                if (k < 0)
+                        cws_registry_versions_free(v);
+                return k;
+        }
+        /* One version at most: the current one. */
+        k = r->ops->get(r, key, &v->data[0], &v->len[0], err);
+        if (k == -ENOENT)
+                return 0;
+        if (k == -EFBIG) {
+                v->n = 1;       /* there, but never a record */
+                return 0;
+        }
+        if (k < 0)
+                return k;
+        v->n = 1;
+        return 0;
+}
+
+int cws_registry_put_locked(cws_registry *r, const char *key, const void *data, size_t len,
+                            int64_t retain_until, cws_error *err)
+{
+        if (!cws_registry_key_valid(key))
+                return cws_error_set(err, -EINVAL, "invalid registry key");
+        if (len > CWS_RECORD_MAX)
+                return cws_error_set(err, -EFBIG, "%s: record too large", key);
+        if (r->ops->put_locked)
+                return r->ops->put_locked(r, key, data, len, retain_until, err);
+        return r->ops->put_create_only(r, key, data, len, err);
+}
+
+int cws_registry_check_object_lock(cws_registry *r, cws_error *err)
+{
+        if (!r->ops->check_object_lock)
+                return cws_error_set(err, -EOPNOTSUPP, "registry %s: no object lock on this backend",
+                                     r->url);
+        return r->ops->check_object_lock(r, err);
+}
+
 void cws_strv_free(char **v, size_t n)
 {
         if (!v)

@@ -24,8 +24,16 @@ int cws_registry_open_config_credentials(const cws_config *cfg, const char *cred
                         .ca_file = cfg->s3_ca_file,
                         .pinned_keys = cfg->s3_pinned_keys,
                         .timeout_ms = cfg->registry_timeout * 1000u,
+                        .require_object_lock = cfg->require_object_lock,
                 };
                 return cws_registry_s3_open(cfg->registry_url, &s, out, err);
         }
         return cws_registry_open(cfg->registry_url, out, err);
+}
+
+int cws_registry_require_object_lock(const cws_config *cfg, cws_registry *r, cws_error *err)
+{
+        if (!cfg->require_object_lock || strncmp(cfg->registry_url, "s3://", 5) != 0)
+                return 0;
+        return cws_registry_check_object_lock(r, err);
 }

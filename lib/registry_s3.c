@@ -6,11 +6,13 @@
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
 #include "cws/record.h"
@@ -25,6 +27,7 @@ typedef struct s3_registry {
         cws_registry base;
         CURL *curl;             /* kept: its connection cache gives keep-alive */
         char prefix[CWS_KEY_MAX];       /* "" or "a/b" */
+        char bucket[CWS_S3_BUCKET_MAX];
         char base_url[CWS_S3_URL_MAX];
         char sigv4[CWS_S3_REGION_MAX + 16];
         char access[CWS_S3_CRED_MAX];
@@ -35,6 +38,7 @@ typedef struct s3_registry {
         size_t ca_len;
         char pins[4096];
         bool plain_http;
+        bool require_lock;      /* a put_locked is never downgraded */
         long timeout_ms;
 } s3_registry;
 
@@ -363,6 +367,8 @@ typedef struct xml_ctx {
         char names[XML_DEPTH][XML_NAME_MAX];
         unsigned depth;
         int (*leaf)(struct xml_ctx *x, const char *text, cws_error *err);
+        /* Optional: an element ends (names[depth - 1] is it). */
+        int (*close)(struct xml_ctx *x, cws_error *err);
         void *ud;
 } xml_ctx;
 
@@ -530,6 +536,8 @@ static int xml_walk(xml_ctx *x, const char *s, size_t n, const char *root, cws_e
                                     (r = x->leaf(x, text, err)) < 0)
                                         return r;
                         }
+                        if (x->close && (r = x->close(x, err)) < 0)
+                                return r;
                         x->depth--;
                         if (x->depth == 0)
                                 root_done = true;
@@ -553,7 +561,7 @@ static int xml_walk(xml_ctx *x, const char *s, size_t n, const char *root, cws_e
                 if ((r = xml_tag_end(s, n, &i, err)) < 0)
                         return r;
                 if (r == 1) {           /* <empty/> */
-                        if ((r = x->leaf(x, "", err)) < 0)
+                        if ((r = x->leaf(x, "", err)) < 0 || (x->close && (r = x->close(x, err)) < 0))
                                 return r;
                         if (--x->depth == 0)
                                 root_done = true;
@@ -570,17 +578,21 @@ static bool xml_at(const xml_ctx *x, const char *a, const char *b)
         return x->depth == (b ? 3u : 2u) && !strcmp(x->names[1], a) && (!b || !strcmp(x->names[2], b));
 }
 
+static int truncated_leaf(const char *text, bool *truncated, cws_error *err)
+{
+        if (!strcmp(text, "true"))
+                *truncated = true;
+        else if (strcmp(text, "false") != 0)
+                return xml_bad(err, "IsTruncated is neither true nor false");
+        return 0;
+}
+
 static int list_leaf(xml_ctx *x, const char *text, cws_error *err)
 {
         cws_s3_list_page *p = x->ud;
 
-        if (xml_at(x, "IsTruncated", NULL)) {
-                if (!strcmp(text, "true"))
-                        p->truncated = true;
-                else if (strcmp(text, "false") != 0)
-                        return xml_bad(err, "IsTruncated is neither true nor false");
-                return 0;
-        }
+        if (xml_at(x, "IsTruncated", NULL))
+                return truncated_leaf(text, &p->truncated, err);
         if (xml_at(x, "NextContinuationToken", NULL)) {
                 size_t n = strlen(text);
                 if (p->next_token)
@@ -659,6 +671,154 @@ void cws_s3_parse_error_code(const char *body, size_t len, char *code, size_t co
                 code[0] = '\0';
 }
 
+/* ---- ListObjectVersions and GetObjectLockConfiguration ---- */
+
+int cws_s3_versions_query(const char *objkey, unsigned max_keys, char *out, size_t outsz)
+{
+        char p[3 * CWS_KEY_MAX * 2 + 4];
+        int k;
+
+        if (max_keys == 0 || max_keys > 1000 || cws_s3_uri_encode(objkey, p, sizeof(p)) < 0)
+                return -ENOBUFS;
+        /* Sorted by name; "versions=" with its '=': SigV4 signs the empty
+         * value, and curl signs the query as written. */
+        k = snprintf(out, outsz, "max-keys=%u&prefix=%s&versions=", max_keys, p);
+        return k < 0 || (size_t)k >= outsz ? -ENOBUFS : 0;
+}
+
+typedef struct versions_ctx {
+        cws_s3_version_page *page;
+        cws_s3_version_entry cur;       /* the Version or DeleteMarker being read */
+} versions_ctx;
+
+static bool version_id_valid(const char *v)
+{
+        size_t n = strlen(v);
+
+        if (n == 0 || n >= CWS_S3_VERSION_ID_MAX)
+                return false;
+        for (; *v; v++)
+                if (*v <= ' ' || *v >= 0x7f)
+                        return false;
+        return true;
+}
+
+static bool in_version_entry(const xml_ctx *x)
+{
+        return x->depth >= 2 && (!strcmp(x->names[1], "Version") || !strcmp(x->names[1], "DeleteMarker"));
+}
+
+static int versions_leaf(xml_ctx *x, const char *text, cws_error *err)
+{
+        versions_ctx *c = x->ud;
+        cws_s3_version_page *p = c->page;
+
+        if (xml_at(x, "IsTruncated", NULL))
+                return truncated_leaf(text, &p->truncated, err);
+        if (xml_at(x, "NextKeyMarker", NULL)) {
+                if (p->next_key_marker)
+                        return xml_bad(err, "two NextKeyMarker");
+                if (!(p->next_key_marker = strdup(text)))
+                        return cws_error_set(err, -ENOMEM, "out of memory");
+                return 0;
+        }
+        if (!in_version_entry(x) || x->depth != 3)
+                return 0;
+        if (!strcmp(x->names[2], "Key")) {
+                if (c->cur.key)
+                        return xml_bad(err, "a version with two keys");
+                if (!text[0])
+                        return xml_bad(err, "a version with an empty key");
+                if (!(c->cur.key = strdup(text)))
+                        return cws_error_set(err, -ENOMEM, "out of memory");
+        } else if (!strcmp(x->names[2], "VersionId")) {
+                if (c->cur.version_id)
+                        return xml_bad(err, "a version with two version ids");
+                if (!version_id_valid(text))
+                        return xml_bad(err, "a version id that is empty, too long or unprintable");
+                if (!(c->cur.version_id = strdup(text)))
+                        return cws_error_set(err, -ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+static void version_entry_free(cws_s3_version_entry *e)
+{
+        free(e->key);
+        free(e->version_id);
+        memset(e, 0, sizeof(*e));
+}
+
+static int versions_close(xml_ctx *x, cws_error *err)
+{
+        versions_ctx *c = x->ud;
+        cws_s3_version_page *p = c->page;
+        cws_s3_version_entry *nv;
+
+        if (x->depth != 2 || !in_version_entry(x))
+                return 0;
+        if (!c->cur.key || !c->cur.version_id)
+                return xml_bad(err, "a version without its key or version id");
+        if (p->n >= CWS_S3_VERSIONS_PAGE_KEYS)
+                return xml_bad(err, "too many versions in one page");
+        nv = realloc(p->entries, (p->n + 1) * sizeof(*nv));
+        if (!nv)
+                return cws_error_set(err, -ENOMEM, "out of memory");
+        p->entries = nv;
+        c->cur.delete_marker = !strcmp(x->names[1], "DeleteMarker");
+        p->entries[p->n++] = c->cur;
+        memset(&c->cur, 0, sizeof(c->cur));
+        return 0;
+}
+
+void cws_s3_version_page_free(cws_s3_version_page *page)
+{
+        for (size_t i = 0; i < page->n; i++)
+                version_entry_free(&page->entries[i]);
+        free(page->entries);
+        free(page->next_key_marker);
+        memset(page, 0, sizeof(*page));
+}
+
+int cws_s3_parse_versions(const char *body, size_t len, cws_s3_version_page *page, cws_error *err)
+{
+        versions_ctx c = { .page = page };
+        xml_ctx x = { .leaf = versions_leaf, .close = versions_close, .ud = &c };
+        int r;
+
+        memset(page, 0, sizeof(*page));
+        if (len > CWS_S3_VERSIONS_BODY_MAX)
+                r = xml_bad(err, "the version listing is too large");
+        else
+                r = xml_walk(&x, body, len, "ListVersionsResult", err);
+        version_entry_free(&c.cur);
+        if (r < 0)
+                cws_s3_version_page_free(page);
+        return r;
+}
+
+static int lock_leaf(xml_ctx *x, const char *text, cws_error *err)
+{
+        int *state = x->ud;
+
+        if (!xml_at(x, "ObjectLockEnabled", NULL))
+                return 0;
+        if (*state != 0)
+                return xml_bad(err, "two ObjectLockEnabled");
+        *state = !strcmp(text, "Enabled") ? 1 : -1;
+        return 0;
+}
+
+int cws_s3_parse_object_lock(const char *body, size_t len, bool *enabled, cws_error *err)
+{
+        int state = 0;
+        xml_ctx x = { .leaf = lock_leaf, .ud = &state };
+        int r = xml_walk(&x, body, len, "ObjectLockConfiguration", err);
+
+        *enabled = r == 0 && state == 1;
+        return r;
+}
+
 /* ---- requests ---- */
 
 typedef struct s3_body {
@@ -716,7 +876,10 @@ typedef struct s3_request {
         size_t body_len;
         size_t max;             /* response bound */
         bool create_only;
-        bool is_get;            /* 404 NoSuchKey is -ENOENT */
+        bool is_get;            /* 404 NoSuchKey (or NoSuchVersion) is -ENOENT */
+        bool lock_put;          /* 400 InvalidRequest: the bucket has no object lock */
+        bool lock_query;        /* 404 ObjectLockConfigurationNotFoundError: no object lock */
+        const char *extra[4];   /* more headers, NULL-terminated */
 } s3_request;
 
 static int fail(s3_registry *s, const s3_request *q, cws_error *err, int code, const char *fmt, ...)
@@ -800,8 +963,11 @@ static int status_failure(s3_registry *s, const s3_request *q, long status, cons
                 return fail(s, q, err, -ENXIO, "the bucket does not exist");
         /* Only the store's own NoSuchKey says a record is absent (for a
          * revocation: not revoked); any other 404 is not an answer. */
-        if (status == 404 && q->is_get && !strcmp(code, "NoSuchKey"))
+        if (status == 404 && q->is_get && (!strcmp(code, "NoSuchKey") || !strcmp(code, "NoSuchVersion")))
                 return cws_error_set(err, -ENOENT, "%s: no such record", q->what);
+        if ((status == 404 && q->lock_query && !strcmp(code, "ObjectLockConfigurationNotFoundError")) ||
+            (status == 400 && q->lock_put && !strcmp(code, "InvalidRequest")))
+                return fail(s, q, err, -ENOTSUP, "the bucket has no object lock (%s)", code);
         if (status == 404)
                 return fail(s, q, err, -EPROTO, "HTTP 404 without NoSuchKey (%s): not the store's answer; "
                             "check endpoint and proxies", code[0] ? code : "no S3 error code");
@@ -842,6 +1008,8 @@ static int setup_request(s3_registry *s, const s3_request *q, struct curl_slist 
                 *hdrs = curl_slist_append(*hdrs, "If-None-Match: *");
         if (*hdrs && q->body)
                 *hdrs = curl_slist_append(*hdrs, "Content-Type: application/octet-stream");
+        for (size_t i = 0; *hdrs && i < CWS_ELEMENTSOF(q->extra) && q->extra[i]; i++)
+                *hdrs = curl_slist_append(*hdrs, q->extra[i]);
         if (!*hdrs)
                 return -ENOMEM;
         curl_easy_reset(c);     /* keeps the live connection */
@@ -954,21 +1122,199 @@ static int s3_get(cws_registry *r, const char *key, char **data, size_t *len, cw
         return 0;
 }
 
-static int s3_put_create_only(cws_registry *r, const char *key, const void *data, size_t len,
-                              cws_error *err)
+static int object_key(s3_registry *s, const char *key, char *out, size_t outsz)
 {
-        s3_registry *s = (s3_registry *)r;
-        char url[CWS_S3_URL_MAX + CWS_KEY_MAX * 2];
-        s3_request q = { .method = "PUT", .what = key, .url = url, .body = data, .body_len = len,
-                         .max = CWS_S3_ERROR_BODY_MAX, .create_only = true };
+        int k = snprintf(out, outsz, "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", key);
+        return k < 0 || (size_t)k >= outsz ? -ENAMETOOLONG : 0;
+}
+
+/* One version's body: 0, -ENOENT (gone: NoSuchKey/NoSuchVersion), -EFBIG. */
+static int get_version(s3_registry *s, const char *key, const char *objkey, const char *vid,
+                       char **data, size_t *len, cws_error *err)
+{
+        char url[CWS_S3_URL_MAX + CWS_KEY_MAX * 2 + 3 * CWS_S3_VERSION_ID_MAX + 16];
+        char enc[3 * CWS_S3_VERSION_ID_MAX + 1];
+        s3_request q = { .method = "GET", .what = key, .url = url, .max = CWS_RECORD_MAX, .is_get = true };
         s3_body b;
         int k;
 
+        if (cws_s3_uri_encode(vid, enc, sizeof(enc)) < 0 ||
+            snprintf(url, sizeof(url), "%s/%s?versionId=%s", s->base_url, objkey, enc) >= (int)sizeof(url))
+                return cws_error_set(err, -ENAMETOOLONG, "%s: URL too long", key);
+        k = s3_perform(s, &q, &b, err);
+        if (k < 0)
+                return k;
+        if (!b.buf && !(b.buf = calloc(1, 1)))
+                return cws_error_set(err, -ENOMEM, "out of memory");
+        *data = b.buf;
+        *len = b.len;
+        return 0;
+}
+
+/* ListObjectVersions with the key as prefix, one page of at most
+ * CWS_REGISTRY_VERSIONS_MAX + 1 entries: the store sorts by key, and the
+ * key itself sorts before every longer key it is a prefix of, so its
+ * versions come first; a page that is cut inside them means too many. */
+static int s3_get_versions(cws_registry *r, const char *key, cws_registry_versions *v, cws_error *err)
+{
+        s3_registry *s = (s3_registry *)r;
+        char objkey[CWS_KEY_MAX * 2], what[CWS_KEY_MAX + 16];
+        char query[3 * CWS_KEY_MAX * 2 + 64], url[CWS_S3_URL_MAX + sizeof(query)];
+        s3_request q = { .method = "GET", .what = what, .url = url, .max = CWS_S3_VERSIONS_BODY_MAX };
+        const cws_s3_version_entry *mine[CWS_REGISTRY_VERSIONS_MAX];
+        cws_s3_version_page p;
+        size_t n = 0;
+        s3_body b;
+        int k;
+
+        snprintf(what, sizeof(what), "versions of %s", key);
+        if (object_key(s, key, objkey, sizeof(objkey)) < 0 ||
+            cws_s3_versions_query(objkey, CWS_REGISTRY_VERSIONS_MAX + 1, query, sizeof(query)) < 0 ||
+            object_url(s, NULL, query, url, sizeof(url)) < 0)
+                return fail(s, &q, err, -ENAMETOOLONG, "query too long");
+        if ((k = s3_perform(s, &q, &b, err)) < 0)
+                return k;
+        k = cws_s3_parse_versions(b.buf ? b.buf : "", b.len, &p, err);
+        free(b.buf);
+        if (k < 0) {
+                char why[sizeof(err->msg)];
+                snprintf(why, sizeof(why), "%s", cws_error_message(err));
+                return fail(s, &q, err, k, "%s", why);
+        }
+        for (size_t i = 0; i < p.n; i++) {
+                if (strcmp(p.entries[i].key, objkey) != 0)
+                        continue;
+                if (n + v->delete_markers == CWS_REGISTRY_VERSIONS_MAX) {
+                        k = -E2BIG;
+                        break;
+                }
+                if (p.entries[i].delete_marker)
+                        v->delete_markers++;
+                else
+                        mine[n++] = &p.entries[i];
+        }
+        if (k == 0 && p.truncated && p.n > 0 && !strcmp(p.entries[p.n - 1].key, objkey))
+                k = -E2BIG;
+        if (k < 0) {
+                cws_s3_version_page_free(&p);
+                return fail(s, &q, err, k, "refused: more than %d versions and delete markers (someone "
+                            "is writing over this record)", CWS_REGISTRY_VERSIONS_MAX);
+        }
+        /* Oldest first: create-only means the first one is the original. */
+        for (size_t i = n; i-- > 0;) {
+                char *data = NULL;
+                size_t len = 0;
+                k = get_version(s, key, objkey, mine[i]->version_id, &data, &len, err);
+                if (k == -ENOENT)
+                        continue;       /* deleted since the listing: not locked, not ours */
+                if (k == -EFBIG) {
+                        v->data[v->n] = NULL;
+                        v->len[v->n++] = 0;
+                        continue;
+                }
+                if (k < 0)
+                        break;
+                v->data[v->n] = data;
+                v->len[v->n++] = len;
+                k = 0;
+        }
+        cws_s3_version_page_free(&p);
+        return k < 0 && k != -ENOENT && k != -EFBIG ? k : 0;
+}
+
+static int put_object(s3_registry *s, const char *key, const void *data, size_t len,
+                      const char *const extra[3], bool lock_put, cws_error *err)
+{
+        char url[CWS_S3_URL_MAX + CWS_KEY_MAX * 2];
+        s3_request q = { .method = "PUT", .what = key, .url = url, .body = data, .body_len = len,
+                         .max = CWS_S3_ERROR_BODY_MAX, .create_only = true, .lock_put = lock_put };
+        s3_body b;
+        int k;
+
+        for (size_t i = 0; extra && i < 3; i++)
+                q.extra[i] = extra[i];
         if (object_url(s, key, NULL, url, sizeof(url)) < 0)
                 return cws_error_set(err, -ENAMETOOLONG, "%s: URL too long", key);
         k = s3_perform(s, &q, &b, err);
         free(b.buf);
         return k;
+}
+
+static int s3_put_create_only(cws_registry *r, const char *key, const void *data, size_t len,
+                              cws_error *err)
+{
+        return put_object((s3_registry *)r, key, data, len, NULL, false, err);
+}
+
+static int no_lock_message(s3_registry *s, cws_error *err, const char *what)
+{
+        return cws_error_set(err, -ENOTSUP,
+                             "registry %s: %s: the bucket %s has no S3 Object Lock, so anyone with "
+                             "bucket credentials could delete a revocation, and [registry] "
+                             "require_object_lock is on. Make a bucket with object lock, e.g. "
+                             "'aws s3api create-bucket --bucket NAME --object-lock-enabled-for-bucket' "
+                             "(add --endpoint-url https://HOST for Ceph RGW or MinIO), and point url "
+                             "at it; see cws.conf(5)", s->base.url, what, s->bucket);
+}
+
+/* Create-only with a COMPLIANCE retention. S3 wants Content-MD5 with the
+ * lock headers (RGW 16 takes them without; we always send it). */
+static int s3_put_locked(cws_registry *r, const char *key, const void *data, size_t len,
+                         int64_t retain_until, cws_error *err)
+{
+        s3_registry *s = (s3_registry *)r;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        char md5[64] = "Content-MD5: ", until[96] = "x-amz-object-lock-retain-until-date: ";
+        const char *extra[3] = { md5, "x-amz-object-lock-mode: COMPLIANCE", until };
+        time_t t = (time_t)retain_until;
+        struct tm tm;
+        size_t o;
+        int k;
+
+        if (retain_until <= 0 || !gmtime_r(&t, &tm) ||
+            EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL) != 1 || mdlen != 16)
+                return cws_error_set(err, -EINVAL, "%s: cannot make the retention headers", key);
+        o = strlen(md5);
+        EVP_EncodeBlock((unsigned char *)md5 + o, md, (int)mdlen);
+        o = strlen(until);
+        if (strftime(until + o, sizeof(until) - o, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                return cws_error_set(err, -EINVAL, "%s: cannot make the retention headers", key);
+        k = put_object(s, key, data, len, extra, true, err);
+        if (k != -ENOTSUP)
+                return k;
+        if (s->require_lock)
+                return no_lock_message(s, err, key);
+        /* require_object_lock = false: the administrator chose a bucket
+         * without object lock; the record is still written, create-only. */
+        return put_object(s, key, data, len, NULL, false, err);
+}
+
+static int s3_check_object_lock(cws_registry *r, cws_error *err)
+{
+        s3_registry *s = (s3_registry *)r;
+        char url[CWS_S3_URL_MAX + 32];
+        s3_request q = { .method = "GET", .what = "object lock", .url = url, .max = CWS_S3_ERROR_BODY_MAX,
+                         .lock_query = true };
+        s3_body b;
+        bool enabled = false;
+        int k;
+
+        if (object_url(s, NULL, "object-lock=", url, sizeof(url)) < 0)
+                return cws_error_set(err, -ENAMETOOLONG, "URL too long");
+        k = s3_perform(s, &q, &b, err);
+        if (k == -ENOTSUP)
+                return no_lock_message(s, err, "object lock");
+        if (k < 0)
+                return k;
+        k = cws_s3_parse_object_lock(b.buf ? b.buf : "", b.len, &enabled, err);
+        free(b.buf);
+        if (k < 0) {
+                char why[sizeof(err->msg)];
+                snprintf(why, sizeof(why), "%s", cws_error_message(err));
+                return fail(s, &q, err, k, "%s", why);
+        }
+        return enabled ? 0 : no_lock_message(s, err, "object lock");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1097,6 +1443,9 @@ static const struct cws_registry_ops s3_ops = {
         .put_create_only = s3_put_create_only,
         .list = s3_list,
         .free = s3_free,
+        .get_versions = s3_get_versions,
+        .put_locked = s3_put_locked,
+        .check_object_lock = s3_check_object_lock,
 };
 
 /* credentials_text when given (its origin names it), else the file. */
@@ -1166,7 +1515,10 @@ int cws_registry_s3_open(const char *url, const cws_s3_settings *set, cws_regist
         s->base.ops = &s3_ops;
         memcpy(s->base.url, url, strlen(url) + 1);
         s->timeout_ms = set->timeout_ms ? (long)set->timeout_ms : 5000;
+        s->require_lock = set->require_object_lock;
         r = cws_s3_parse_url(url, bucket, s->prefix, err);
+        if (r == 0)
+                memcpy(s->bucket, bucket, sizeof(s->bucket));
         if (r == 0 && !cws_s3_region_valid(region))
                 r = cws_error_set(err, -EINVAL, "registry region: must be 1 to 63 characters of a-z 0-9 -");
         if (r == 0 && endpoint[0])

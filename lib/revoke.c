@@ -5,7 +5,25 @@
 #include "cws/cleanup.h"
 #include "cws/ledger.h"
 
-static int put_revocation(cws_registry *r, const char *key, const char *inv_id,
+int64_t cws_revocation_retain_until(cws_registry *r, const cws_trust *t, const char *inv_id,
+                                    int64_t now)
+{
+        cws_chain chain;
+        cws_reason why = CWS_R_INTERNAL_ERROR;
+        int k;
+
+        if (!t)
+                return now + CWS_REVOCATION_RETAIN_UNKNOWN;
+        k = cws_chain_fetch(r, t, inv_id, now, &chain, &why, NULL);
+        /* Expired or revoked is still verified: the chain is filled. An
+         * unverifiable one (missing, forged) must not shorten the lock. */
+        if ((k == 0 || why == CWS_R_INVITATION_EXPIRED || why == CWS_R_INVITATION_REVOKED) && chain.n > 0)
+                return (chain.inv[0].expires_at > now ? chain.inv[0].expires_at : now) +
+                       CWS_REVOCATION_RETAIN_MARGIN;
+        return now + CWS_REVOCATION_RETAIN_UNKNOWN;
+}
+
+static int put_revocation(cws_registry *r, const cws_trust *t, const char *key, const char *inv_id,
                           const char *device_id, const uint8_t priv[CWS_ED25519_KEY_LEN],
                           const char *by, const char *why, int64_t now, cws_error *err)
 {
@@ -22,14 +40,15 @@ static int put_revocation(cws_registry *r, const char *key, const char *inv_id,
         k = cws_record_seal(CWS_REC_REVOCATION, payload, priv, &record, err);
         if (k < 0)
                 return k;
-        k = cws_registry_put_create_only(r, key, record, strlen(record), err);
+        k = cws_registry_put_locked(r, key, record, strlen(record),
+                                    cws_revocation_retain_until(r, t, inv_id, now), err);
         if (k == -EEXIST)
                 return cws_error_set(err, -EALREADY, "%s%s%s is already revoked", inv_id,
                                      *device_id ? " device " : "", device_id);
         return k;
 }
 
-int cws_revoke_device(cws_registry *r, const char *inv_id, const char *device_id,
+int cws_revoke_device(cws_registry *r, const cws_trust *t, const char *inv_id, const char *device_id,
                       const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
                       const char *why, int64_t now, cws_error *err)
 {
@@ -37,10 +56,10 @@ int cws_revoke_device(cws_registry *r, const char *inv_id, const char *device_id
 
         if (cws_key_device_revoked(key, inv_id, device_id) < 0)
                 return cws_error_set(err, -EINVAL, "invalid invitation or device id");
-        return put_revocation(r, key, inv_id, device_id, signer_priv, by, why, now, err);
+        return put_revocation(r, t, key, inv_id, device_id, signer_priv, by, why, now, err);
 }
 
-int cws_revoke_invitation(cws_registry *r, const char *inv_id,
+int cws_revoke_invitation(cws_registry *r, const cws_trust *t, const char *inv_id,
                           const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
                           const char *why, int64_t now, cws_error *err)
 {
@@ -48,5 +67,5 @@ int cws_revoke_invitation(cws_registry *r, const char *inv_id,
 
         if (cws_key_invitation_revoked(key, inv_id) < 0)
                 return cws_error_set(err, -EINVAL, "invalid invitation id '%s'", inv_id);
-        return put_revocation(r, key, inv_id, "", signer_priv, by, why, now, err);
+        return put_revocation(r, t, key, inv_id, "", signer_priv, by, why, now, err);
 }

@@ -65,6 +65,7 @@ void cws_validate_binding(cws_registry *r, const cws_trust *t, const cws_binding
         /* Fingerprint: stable fields deny, the rest is reported drift. */
         d->violations = cws_fingerprint_compare(&b->fp, now_fp, &stable_deny);
         k = cws_chain_fetch(r, t, b->inv_id, now, &chain, &why, &err);
+        d->tampered = chain.revocation_tampered;
         if (k < 0)
                 return deny(d, why, cws_error_message(&err));
         d->type = chain.inv[0].type;
@@ -80,7 +81,8 @@ void cws_validate_binding(cws_registry *r, const cws_trust *t, const cws_binding
         check_registration(r, &chain, b, now_fp, d);
         if (d->reason != CWS_R_OK)
                 return;
-        k = cws_device_revoked(r, t, &chain, b->device_id, &revoked, &err);
+        k = cws_device_revoked(r, t, &chain, b->device_id, &revoked, &d->tampered, &err);
+        d->tampered = d->tampered || chain.revocation_tampered;
         if (k < 0)
                 return deny(d, fetch_reason(k), cws_error_message(&err));
         if (revoked)

@@ -179,6 +179,14 @@ int cli_open_registry(const cws_config *cfg, cws_registry **r)
         return 0;
 }
 
+int cli_require_object_lock(const cws_config *cfg, cws_registry *r)
+{
+        cws_error err = { 0 };
+        if (cws_registry_require_object_lock(cfg, r, &err) < 0)
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        return 0;
+}
+
 int cli_load_trust(const cws_config *cfg, cws_trust *t)
 {
         cws_error err = { 0 };

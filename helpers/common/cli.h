@@ -45,6 +45,9 @@ void cli_version(void);
 /* Registry and pinned keys from the config; print why and return an exit
  * code on failure. */
 int cli_open_registry(const cws_config *cfg, cws_registry **r);
+/* [registry] require_object_lock before writing: CWS_EXIT_REGISTRY with
+ * how to make a bucket with object lock, 0 when it holds or does not apply. */
+int cli_require_object_lock(const cws_config *cfg, cws_registry *r);
 int cli_load_trust(const cws_config *cfg, cws_trust *t);
 /* Maps a ledger reason to an exit code. */
 int cli_exit_for_reason(cws_reason r);

@@ -206,7 +206,7 @@ static int cmd_create(options *o, const char *name)
                 return cli_fail(CWS_EXIT_CONFIG, "out of memory");
         }
         r = open_ledger(o, &cfg, &reg, &t);
-        if (r)
+        if (r || (r = cli_require_object_lock(&cfg, reg)))
                 goto out;
         if (!parent && (r = admin_key_load(&o->key, priv)))
                 goto out;
@@ -362,11 +362,15 @@ static int cmd_revoke(const options *o, const char *id)
                 cws_registry_free(reg);
                 return cli_fail(CWS_EXIT_USAGE, "'%s' is not an invitation id", id);
         }
+        if ((r = cli_require_object_lock(&cfg, reg))) {
+                cws_registry_free(reg);
+                return r;
+        }
         if ((r = admin_key_load(&o->key, priv))) {
                 cws_registry_free(reg);
                 return r;
         }
-        k = cws_revoke_invitation(reg, id, priv, "administrator", "revoked by cws-invite",
+        k = cws_revoke_invitation(reg, &t, id, priv, "administrator", "revoked by cws-invite",
                                   (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
         cws_registry_free(reg);

@@ -89,19 +89,21 @@ static int by_admin(const cws_config *cfg, const admin_key_source *key, const ch
         uint8_t priv[CWS_ED25519_KEY_LEN];
         cws_registry *reg = NULL;
         cws_error err = { 0 };
+        cws_trust t;
         int k, r = admin_registry_open(key, cfg, &reg);
 
         if (r)
                 return r;
-        if ((r = admin_key_load(key, priv)) || (r = check_target(cfg, reg, inv, dev))) {
+        if ((r = cli_require_object_lock(cfg, reg)) || (r = cli_load_trust(cfg, &t)) ||
+            (r = admin_key_load(key, priv)) || (r = check_target(cfg, reg, inv, dev))) {
                 cws_wipe(priv, sizeof(priv));
                 cws_registry_free(reg);
                 return r;
         }
         if (dev)
-                k = cws_revoke_device(reg, inv, dev, priv, "administrator", why, (int64_t)time(NULL), &err);
+                k = cws_revoke_device(reg, &t, inv, dev, priv, "administrator", why, (int64_t)time(NULL), &err);
         else
-                k = cws_revoke_invitation(reg, inv, priv, "administrator", why, (int64_t)time(NULL), &err);
+                k = cws_revoke_invitation(reg, &t, inv, priv, "administrator", why, (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
         cws_registry_free(reg);
         cli_evidence(CWS_EV_REVOKE, inv, dev, dev ? CWS_R_DEVICE_REVOKED : CWS_R_INVITATION_REVOKED,

@@ -172,6 +172,21 @@ static bool revoked_reason(cws_reason r)
         return r == CWS_R_DEVICE_REVOKED || r == CWS_R_INVITATION_REVOKED;
 }
 
+/* A revocation record deleted or written over in the registry storage: a
+ * log line, and a CRITICAL violation on record (the decision itself still
+ * refuses). */
+static void report_tampering(agent *a, const char *user, const char *service,
+                             const cws_decision *d, const char *what)
+{
+        log_line(LOG_WARNING, "tampering: user=%s invitation=%s device=%s: %s (still refused)",
+                 user, d->inv_id, d->device_id, what);
+        cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd", .user = user,
+                         .profile = d->profile, .invitation = d->inv_id, .device = d->device_id,
+                         .service = service, .reason = CWS_R_RECORD_MISSING,
+                         .violation = "record_missing", .risk = cws_risk_to_string(CWS_RISK_CRITICAL) };
+        emit(a, &ev);
+}
+
 /* A revocation seen once is final on this host: a binding whose device or
  * invitation this host saw revoked is refused whatever the registry says
  * now (an allow, or no answer: no offline grace for it), and a registry
@@ -206,17 +221,12 @@ static bool apply_seen_revocations(agent *a, const char *user, const char *servi
         }
         if (!dev && !inv)
                 return false;
-        if (d->allow) {
-                id = dev ? d->device_id : d->inv_id;
-                log_line(LOG_WARNING, "the registry no longer holds the revocation of %s that this "
-                         "host saw (record deleted: possible tampering); still refused", id);
-                cws_event ev = { .kind = CWS_EV_VIOLATION, .program = "cwsd", .user = user,
-                                 .profile = d->profile, .invitation = d->inv_id,
-                                 .device = d->device_id, .service = service,
-                                 .reason = CWS_R_RECORD_MISSING, .violation = "record_missing",
-                                 .risk = cws_risk_to_string(CWS_RISK_CRITICAL) };
-                emit(a, &ev);
-        }
+        if (d->allow)
+                report_tampering(a, user, service, d,
+                                 dev ? "the registry no longer holds the revocation of this "
+                                       "device that this host saw"
+                                     : "the registry no longer holds the revocation of this "
+                                       "invitation that this host saw");
         d->allow = false;
         d->reason = dev ? CWS_R_DEVICE_REVOKED : CWS_R_INVITATION_REVOKED;
         snprintf(d->detail, sizeof(d->detail), "%s revoked (seen by this host)",
@@ -306,6 +316,10 @@ static void validate_bindings(agent *a, uid_t uid, const char *user, const char 
                 } else {
                         cws_validate_binding(a->registry, &trust, &b, &fp, min,
                                              now_us / 1000000, &cur);
+                        if (cur.tampered)
+                                report_tampering(a, user, service, &cur,
+                                                 "a revocation in the registry was deleted or "
+                                                 "written over");
                         enrolled_at = b.enrolled_at;
                         report_drift(a, user, service, &cur);
                         cws_wipe(&b, sizeof(b));
@@ -499,6 +513,9 @@ static void monitor_user(agent *a, uid_t uid, int64_t now_us)
                 cws_validate_binding(a->registry, &trust, &b, &fp, CWS_TYPE_NONE, now_us / 1000000,
                                      &cur);
                 cws_wipe(&b, sizeof(b));
+                if (cur.tampered)
+                        report_tampering(a, user, NULL, &cur,
+                                         "a revocation in the registry was deleted or written over");
                 bool is_new = apply_seen_revocations(a, user, NULL, &cur);
                 if (cur.allow)
                         cws_cache_note_allow(&cache, cur.profile, cur.inv_id, cur.device_id,
@@ -653,6 +670,7 @@ static int op_revoke(request *q)
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         cws_error err = { 0 };
         cws_binding b;
+        cws_trust trust;
         cws_reason why;
         int r;
 
@@ -673,7 +691,9 @@ static int op_revoke(request *q)
         /* A user revokes with the invitation key their token gives. */
         r = cws_invitation_key(b.inv_id, b.secret, priv, pub);
         if (r == 0)
-                r = cws_revoke_device(q->a->registry, b.inv_id, b.device_id, priv, q->user,
+                r = load_trust(q->a, &trust, &err);
+        if (r == 0)
+                r = cws_revoke_device(q->a->registry, &trust, b.inv_id, b.device_id, priv, q->user,
                                       cws_msg_get(q->in, "why") ?: "revoked by the user",
                                       (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
@@ -1049,6 +1069,13 @@ int main(int argc, char **argv)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
         if (cws_registry_open_config(&a.cfg, &a.registry, &err) < 0)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        /* A bucket without object lock is a setting, refused; a store that
+         * cannot be asked now is the offline rules' business. */
+        r = cws_registry_require_object_lock(&a.cfg, a.registry, &err);
+        if (r == -ENOTSUP)
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        if (r < 0)
+                log_line(LOG_WARNING, "cannot check the bucket's object lock now: %s", cws_error_message(&err));
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;

@@ -35,6 +35,7 @@ typedef struct cws_config {
         char s3_credentials_file[CWS_CONFIG_PATH_MAX];
         char s3_ca_file[CWS_CONFIG_PATH_MAX];       /* "" = the system CA store */
         char s3_pinned_keys[CWS_CONFIG_PATH_MAX];   /* sha256//...;sha256//... */
+        bool require_object_lock;           /* s3: refuse a bucket without object lock */
         /* [agent] */
         char socket_path[CWS_CONFIG_PATH_MAX];
         char state_dir[CWS_CONFIG_PATH_MAX];

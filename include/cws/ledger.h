@@ -17,6 +17,8 @@
 typedef struct cws_chain {
         unsigned n;
         cws_invitation inv[CWS_CHAIN_MAX];
+        bool revocation_tampered;       /* a delete marker or a foreign version on an
+                                         * invitation revocation of the chain */
 } cws_chain;
 
 /* Fetches the invitation and its parents, verifying each signature (root
@@ -41,18 +43,28 @@ int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid
                cws_reason *why, cws_error *err);
 
 /* Revocations, create-only; -EALREADY when already revoked. The signer is
- * the administrator key or the invitation's (or an ancestor's) key. */
-int cws_revoke_device(cws_registry *r, const char *inv_id, const char *device_id,
+ * the administrator key or the invitation's (or an ancestor's) key. Where
+ * the store has object lock they are retained (COMPLIANCE) until the
+ * invitation's verified expiry plus CWS_REVOCATION_RETAIN_MARGIN; when the
+ * invitation cannot be verified through t, for CWS_REVOCATION_RETAIN_UNKNOWN. */
+#define CWS_REVOCATION_RETAIN_MARGIN (30 * 86400)
+#define CWS_REVOCATION_RETAIN_UNKNOWN ((3650 + 30) * 86400)
+int cws_revoke_device(cws_registry *r, const cws_trust *t, const char *inv_id, const char *device_id,
                       const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
                       const char *why, int64_t now, cws_error *err);
-int cws_revoke_invitation(cws_registry *r, const char *inv_id,
+int cws_revoke_invitation(cws_registry *r, const cws_trust *t, const char *inv_id,
                           const uint8_t signer_priv[CWS_ED25519_KEY_LEN], const char *by,
                           const char *why, int64_t now, cws_error *err);
+/* Until when a revocation of inv_id is retained (see above). */
+int64_t cws_revocation_retain_until(cws_registry *r, const cws_trust *t, const char *inv_id,
+                                    int64_t now);
 
 /* A device revocation is valid only if signed by a trusted admin key or a
- * key in the chain. Sets *revoked. */
+ * key in the chain; every stored version of it is looked at. Sets
+ * *revoked, and *tampered (may be NULL) when the key carries a delete
+ * marker or versions that are not valid revocations (logged as tampering). */
 int cws_device_revoked(cws_registry *r, const cws_trust *t, const cws_chain *chain,
-                       const char *device_id, bool *revoked, cws_error *err);
+                       const char *device_id, bool *revoked, bool *tampered, cws_error *err);
 
 typedef struct cws_device_entry {
         cws_device_reg reg;
@@ -72,6 +84,7 @@ typedef struct cws_decision {
         cws_inv_type type;
         unsigned violations;                 /* CWS_FP_* drift or denial */
         char detail[256];                    /* for logs; nothing secret */
+        bool tampered;                       /* a revocation key was tampered with */
 } cws_decision;
 
 /* Validates one binding against the registry for a service needing

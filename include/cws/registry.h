@@ -9,9 +9,22 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cws/error.h"
 
 typedef struct cws_registry cws_registry;
+
+/* Every stored version of one key, oldest first, as a versioned store
+ * (S3 with object lock) keeps them; file: has at most one. A version whose
+ * body is over CWS_RECORD_MAX has data NULL (present, never a record).
+ * Delete markers are counted, never read. */
+#define CWS_REGISTRY_VERSIONS_MAX 8
+typedef struct cws_registry_versions {
+        size_t n;
+        char *data[CWS_REGISTRY_VERSIONS_MAX];
+        size_t len[CWS_REGISTRY_VERSIONS_MAX];
+        unsigned delete_markers;
+} cws_registry_versions;
 
 struct cws_registry_ops {
         int (*get)(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err);
@@ -20,6 +33,13 @@ struct cws_registry_ops {
         int (*list)(cws_registry *r, const char *prefix, char ***keys, size_t *n,
                     cws_error *err);
         void (*free)(cws_registry *r);
+        /* Optional (NULL: the store keeps one version; get and
+         * put_create_only stand in). */
+        int (*get_versions)(cws_registry *r, const char *key, cws_registry_versions *v,
+                            cws_error *err);
+        int (*put_locked)(cws_registry *r, const char *key, const void *data, size_t len,
+                          int64_t retain_until, cws_error *err);
+        int (*check_object_lock)(cws_registry *r, cws_error *err);
 };
 
 struct cws_registry {
@@ -42,6 +62,24 @@ int cws_registry_put_create_only(cws_registry *r, const char *key, const void *d
                                  cws_error *err);
 int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
                       cws_error *err);
+
+/* All versions of key (for revocations: a version put over a revocation,
+ * or a delete marker, must not hide it). 0 with v->n == 0 and no marker
+ * when the key was never written; -E2BIG when the store holds more than
+ * CWS_REGISTRY_VERSIONS_MAX versions and markers of it. Free with
+ * cws_registry_versions_free. */
+int cws_registry_get_versions(cws_registry *r, const char *key, cws_registry_versions *v,
+                              cws_error *err);
+void cws_registry_versions_free(cws_registry_versions *v);
+/* Create-only, and where the store has S3 Object Lock, retained in
+ * COMPLIANCE mode until retain_until (UTC seconds): no credential can
+ * delete or shorten it before then. file: is put_create_only. */
+int cws_registry_put_locked(cws_registry *r, const char *key, const void *data, size_t len,
+                            int64_t retain_until, cws_error *err);
+/* 0 when the store has object lock enabled; -EOPNOTSUPP for a backend
+ * without the notion (file:), -ENOTSUP (with how to make one) for a bucket
+ * without it. */
+int cws_registry_check_object_lock(cws_registry *r, cws_error *err);
 
 /* [A-Za-z0-9._-] segments separated by '/', no empty, "." or ".." segment. */
 bool cws_registry_key_valid(const char *key);
@@ -69,6 +107,7 @@ typedef struct cws_s3_settings {
         const char *ca_file;
         const char *pinned_keys;        /* "sha256//...;sha256//..." */
         unsigned timeout_ms;            /* connect and whole request */
+        bool require_object_lock;       /* put_locked never falls back to an unlocked put */
 } cws_s3_settings;
 
 /* "s3://BUCKET[/PREFIX]". The backend keeps one libcurl handle, so a
@@ -94,6 +133,10 @@ int cws_registry_open_config(const struct cws_config *cfg, cws_registry **out, c
 int cws_registry_open_config_credentials(const struct cws_config *cfg, const char *credentials_text,
                                          const char *credentials_origin, cws_registry **out,
                                          cws_error *err);
+/* [registry] require_object_lock for an s3: registry: 0 when it is off,
+ * when the registry is not s3:, or when the bucket has object lock; else
+ * the refusal of cws_registry_check_object_lock. */
+int cws_registry_require_object_lock(const struct cws_config *cfg, cws_registry *r, cws_error *err);
 
 #include "cws/record.h"
 /* get + cws_record_unseal: the payload of a record of the expected kind

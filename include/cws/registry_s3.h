@@ -20,6 +20,9 @@
 #define CWS_S3_LIST_TOTAL_MAX 1000000            /* keys in one listing */
 #define CWS_S3_TEXT_MAX 1024                     /* decoded text of one element */
 #define CWS_S3_ERROR_BODY_MAX (16u * 1024)       /* what we read of an error body */
+#define CWS_S3_VERSIONS_BODY_MAX (64u * 1024)    /* one ListObjectVersions answer */
+#define CWS_S3_VERSIONS_PAGE_KEYS 64             /* versions and markers in it */
+#define CWS_S3_VERSION_ID_MAX 1024               /* bytes of a VersionId + NUL */
 
 /* "s3://BUCKET[/PREFIX]": bucket 3..63 of [a-z0-9.-]; PREFIX a registry
  * key (cws_registry_key_valid), a trailing '/' allowed. */
@@ -71,3 +74,32 @@ void cws_s3_list_page_free(cws_s3_list_page *page);
 
 /* The <Code> of an S3 <Error> body, letters and digits only; "" if none. */
 void cws_s3_parse_error_code(const char *body, size_t len, char *code, size_t codesz);
+
+/* The ListObjectVersions query for objkey as prefix (it also matches
+ * longer keys; callers keep only objkey itself), max_keys 1..1000, sorted
+ * and encoded as SigV4 signs them. */
+int cws_s3_versions_query(const char *objkey, unsigned max_keys, char *out, size_t outsz);
+
+typedef struct cws_s3_version_entry {
+        char *key;              /* raw, as the store sent it */
+        char *version_id;       /* printable, no space, < CWS_S3_VERSION_ID_MAX */
+        bool delete_marker;
+} cws_s3_version_entry;
+
+typedef struct cws_s3_version_page {
+        cws_s3_version_entry *entries;  /* in the store's order: by key, newest first */
+        size_t n;
+        bool truncated;
+        char *next_key_marker;          /* NULL when absent */
+} cws_s3_version_page;
+
+/* One ListVersionsResult: -EBADMSG (with a message) for anything that is
+ * not well-formed, a Version or DeleteMarker without exactly one Key and
+ * one valid VersionId, over CWS_S3_VERSIONS_BODY_MAX bytes or over
+ * CWS_S3_VERSIONS_PAGE_KEYS entries. */
+int cws_s3_parse_versions(const char *body, size_t len, cws_s3_version_page *page, cws_error *err);
+void cws_s3_version_page_free(cws_s3_version_page *page);
+
+/* A GetObjectLockConfiguration body: *enabled when ObjectLockEnabled is
+ * "Enabled"; -EBADMSG when it is not a well-formed ObjectLockConfiguration. */
+int cws_s3_parse_object_lock(const char *body, size_t len, bool *enabled, cws_error *err);

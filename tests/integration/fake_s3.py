@@ -83,7 +83,9 @@ def respond(conn, mode, upstream):
     if req is None:
         return
     head, body = req
-    if mode == "notfound" or (mode == "revoked404" and b"/device-revoked/" in head.split(b"\r\n")[0]):
+    line = head.split(b"\r\n")[0]
+    # A revocation is looked up by its versions: ?...prefix=...device-revoked%2F...
+    if mode == "notfound" or (mode == "revoked404" and (b"/device-revoked/" in line or b"device-revoked%2F" in line)):
         not_found(conn)
         return
     if mode in ("forward", "revoked404"):

@@ -71,6 +71,10 @@ registry_conf() {
         if [ "$REGISTRY" = s3 ]; then
                 printf 'url = s3://%s/%s\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s\n' \
                         "$RGW_BUCKET" "$S3_PREFIX" "$RGW_ENDPOINT" "$RGW_CREDS" "$RGW_CA" "$RGW_PIN"
+                # The suite's default bucket has no object lock (RGW 16 ignores
+                # If-None-Match on versioned buckets: see test_s3_object_lock.sh);
+                # S3_REQUIRE_LOCK="" leaves the key out (the compiled default).
+                [ -n "${S3_REQUIRE_LOCK-false}" ] && printf 'require_object_lock = %s\n' "${S3_REQUIRE_LOCK-false}"
         else
                 printf 'url = file://%s/registry\n' "$T"
         fi

@@ -147,7 +147,7 @@ S3CONF=$S3DIR/etc/cws.conf
 S3URL=s3://$RGW_BUCKET/keychain
 mkdir -p "$S3DIR/etc"
 s3conf() {
-        printf '[registry]\nurl = %s\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s\ntrusted_keys = %s\n' \
+        printf '[registry]\nurl = %s\nendpoint = %s\ncredentials_file = %s\nca_file = %s\npinned_keys = %s\ntrusted_keys = %s\nrequire_object_lock = false\n' \
                 "$S3URL" "$RGW_ENDPOINT" "$1" "$RGW_CA" "$RGW_PIN" "$T/etc/trusted_keys" >"$S3CONF"
         chmod 644 "$S3CONF"
 }

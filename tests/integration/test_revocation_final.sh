@@ -16,7 +16,7 @@ enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv,
         echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll") $(json_field token <"$T/$1.json")"
 }
 # tampering_logged ID: cwsd put the lost revocation of ID on record.
-tampering_logged() { grep -q "no longer holds the revocation of $1 that this host saw" "$T/cwsd.log"; }
+tampering_logged() { grep -q "tampering: user=root .*$1.*: the registry no longer holds the revocation" "$T/cwsd.log"; }
 
 start_cwsd "$T" || exit 1
 read -r INV DEV TOK <<<"$(enroll_new lab)"

@@ -55,6 +55,7 @@ endpoint = $endpoint
 credentials_file = $creds
 ${ca:+ca_file = $ca}
 ${pin:+pinned_keys = $pin}
+require_object_lock = false
 timeout = $timeout
 trusted_keys = $T/etc/trusted_keys
 

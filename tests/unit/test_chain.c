@@ -310,7 +310,7 @@ static void test_revoked(void **state)
 
         fx_root(fx, CWS_TYPE_READ_WRITE, 1, &inv, tok);
         expect_ok(fx, inv.id, FX_NOW + 1, &c);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "left",
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "left",
                                                FX_NOW + 1, NULL), 0);
         expect_refused(fx, inv.id, FX_NOW + 2, -EPERM, CWS_R_INVITATION_REVOKED, "was revoked");
 }
@@ -325,7 +325,7 @@ static void test_revoked_by_own_key(void **state)
 
         fx_root(fx, CWS_TYPE_READ_WRITE, 1, &inv, tok);
         fx_token_key(tok, priv, pub);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, priv, "alice", "", FX_NOW, NULL), 0);
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, priv, "alice", "", FX_NOW, NULL), 0);
         expect_refused(fx, inv.id, FX_NOW + 2, -EPERM, CWS_R_INVITATION_REVOKED, inv.id);
 }
 
@@ -343,7 +343,7 @@ static void test_revoked_parent_refuses_child(void **state)
         expect_ok(fx, leaf.id, FX_NOW + 1, &c);
         /* The root's key revokes the middle link. */
         fx_token_key(rtok, priv, pub);
-        assert_int_equal(cws_revoke_invitation(fx->reg, child.id, priv, "root", "", FX_NOW, NULL), 0);
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, child.id, priv, "root", "", FX_NOW, NULL), 0);
         expect_refused(fx, leaf.id, FX_NOW + 1, -EPERM, CWS_R_INVITATION_REVOKED, "an ancestor");
         expect_refused(fx, child.id, FX_NOW + 1, -EPERM, CWS_R_INVITATION_REVOKED, child.id);
         expect_ok(fx, root.id, FX_NOW + 1, &c);
@@ -358,7 +358,7 @@ static void test_revoked_and_expired(void **state)
         char tok[CWS_TOKEN_MAX];
 
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "",
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "",
                                                FX_NOW, NULL), 0);
         expect_refused(fx, inv.id, FX_NOW + 31 * FX_DAY, -EPERM, CWS_R_INVITATION_REVOKED,
                        "was revoked");
@@ -373,7 +373,7 @@ static void test_revocation_by_unrelated_key(void **state)
 
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
         assert_int_equal(cws_ed25519_keygen(other_priv, other_pub), 0);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, other_priv, "mallory", "",
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, other_priv, "mallory", "",
                                                FX_NOW, NULL), 0);
         expect_refused(fx, inv.id, FX_NOW + 1, -EBADMSG, CWS_R_RECORD_INVALID, "unknown key");
 }
@@ -389,7 +389,7 @@ static void test_parent_revocation_by_child_key(void **state)
         fx_root(fx, CWS_TYPE_ADMIN, 1, &root, rtok);
         fx_sub(fx, rtok, CWS_TYPE_READ_ONLY, &child, ctok);
         fx_token_key(ctok, priv, pub);
-        assert_int_equal(cws_revoke_invitation(fx->reg, root.id, priv, "child", "", FX_NOW, NULL), 0);
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, root.id, priv, "child", "", FX_NOW, NULL), 0);
         expect_refused(fx, root.id, FX_NOW + 1, -EBADMSG, CWS_R_RECORD_INVALID, "unknown key");
         expect_refused(fx, child.id, FX_NOW + 1, -EBADMSG, CWS_R_RECORD_INVALID, "unknown key");
 }

@@ -44,7 +44,7 @@ static void test_lists_devices_with_revoked_flags(void **state)
         fx_root(fx, CWS_TYPE_READ_WRITE, 3, &inv, tok);
         for (int i = 0; i < 3; i++)
                 fx_enroll(fx, tok, &b[i]);
-        assert_int_equal(cws_revoke_device(fx->reg, inv.id, b[1].device_id, fx->admin_priv, "admin",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, inv.id, b[1].device_id, fx->admin_priv, "admin",
                                            "", FX_NOW, NULL), 0);
         n = list(fx, inv.id, FX_NOW, &v);
         assert_int_equal(n, 3);
@@ -86,7 +86,7 @@ static void test_slot_generations_listed(void **state)
 
         fx_root(fx, CWS_TYPE_READ_WRITE, 1, &inv, tok);
         fx_enroll(fx, tok, &b1);
-        assert_int_equal(cws_revoke_device(fx->reg, inv.id, b1.device_id, fx->admin_priv, "admin",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, inv.id, b1.device_id, fx->admin_priv, "admin",
                                            "", FX_NOW, NULL), 0);
         fx_enroll(fx, tok, &b2);
         assert_int_equal(list(fx, inv.id, FX_NOW, &v), 2);
@@ -114,7 +114,7 @@ static void test_invitation_revoked_all_revoked(void **state)
         assert_false(v[0].revoked);
         assert_false(v[1].revoked);
         free(v);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         assert_int_equal(list(fx, inv.id, FX_NOW, &v), 2);
         assert_true(v[0].revoked);
@@ -134,7 +134,7 @@ static void test_ancestor_revoked_all_revoked(void **state)
         fx_root(fx, CWS_TYPE_ADMIN, 1, &root, rtok);
         fx_sub(fx, rtok, CWS_TYPE_READ_ONLY, &child, ctok);
         fx_enroll(fx, ctok, &b);
-        assert_int_equal(cws_revoke_invitation(fx->reg, root.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, root.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         assert_int_equal(list(fx, child.id, FX_NOW, &v), 1);
         assert_true(v[0].revoked);
@@ -159,7 +159,7 @@ static void test_expired_invitation(void **state)
         assert_string_equal(v[0].reg.device_id, b.device_id);
         assert_false(v[0].revoked);
         free(v);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         assert_int_equal(list(fx, inv.id, later, &v), 1);
         assert_true(v[0].revoked);

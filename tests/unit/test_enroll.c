@@ -136,7 +136,7 @@ static void test_reenroll_after_revoke(void **state)
 
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
         fx_enroll(fx, tok, &b1);
-        assert_int_equal(cws_revoke_device(fx->reg, inv.id, b1.device_id, fx->admin_priv, "admin",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, inv.id, b1.device_id, fx->admin_priv, "admin",
                                            "laptop lost", FX_NOW, NULL), 0);
         fx_enroll(fx, tok, &b2);
         assert_int_equal(b2.slot, 1);
@@ -148,7 +148,7 @@ static void test_reenroll_after_revoke(void **state)
 
         /* The user may give up their own device with the invitation key. */
         fx_token_key(tok, priv, pub);
-        assert_int_equal(cws_revoke_device(fx->reg, inv.id, b2.device_id, priv, FX_USER, "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, inv.id, b2.device_id, priv, FX_USER, "",
                                            FX_NOW, NULL), 0);
         fx_enroll(fx, tok, &b3);
         assert_int_equal(b3.slot, 1);
@@ -167,7 +167,7 @@ static void test_forged_revocation_does_not_free_slot(void **state)
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
         fx_enroll(fx, tok, &b);
         assert_int_equal(cws_ed25519_keygen(other_priv, other_pub), 0);
-        assert_int_equal(cws_revoke_device(fx->reg, inv.id, b.device_id, other_priv, "mallory", "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, inv.id, b.device_id, other_priv, "mallory", "",
                                            FX_NOW, NULL), 0);
         expect_refused(fx, tok, FX_USER, FX_NOW, -ENOSPC, CWS_R_INVITATION_FULL, "full");
         assert_int_equal(slot_gens(fx, inv.id, 1, NULL), 1);
@@ -237,7 +237,7 @@ static void test_revoked_invitation(void **state)
         char tok[CWS_TOKEN_MAX];
 
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
-        assert_int_equal(cws_revoke_invitation(fx->reg, inv.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, inv.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         expect_refused(fx, tok, FX_USER, FX_NOW, -EPERM, CWS_R_INVITATION_REVOKED, "was revoked");
         assert_int_equal(slot_gens(fx, inv.id, 1, NULL), 0);
@@ -251,7 +251,7 @@ static void test_revoked_parent(void **state)
 
         fx_root(fx, CWS_TYPE_ADMIN, 1, &root, rtok);
         fx_sub(fx, rtok, CWS_TYPE_READ_ONLY, &child, ctok);
-        assert_int_equal(cws_revoke_invitation(fx->reg, root.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, root.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         expect_refused(fx, ctok, FX_USER, FX_NOW, -EPERM, CWS_R_INVITATION_REVOKED, "an ancestor");
 }

@@ -217,7 +217,7 @@ static void run_rule(ledger_fx *fx, enum rule_case rc)
         assert_int_equal(cws_invitation_create(fx->reg, &fx->trust, &parent, fx->admin_priv, NULL,
                                                made, ptok, &err), 0);
         if (rc == PARENT_REVOKED)
-                assert_int_equal(cws_revoke_invitation(fx->reg, parent.id, fx->admin_priv, "admin",
+                assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, parent.id, fx->admin_priv, "admin",
                                                        "", FX_NOW, &err), 0);
 
         /* A child that is fine except for the one rule under test. */

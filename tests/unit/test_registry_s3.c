@@ -405,6 +405,154 @@ static void test_list_truncations_and_noise(void **state)
         free(copy);
 }
 
+/* ---- ListObjectVersions (revocations are read by every version) ---- */
+
+/* What Ceph RGW 16 answered in test_s3_object_lock.sh's set-up: a delete
+ * marker over the locked version, and a longer key matched by the prefix. */
+static const char rgw_versions[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/"
+        "2006-03-01/\"><Name>lockb</Name><Prefix>b/revoked</Prefix><MaxKeys>9</MaxKeys><IsTruncated>false"
+        "</IsTruncated><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><DeleteMarker><Key>b/revoked"
+        "</Key><VersionId>eOfObZtkSmcM8hj9zMEjO62Gz34lUnG</VersionId><IsLatest>true</IsLatest><LastModified>"
+        "2026-12-01T19:46:34.576Z</LastModified><Owner><ID>cws-test</ID><DisplayName>cws-test</DisplayName>"
+        "</Owner><Type>Normal</Type></DeleteMarker><Version><Key>b/revoked</Key><VersionId>Q00bArZAh7Mgh-eX0"
+        "JDE3oAyvCpvS89</VersionId><IsLatest>false</IsLatest><ETag>&quot;647cb20ec1d29c16772a95b22854a7b8"
+        "&quot;</ETag><Size>17</Size><StorageClass>STANDARD</StorageClass><Owner><ID>cws-test</ID></Owner>"
+        "</Version><Version><Key>b/revokedX</Key><VersionId>audrz3DlZofbCEFaLsRBcMIC.of8sA2</VersionId>"
+        "<IsLatest>true</IsLatest></Version></ListVersionsResult>";
+
+static void test_versions_parse(void **state)
+{
+        cws_s3_version_page p;
+        cws_error err = { 0 };
+        bool enabled = true;
+
+        (void)state;
+        assert_int_equal(cws_s3_parse_versions(rgw_versions, strlen(rgw_versions), &p, &err), 0);
+        assert_int_equal(p.n, 3);
+        assert_string_equal(p.entries[0].key, "b/revoked");
+        assert_true(p.entries[0].delete_marker);
+        assert_string_equal(p.entries[0].version_id, "eOfObZtkSmcM8hj9zMEjO62Gz34lUnG");
+        assert_false(p.entries[1].delete_marker);
+        assert_string_equal(p.entries[1].version_id, "Q00bArZAh7Mgh-eX0JDE3oAyvCpvS89");
+        assert_string_equal(p.entries[2].key, "b/revokedX");
+        assert_false(p.truncated);
+        assert_null(p.next_key_marker);
+        cws_s3_version_page_free(&p);
+
+        static const char cut[] = "<ListVersionsResult><IsTruncated>true</IsTruncated><NextKeyMarker>b/r"
+                                  "</NextKeyMarker><Version><Key>b/r</Key><VersionId>v1</VersionId></Version>"
+                                  "<Version><VersionId>v2</VersionId><Key>b/r</Key></Version></ListVersionsResult>";
+        assert_int_equal(cws_s3_parse_versions(cut, strlen(cut), &p, &err), 0);
+        assert_int_equal(p.n, 2);
+        assert_true(p.truncated);
+        assert_string_equal(p.next_key_marker, "b/r");
+        assert_string_equal(p.entries[1].version_id, "v2");
+        cws_s3_version_page_free(&p);
+
+        static const char lock_on[] = "<?xml version=\"1.0\"?><ObjectLockConfiguration xmlns=\"x\">"
+                                      "<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>";
+        static const char lock_off[] = "<ObjectLockConfiguration><Rule/></ObjectLockConfiguration>";
+        static const char lock_twice[] = "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>"
+                                         "<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>";
+        assert_int_equal(cws_s3_parse_object_lock(lock_on, strlen(lock_on), &enabled, &err), 0);
+        assert_true(enabled);
+        assert_int_equal(cws_s3_parse_object_lock(lock_off, strlen(lock_off), &enabled, &err), 0);
+        assert_false(enabled);
+        assert_int_equal(cws_s3_parse_object_lock(lock_twice, strlen(lock_twice), &enabled, &err), -EBADMSG);
+        assert_false(enabled);
+        assert_int_equal(cws_s3_parse_object_lock("<Error><Code>X</Code></Error>", 29, &enabled, &err), -EBADMSG);
+        assert_false(enabled);
+}
+
+static void expect_versions_refused(const char *body, size_t len, const char *why)
+{
+        cws_s3_version_page p;
+        cws_error err = { 0 };
+        int r = cws_s3_parse_versions(body, len, &p, &err);
+
+        if (r != -EBADMSG)
+                fail_msg("accepted (%d) a listing that should fail with '%s': %.80s", r, why, body);
+        assert_contains(err.msg, why);
+        assert_null(p.entries);
+        assert_int_equal(p.n, 0);
+        assert_null(p.next_key_marker);
+}
+
+#define VREFUSED(body, why) expect_versions_refused(body, sizeof(body) - 1, why)
+
+static void test_versions_hostile(void **state)
+{
+        static const char *const lv = "<ListVersionsResult>";
+        char *big;
+        size_t n = 0, cap = 4 * CWS_S3_VERSIONS_BODY_MAX;
+
+        (void)state;
+        VREFUSED("", "no document element");
+        VREFUSED("<ListBucketResult></ListBucketResult>", "not <ListVersionsResult>");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key></Version></ListVersionsResult>",
+                 "without its key or version id");
+        VREFUSED("<ListVersionsResult><DeleteMarker><VersionId>v</VersionId></DeleteMarker></ListVersionsResult>",
+                 "without its key or version id");
+        VREFUSED("<ListVersionsResult><Version/></ListVersionsResult>", "without its key or version id");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><Key>b</Key><VersionId>v</VersionId></Version>"
+                 "</ListVersionsResult>", "two keys");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId>v</VersionId><VersionId>w</VersionId>"
+                 "</Version></ListVersionsResult>", "two version ids");
+        VREFUSED("<ListVersionsResult><Version><Key></Key><VersionId>v</VersionId></Version></ListVersionsResult>",
+                 "an empty key");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId></VersionId></Version></ListVersionsResult>",
+                 "a version id that is empty");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId>v w</VersionId></Version></ListVersionsResult>",
+                 "unprintable");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId>v&#x7f;</VersionId></Version>"
+                 "</ListVersionsResult>", "unknown entity");
+        VREFUSED("<ListVersionsResult><IsTruncated>maybe</IsTruncated></ListVersionsResult>", "neither true");
+        VREFUSED("<ListVersionsResult><NextKeyMarker>a</NextKeyMarker><NextKeyMarker>b</NextKeyMarker>"
+                 "</ListVersionsResult>", "two NextKeyMarker");
+        VREFUSED("<!DOCTYPE x [<!ENTITY a \"b\">]><ListVersionsResult/>", "DOCTYPE");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId>v</VersionId></Version>",
+                 "cut short");
+        VREFUSED("<ListVersionsResult><Version><Key>a</Key><VersionId>v</VersionId></Versions>"
+                 "</ListVersionsResult>", "mismatched end tag");
+        VREFUSED("<ListVersionsResult>\x01</ListVersionsResult>", "control character");
+
+        /* A version id over the bound. */
+        big = malloc(cap + 1);
+        assert_non_null(big);
+        n = (size_t)snprintf(big, cap, "%s<Version><Key>a</Key><VersionId>", lv);
+        memset(big + n, 'v', CWS_S3_VERSION_ID_MAX);
+        n += CWS_S3_VERSION_ID_MAX;
+        n += (size_t)snprintf(big + n, cap - n, "</VersionId></Version></ListVersionsResult>");
+        expect_versions_refused(big, n, "malformed XML");
+
+        /* More entries than a page may hold, and a body over its bound. */
+        n = (size_t)snprintf(big, cap, "%s", lv);
+        for (unsigned i = 0; i <= CWS_S3_VERSIONS_PAGE_KEYS; i++)
+                n += (size_t)snprintf(big + n, cap - n, "<DeleteMarker><Key>a</Key><VersionId>v%u</VersionId>"
+                                      "</DeleteMarker>", i);
+        n += (size_t)snprintf(big + n, cap - n, "</ListVersionsResult>");
+        expect_versions_refused(big, n, "too many versions in one page");
+        n = (size_t)snprintf(big, cap, "%s", lv);
+        while (n < CWS_S3_VERSIONS_BODY_MAX + 16)
+                n += (size_t)snprintf(big + n, cap - n, "<Name>padding</Name>");
+        n += (size_t)snprintf(big + n, cap - n, "</ListVersionsResult>");
+        expect_versions_refused(big, n, "too large");
+        free(big);
+}
+
+static void test_versions_query(void **state)
+{
+        char q[512];
+
+        (void)state;
+        assert_int_equal(cws_s3_versions_query("p/inv/inv-A/device-revoked/dev-B_c", 9, q, sizeof(q)), 0);
+        assert_string_equal(q, "max-keys=9&prefix=p%2Finv%2Finv-A%2Fdevice-revoked%2Fdev-B_c&versions=");
+        assert_int_equal(cws_s3_versions_query("a", 0, q, sizeof(q)), -ENOBUFS);
+        assert_int_equal(cws_s3_versions_query("a", 1001, q, sizeof(q)), -ENOBUFS);
+        assert_int_equal(cws_s3_versions_query("abc", 9, q, 20), -ENOBUFS);
+}
+
 static void test_error_code(void **state)
 {
         static const char rgw[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed"
@@ -778,6 +926,12 @@ static void test_config_keys(void **state)
         cws_config_defaults(&c);
         assert_string_equal(c.s3_endpoint, "");
         assert_string_equal(c.s3_region, "");
+        assert_true(c.require_object_lock);     /* compiled default: on (s3: only) */
+        assert_int_equal(cws_config_set(&c, "registry", "require_object_lock", "no", "t", &err), 0);
+        assert_false(c.require_object_lock);
+        assert_int_equal(cws_config_set(&c, "registry", "require_object_lock", "maybe", "t", &err), -EINVAL);
+        assert_contains(err.msg, "require_object_lock: invalid value 'maybe'");
+        assert_false(c.require_object_lock);
         assert_int_equal(cws_config_set(&c, "registry", "url", "s3://reg/site", "t", &err), 0);
         assert_int_equal(cws_config_set(&c, "registry", "endpoint", "https://127.0.0.1:7443", "t", &err), 0);
         assert_string_equal(c.s3_endpoint, "https://127.0.0.1:7443");
@@ -827,6 +981,9 @@ int main(void)
                 cmocka_unit_test(test_list_hostile),
                 cmocka_unit_test(test_list_bounds),
                 cmocka_unit_test(test_list_truncations_and_noise),
+                cmocka_unit_test(test_versions_parse),
+                cmocka_unit_test(test_versions_hostile),
+                cmocka_unit_test(test_versions_query),
                 cmocka_unit_test(test_error_code),
                 cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),

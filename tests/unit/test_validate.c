@@ -101,7 +101,7 @@ static void test_device_revoked(void **state)
 
         enroll_new(fx, &e, CWS_TYPE_READ_WRITE, true, 2);
         fx_enroll(fx, e.tok, &b2);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv, "admin",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, "admin",
                                            "", FX_NOW, NULL), 0);
         d = check(fx, &e.b, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_DEVICE_REVOKED, &e.b);
@@ -109,7 +109,7 @@ static void test_device_revoked(void **state)
         d = check(fx, &b2, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_allow(&d, 0);
         fx_token_key(e.tok, priv, pub);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, b2.device_id, priv, FX_USER, "", FX_NOW,
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, b2.device_id, priv, FX_USER, "", FX_NOW,
                                            NULL), 0);
         d = check(fx, &b2, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_DEVICE_REVOKED, &b2);
@@ -125,7 +125,7 @@ static void test_device_revocation_forged(void **state)
 
         enroll_new(fx, &e, CWS_TYPE_READ_WRITE, true, 1);
         assert_int_equal(cws_ed25519_keygen(other_priv, other_pub), 0);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, other_priv, "mallory", "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, other_priv, "mallory", "",
                                            FX_NOW, NULL), 0);
         d = check(fx, &e.b, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_RECORD_INVALID, &e.b);
@@ -138,7 +138,7 @@ static void test_invitation_revoked(void **state)
         cws_decision d;
 
         enroll_new(fx, &e, CWS_TYPE_READ_WRITE, true, 1);
-        assert_int_equal(cws_revoke_invitation(fx->reg, e.inv.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, e.inv.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         d = check(fx, &e.b, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_INVITATION_REVOKED, &e.b);
@@ -157,7 +157,7 @@ static void test_ancestor_revoked(void **state)
         fx_enroll(fx, ctok, &b);
         d = check(fx, &b, &fx->fp, CWS_TYPE_READ_WRITE, FX_NOW);
         expect_allow(&d, 0);
-        assert_int_equal(cws_revoke_invitation(fx->reg, root.id, fx->admin_priv, "admin", "", FX_NOW,
+        assert_int_equal(cws_revoke_invitation(fx->reg, &fx->trust, root.id, fx->admin_priv, "admin", "", FX_NOW,
                                                NULL), 0);
         d = check(fx, &b, &fx->fp, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_INVITATION_REVOKED, &b);
@@ -275,7 +275,7 @@ static void test_unbound_allows_other_machine(void **state)
         /* Still refused when the type is too low or the device revoked. */
         d = check(fx, &e.b, &other, CWS_TYPE_ADMIN, FX_NOW);
         expect_deny(&d, CWS_R_INSUFFICIENT_TYPE, &e.b);
-        assert_int_equal(cws_revoke_device(fx->reg, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
+        assert_int_equal(cws_revoke_device(fx->reg, &fx->trust, e.inv.id, e.b.device_id, fx->admin_priv, "a", "",
                                            FX_NOW, NULL), 0);
         d = check(fx, &e.b, &other, CWS_TYPE_NONE, FX_NOW);
         expect_deny(&d, CWS_R_DEVICE_REVOKED, &e.b);
