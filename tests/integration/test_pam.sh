@@ -16,7 +16,7 @@ service badconf "conf=$T/missing.conf"
 service badarg "conf=$CONF fail_mod=open"
 service fast "conf=$CONF timeout_ms=300"
 printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$CONF" >"$PAMD/other"
-pam() { "$B/pam_run" "$PAMD" "$@" 2>&1; }
+pam() { timeout 30 "$B/pam_run" "$PAMD" "$@" 2>&1; }
 # expect NAME "acct=... open=..." SERVICE USER [ARGS]: the codes match.
 expect() {
         [ -n "${TRACE:-}" ] && echo "# $(date +%T) $1" >&2
@@ -79,7 +79,7 @@ while time.time() < end:
     except socket.timeout: pass
 PY
 HANG=$!; PIDS+=($HANG)
-for _ in $(seq 50); do [ -S "$T/run/cwsd.sock" ] && break; sleep 0.1; done
+wait_for 5 test -S "$T/run/cwsd.sock" || nok "the hanging fake cwsd starts"
 expect "cwsd hangs: timeout, then fresh cache -> PAM_SUCCESS" "acct=PAM_SUCCESS" fast root
 kill $HANG; wait $HANG 2>/dev/null; rm -f "$T/run/cwsd.sock"
 
