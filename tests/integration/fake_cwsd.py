@@ -24,7 +24,8 @@ Modes:
   no_user              status=ok decision=allow reason=ok
   duplicate            decision=deny then decision=allow in one message
   garbage              bytes that are not the protocol
-  oversize             a well-formed allow padded past CWS_MSG_MAX (8192)
+  oversize             a well-formed allow of exactly CWS_MSG_MAX (8192) bytes,
+                       then one field more
   empty                an empty datagram
   close                reads the request, closes without answering
   late                 answers allow 5 s after the request
@@ -81,8 +82,17 @@ def answer(mode, req):
     if mode == "garbage":
         return b"\x00\xffHTTP/1.1 200 OK\r\n\r\nstatus=ok decision=allow"
     if mode == "oversize":
-        pad = b"profile=" + b"a" * 1000 + b"\n"
-        return encode(ok_allow) + pad * (MSG_MAX // len(pad) + 1)
+        # The first MSG_MAX bytes alone are a well-formed allow: only the
+        # datagram's real length can tell the reader it was cut.
+        head = encode(ok_allow)
+        left, pads = MSG_MAX - len(head), []
+        for i in range(8):
+            n = left // (8 - i)
+            pads.append(("pad_" + "abcdefgh"[i], "a" * (n - 7)))
+            left -= n
+        out = head + encode(pads)
+        assert len(out) == MSG_MAX
+        return out + encode([("pad_z", "more")])
     if mode == "empty":
         return b""
     return None
