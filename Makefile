@@ -3,6 +3,7 @@
 #   make check      build and run every test (unit, integration)
 #   make demo       the invitation -> enrollment -> revocation life cycle
 #   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
+#   make mutants    (root) one-line mutations of the decision code, each of which the suite must catch
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
 VERSION   := 0.1.0
@@ -59,7 +60,7 @@ PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo bench deps install clean fuzz
+.PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz
 MODULE    := $(B)/pam_cws.so
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 
@@ -139,6 +140,10 @@ $(B)/bench: tests/bench/bench.c $(FLAGS_STAMP)
 $(B)/bench-validate: tests/bench/validate.c $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(B)/libcws.a $(LDFLAGS) $(PKG_LIBS)
+
+# Builds and tests scratch copies of the tree; never edits this one.
+mutants:
+	tests/mutants.sh $(MUTANTS)
 
 deps:
 	tests/deps.sh

@@ -60,6 +60,7 @@ typedef struct verdict {
         char invitation[CWS_ID_MAX];
         char device[CWS_ID_MAX];
         bool offline;
+        bool answered;  /* a running cwsd answered about this user */
 } verdict;
 
 /* What this PAM transaction has already read, so that the session and
@@ -266,6 +267,29 @@ static void copy(char *dst, size_t n, const char *src)
         snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* Why cwsd's reply cannot be taken as a decision about user, or NULL when
+ * it can: status ok, a known reason, the user asked about, and allow with
+ * ok and only with ok. */
+static const char *reply_problem(const cws_msg *resp, const char *user, cws_reason *reason)
+{
+        const char *status = cws_msg_get(resp, "status");
+        const char *decision = cws_msg_get(resp, "decision");
+        const char *r = cws_msg_get(resp, "reason");
+        const char *about = cws_msg_get(resp, "user");
+
+        if (!status || strcmp(status, "ok") != 0)
+                return "a refusal";
+        if (!r || cws_reason_from_string(r, reason) < 0)
+                return "no known reason";
+        if (!decision || (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0))
+                return "no decision";
+        if (!about || strcmp(about, user) != 0)
+                return "an answer about another user";
+        if ((strcmp(decision, "allow") == 0) != (*reason == CWS_R_OK))
+                return "a decision that contradicts its reason";
+        return NULL;
+}
+
 /* cwsd's answer. Returns <0 when cwsd could not be asked or answered
  * nonsense, so the caller falls back to the cache. */
 static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
@@ -273,7 +297,7 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
 {
         cws_msg req, resp;
         cws_error err = { 0 };
-        const char *status, *decision, *reason;
+        const char *problem;
         int r;
 
         cws_msg_init(&req);
@@ -288,18 +312,16 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
                 pam_syslog(pamh, LOG_WARNING, "%s", cws_error_message(&err));
                 return r;
         }
-        status = cws_msg_get(&resp, "status");
-        decision = cws_msg_get(&resp, "decision");
-        reason = cws_msg_get(&resp, "reason");
-        if (!status || strcmp(status, "ok") != 0 || !decision || !reason ||
-            cws_reason_from_string(reason, &v->reason) < 0 ||
-            (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
-                pam_syslog(pamh, LOG_ERR, "cwsd refused or sent a malformed reply (%s)",
-                           reason ? reason : "no reason");
+        problem = reply_problem(&resp, si->user, &v->reason);
+        if (problem) {
+                pam_syslog(pamh, LOG_ERR, "cwsd at %s sent %s for %s (reason %s); denying",
+                           cfg->socket_path, problem, si->user,
+                           cws_msg_get(&resp, "reason") ? cws_msg_get(&resp, "reason") : "none");
                 v->reason = CWS_R_INTERNAL_ERROR;
                 return 0;   /* cwsd answered: a denial, not a cache lookup */
         }
-        v->allow = strcmp(decision, "allow") == 0 && v->reason == CWS_R_OK;
+        v->allow = v->reason == CWS_R_OK;
+        v->answered = true;
         copy(v->profile, sizeof(v->profile), cws_msg_get(&resp, "profile"));
         copy(v->invitation, sizeof(v->invitation), cws_msg_get(&resp, "invitation"));
         copy(v->device, sizeof(v->device), cws_msg_get(&resp, "device"));
@@ -336,7 +358,10 @@ static void decide_offline(pam_handle_t *pamh, const cws_config *cfg, const sess
 }
 
 /* The PAM code for a verdict. Only an explicit allow, or fail_mode=open
- * when nothing could be decided, is PAM_SUCCESS. */
+ * when a running cwsd says the registry cannot be asked, is PAM_SUCCESS.
+ * cwsd says so only for a user with bindings; the module's own cache
+ * fallback (cwsd unreachable, silent or talking nonsense) never fails
+ * open, so nobody can open the gate by stopping or starving cwsd. */
 static int pam_code(const cws_config *cfg, const verdict *v)
 {
         if (v->allow)
@@ -345,7 +370,8 @@ static int pam_code(const cws_config *cfg, const verdict *v)
         case CWS_R_INVITATION_EXPIRED:
                 return PAM_ACCT_EXPIRED;
         case CWS_R_REGISTRY_UNAVAILABLE:
-                return cfg->fail_mode == CWS_FAIL_OPEN ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
+                return cfg->fail_mode == CWS_FAIL_OPEN && v->answered && !v->offline ?
+                       PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
         case CWS_R_INTERNAL_ERROR:
         case CWS_R_BAD_REQUEST:
                 return PAM_AUTHINFO_UNAVAIL;

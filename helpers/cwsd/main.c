@@ -572,6 +572,7 @@ static int op_validate(request *q)
                 return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid service name");
         validate_user(q->a, q->uid, q->user, service, &d);
         put_decision(q->out, &d);
+        cws_msg_add(q->out, "user", q->user);   /* pam_cws takes no answer about another user */
         if (d.allow && phase && strcmp(phase, "session") == 0)
                 session_note(q->a, q, true);
         log_line(d.allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",

@@ -48,10 +48,42 @@ sanitizer_in_logs() {
 }
 # check NAME CMD...: passes when CMD succeeds.
 check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
-# expect_rc NAME RC CMD...: passes when CMD exits with RC.
+# Every wait is bounded: a program that should refuse but starts instead,
+# or a condition that never comes, fails its check instead of hanging.
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds; 1 when
+# SECONDS pass first.
+wait_for() {
+        local secs=$1 end; shift
+        end=$(( ${EPOCHREALTIME/./} + secs * 1000000 ))
+        until "$@"; do
+                (( ${EPOCHREALTIME/./} < end )) || return 1
+                sleep 0.05
+        done
+}
+# bounded SECONDS CMD...: runs CMD (a program or a function) and returns
+# its status; still running after SECONDS, it is killed with everything it
+# started (its own process group) and the status is 124, as with timeout(1).
+bounded() {
+        local secs=$1; shift
+        (
+                set -m
+                [ -t 0 ] && exec </dev/null   # a background group must not read the terminal
+                "$@" &
+                pid=$!
+                ( sleep "$secs"; kill -KILL -- "-$pid" ) 2>/dev/null &
+                dog=$!
+                wait "$pid" 2>/dev/null; rc=$?
+                if kill -- "-$dog" 2>/dev/null; then exit "$rc"; fi
+                echo "# still running after ${secs}s, killed: $*" >&2
+                exit 124
+        )
+}
+WAIT_BOUND=${WAIT_BOUND:-60}
+
+# expect_rc NAME RC CMD...: passes when CMD exits with RC within WAIT_BOUND s.
 expect_rc() {
         local n=$1 want=$2 rc; shift 2
-        "$@" >"$T/out" 2>"$T/err"; rc=$?
+        bounded "$WAIT_BOUND" "$@" >"$T/out" 2>"$T/err"; rc=$?
         if [ "$rc" -eq "$want" ]; then ok "$n"; else nok "$n (exit $rc, wanted $want)"; sed 's/^/#   /' "$T/err" "$T/out"; fi
         sanitizer_in "$n" "$T/err" "$T/out"
 }
@@ -113,14 +145,14 @@ start_cwsd() {
         local d=$1; shift
         "$@" "$B/cwsd" --config "$d/etc/cws.conf" 2>>"$d/cwsd.log" &
         PIDS+=($!)
-        for _ in $(seq 100); do [ -S "$d/run/cwsd.sock" ] && return 0; sleep 0.05; done
-        echo "# cwsd did not start:"; sed 's/^/#   /' "$d/cwsd.log"; return 1
+        wait_for 5 test -S "$d/run/cwsd.sock" && return 0
+        echo "# cwsd did not start within 5 s:"; sed 's/^/#   /' "$d/cwsd.log"; return 1
 }
 
 stop_cwsd() {
         local d=$1
         pkill -f -- "--config $d/etc/cws.conf" 2>/dev/null
-        for _ in $(seq 100); do [ -S "$d/run/cwsd.sock" ] || return 0; sleep 0.05; done
+        wait_for 5 test ! -S "$d/run/cwsd.sock"
 }
 
 CONF=$T/etc/cws.conf

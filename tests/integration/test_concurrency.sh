@@ -14,13 +14,13 @@ for i in $(seq $N); do
 done
 rm -f "$T/go"
 for i in $(seq $N); do
-        ( while [ ! -e "$T/go" ]; do sleep 0.01; done
+        ( wait_for 30 test -e "$T/go"
           "$B/cws-enroll" --config "$T/h$i/etc/cws.conf" "$TOKEN" >"$T/h$i/out" 2>&1
           echo $? >"$T/h$i/rc" ) &
 done
 touch "$T/go"
-wait_all() { for i in $(seq $N); do while [ ! -e "$T/h$i/rc" ]; do sleep 0.05; done; done; }
-wait_all
+wait_all() { for i in $(seq $N); do wait_for 60 test -e "$T/h$i/rc" || return 1; done; }
+wait_all || nok "every concurrent enrollment ends within 60 s"
 succeeded=0 full=0
 for i in $(seq $N); do
         rc=$(cat "$T/h$i/rc")

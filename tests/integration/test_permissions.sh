@@ -7,9 +7,9 @@ admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || exit 1
 expect_rc "a sane config is accepted" 1 enroll --check
 
-refused() { # refused NAME FILE CMD...: exit 3 and the message names FILE
+refused() { # refused NAME FILE CMD...: exit 3 within 10 s and the message names FILE
         local n=$1 f=$2 rc; shift 2
-        "$@" >"$T/out" 2>"$T/err"; rc=$?
+        bounded 10 "$@" >"$T/out" 2>"$T/err"; rc=$?
         if [ "$rc" -eq 3 ] && grep -qF -- "$f" "$T/err"; then ok "$n"; else
                 nok "$n (exit $rc)"; sed 's/^/#   /' "$T/err"; fi
 }

@@ -1,0 +1,105 @@
+#!/bin/bash
+# pam_cws.so against a cwsd that lies or breaks (fake_cwsd.py on the
+# module's socket): only a well-formed allow for the user asked about
+# admits; garbage, refusals, contradictions, answers about another user,
+# silence, late and oversize answers deny, within the timeout bound, with
+# fail_mode=open too. fail_mode=open admits only on a running cwsd's
+# registry_unavailable; an impostor on the socket is not believed.
+. "$(dirname "$0")/lib.sh"
+FAKE=$(dirname "$0")/fake_cwsd.py
+PAMD=$T/pam.d; mkdir -p "$PAMD"
+TIMEOUT_MS=300
+BOUND_MS=2000   # the account phase waits at most timeout_ms, then the cache
+service() { # service NAME CONF [MODULE ARGS...]
+        local n=$1 c=$2; shift 2
+        printf 'account required %s/pam_cws.so conf=%s timeout_ms=%s %s\nsession required %s/pam_cws.so conf=%s timeout_ms=%s %s\n' \
+                "$B" "$c" "$TIMEOUT_MS" "$*" "$B" "$c" "$TIMEOUT_MS" "$*" >"$PAMD/$n"
+}
+service closed "$CONF"
+service open "$CONF" fail_mode=open
+
+# A real cwsd once, so the state directory and host key exist as on a
+# host; root has no binding and so no cache: every fallback is a miss.
+start_cwsd "$T" || exit 1
+stop_cwsd "$T"
+check "no cache for root (every offline fallback is a miss)" test ! -e "$T/state/cache/0"
+
+# start_fake DIR PYTHON [WRAPPER...]: fake_cwsd.py on DIR's socket.
+start_fake() {
+        local d=$1 py=$2; shift 2
+        echo allow >"$d/fake.mode"; : >"$d/fake.log"; chmod 666 "$d/fake.log"
+        "$@" "$py" "$FAKE" "$d/run/cwsd.sock" "$d/fake.mode" "$d/fake.log" 120 2>>"$d/fake.err" &
+        PIDS+=($!); FAKE_PID=$!
+        wait_for 5 test -S "$d/run/cwsd.sock" || { nok "fake cwsd starts"; cat "$d/fake.err"; exit 1; }
+}
+# expect MODE SERVICE WANT: with the fake in MODE, root's account check
+# through SERVICE gives WANT within BOUND_MS, and the fake did get the
+# request (so the answer judged is the fake's).
+expect() {
+        local mode=$1 svc=$2 want=$3 d=$T t0 ms out seen
+        echo "$mode" >"$d/fake.mode"
+        seen=$(wc -l <"$d/fake.log")
+        t0=${EPOCHREALTIME/./}
+        out=$(timeout 10 "$B/pam_run" "$PAMD" "$svc" root 2>&1)
+        ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+        if ! grep -q "^acct=$want " <<<"$out"; then
+                nok "fake cwsd '$mode', fail_mode=$svc: got '$(grep acct= <<<"$out")', wanted $want"
+        elif [ "$ms" -ge "$BOUND_MS" ]; then
+                nok "fake cwsd '$mode', fail_mode=$svc: $want but after $ms ms (bound $BOUND_MS)"
+        elif ! tail -n +$((seen + 1)) "$d/fake.log" | grep -qx "$mode op=validate user=root"; then
+                nok "fake cwsd '$mode', fail_mode=$svc: the fake never saw the request"
+        else
+                ok "fake cwsd '$mode', fail_mode=$svc -> $want ($ms ms)"
+        fi
+}
+
+start_fake "$T" python3
+# Controls: the fake is believed when it tells the truth.
+for svc in closed open; do expect allow $svc PAM_SUCCESS; done
+expect deny:registry_unavailable closed PAM_AUTHINFO_UNAVAIL
+expect deny:registry_unavailable open PAM_SUCCESS   # the one case fail_mode=open is for
+
+for svc in closed open; do
+        # Denials stay denials, fail_mode=open or not.
+        expect deny:not_enrolled $svc PAM_PERM_DENIED
+        expect deny:device_revoked $svc PAM_PERM_DENIED
+        expect deny:invitation_expired $svc PAM_ACCT_EXPIRED
+        expect deny:bad_request $svc PAM_AUTHINFO_UNAVAIL
+        expect deny:internal_error $svc PAM_AUTHINFO_UNAVAIL
+        # Refusals and replies that are not a decision about root.
+        for m in error:bad_request error:internal_error error:permission_denied error:ok \
+                 error_allow no_status bad_decision unknown_reason other_user no_user deny:ok \
+                 allow:not_enrolled allow:bad_request allow:internal_error \
+                 allow:registry_unavailable allow:device_revoked; do
+                expect "$m" $svc PAM_AUTHINFO_UNAVAIL
+        done
+        # No usable answer: the offline cache decides, and has nothing.
+        for m in garbage duplicate oversize empty close late; do
+                expect "$m" $svc PAM_AUTHINFO_UNAVAIL
+        done
+done
+kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null
+wait_for 5 test ! -S "$T/run/cwsd.sock" || rm -f "$T/run/cwsd.sock"
+
+# cwsd stopped, fail_mode=open: an unenrolled user is refused.
+out=$(timeout 10 "$B/pam_run" "$PAMD" open root 2>&1)
+check "cwsd stopped, fail_mode=open: an unenrolled user is refused (PAM_AUTHINFO_UNAVAIL)" \
+        grep -q '^acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
+
+# An impostor: a fake run by nobody. Its socket owned by nobody is refused
+# before connecting; chowned to root, the peer's SO_PEERCRED still names
+# nobody, and the module hangs up before asking.
+I=$T/imp; write_config "$I"; mkdir -p "$I/run" "$I/state"; chown 65534 "$I/run"
+cp "$FAKE" "$I/fake.py"; chmod 755 "$I/fake.py"
+FAKE=$I/fake.py
+service imp "$I/etc/cws.conf" fail_mode=open
+start_fake "$I" /usr/bin/python3 setpriv --reuid=65534 --regid=65534 --clear-groups
+out=$(timeout 10 "$B/pam_run" "$PAMD" imp root 2>&1)
+check "a socket owned by nobody is refused (PAM_AUTHINFO_UNAVAIL, fail_mode=open)" \
+        grep -q '^acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
+check "... without connecting to it" test ! -s "$I/fake.log"
+chown 0 "$I/run/cwsd.sock"
+out=$(timeout 10 "$B/pam_run" "$PAMD" imp root 2>&1)
+check "the socket chowned to root, served by nobody: refused by SO_PEERCRED (PAM_AUTHINFO_UNAVAIL)" \
+        grep -q '^acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
+check "... after connecting, and before sending the request" grep -qx 'allow op=- user=-' "$I/fake.log"
