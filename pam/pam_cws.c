@@ -290,8 +290,11 @@ static const char *reply_problem(const cws_msg *resp, const char *user, cws_reas
         return NULL;
 }
 
-/* cwsd's answer. Returns <0 when cwsd could not be asked or answered
- * nonsense, so the caller falls back to the cache. */
+/* cwsd's answer. Returns <0 when cwsd could not be asked, did not answer
+ * in time or closed without answering, so the caller falls back to the
+ * cache. An answer that does not decode came from the verified cwsd
+ * (socket owner and SO_PEERCRED checked): that is no outage but a fault,
+ * and denies. */
 static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
                      const session_info *si, const char *phase, verdict *v)
 {
@@ -308,6 +311,11 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
             cws_msg_addf(&req, "pid", "%ld", (long)getpid()) < 0)
                 return -EINVAL;
         r = cws_agent_call(cfg->socket_path, &req, &resp, a->timeout_ms, &err);
+        if (r == -EBADMSG) {
+                pam_syslog(pamh, LOG_ERR, "%s; denying", cws_error_message(&err));
+                v->reason = CWS_R_INTERNAL_ERROR;
+                return 0;
+        }
         if (r < 0) {
                 pam_syslog(pamh, LOG_WARNING, "%s", cws_error_message(&err));
                 return r;
@@ -374,6 +382,7 @@ static int pam_code(const cws_config *cfg, const verdict *v)
                        PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
         case CWS_R_INTERNAL_ERROR:
         case CWS_R_BAD_REQUEST:
+        case CWS_R_RATE_LIMITED:
                 return PAM_AUTHINFO_UNAVAIL;
         case CWS_R_OK:          /* "deny" with ok cannot happen; never allow it */
         default:

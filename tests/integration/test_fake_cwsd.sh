@@ -73,11 +73,37 @@ for svc in closed open; do
                  allow:registry_unavailable allow:device_revoked; do
                 expect "$m" $svc PAM_AUTHINFO_UNAVAIL
         done
-        # No usable answer: the offline cache decides, and has nothing.
+        # No usable answer: denied outright (garbage, duplicate, oversize),
+        # or the offline cache decides and has nothing (the rest).
         for m in garbage duplicate oversize empty close late; do
                 expect "$m" $svc PAM_AUTHINFO_UNAVAIL
         done
 done
+
+# Now root has a fresh cached validation (written as cwsd writes it, under
+# the host key). A cwsd that is silent, late or hangs up is an outage: the
+# cache decides and allows. A verified cwsd that answers something that
+# does not decode is a fault, not an outage: denied, cache or not.
+python3 - "$T/state" <<'PY'
+import hashlib, hmac, os, sys, time
+state = sys.argv[1]
+ikm = open(os.path.join(state, "host.key"), "rb").read()
+prk = hmac.new(b"\0" * 32, ikm, hashlib.sha256).digest()
+key = hmac.new(prk, b"cws-cache-v1\x01", hashlib.sha256).digest()
+body = ("version=2\nuid=0\nuser=root\nvalidated_us=%d\nprofile=lab\n"
+        "invitation=inv-AAAAAAAAAAAAAAAAAAAAAA\ndevice=dev-BBBBBBBBBBBBBBBBBBBBBA\n"
+        "type=admin\n" % (time.time_ns() // 1000)).encode()
+mac = hmac.new(key, body, hashlib.sha256).hexdigest()
+os.makedirs(os.path.join(state, "cache"), mode=0o700, exist_ok=True)
+path = os.path.join(state, "cache", "0")
+with open(path, "wb") as f:
+    f.write(body + b"mac=" + mac.encode() + b"\n")
+os.chmod(path, 0o600)
+PY
+for m in close late; do expect "$m" closed PAM_SUCCESS; done
+for m in garbage duplicate oversize; do expect "$m" closed PAM_AUTHINFO_UNAVAIL; done
+rm -f "$T/state/cache/0"
+
 kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null
 wait_for 5 test ! -S "$T/run/cwsd.sock" || rm -f "$T/run/cwsd.sock"
 
