@@ -43,15 +43,33 @@ mutant device_revocation_ignored lib/validate.c \
         '        if (revoked)' \
         '        if (0 && revoked)'
 mutant offline_grace_ignored lib/cache.c \
-        'if (now < e->validated_at || now - e->validated_at > (int64_t)max_age)' \
-        'if (now < e->validated_at || (now - e->validated_at > (int64_t)max_age && 0))'
+        'now_us - e->validated_us > (int64_t)max_age * 1000000)' \
+        '(now_us - e->validated_us > (int64_t)max_age * 1000000 && 0))'
+mutant offline_grace_zero_allows lib/cache.c \
+        'if (max_age == 0 || now_us < e->validated_us ||' \
+        'if (now_us < e->validated_us ||'
+mutant seen_revocation_ignored_offline lib/cache.c \
+        'return cws_seen_revoked(state_dir, id, NULL);' \
+        'return cws_seen_revoked(state_dir, id, NULL) < 0 ? -1 : 0;'
+mutant seen_revocation_ignored_online helpers/cwsd/main.c \
+        '        if (!dev && !inv)' \
+        '        if (1)'
+mutant garbage_reply_uses_cache pam/pam_cws.c \
+        '        if (r == -EBADMSG) {' \
+        '        if (0) {'
+mutant connections_per_uid_unlimited lib/peer_limits.c \
+        'if (p->conns >= (uid == 0 ? l->policy.conns_root : l->policy.conns_per_uid))' \
+        'if (0 && p->conns >= (uid == 0 ? l->policy.conns_root : l->policy.conns_per_uid))'
+mutant rate_limit_ignored lib/peer_limits.c \
+        '        if (tat - now_usec > allowance) {' \
+        '        if (0) {'
 mutant child_type_above_parent lib/invitation.c \
         '        if (child->type > parent->type)' \
         '        if (child->type > parent->type && 0)'
 mutant writable_file_accepted lib/safe_file.c \
         '        if (st->st_mode & (S_IWGRP | S_IWOTH))' \
         '        if (0 && (st->st_mode & (S_IWGRP | S_IWOTH)))'
-read -r -a SUITE <<<"${MUTANTS_SUITE:-unit test_fake_cwsd.sh test_pam.sh test_permissions.sh}"
+read -r -a SUITE <<<"${MUTANTS_SUITE:-unit test_fake_cwsd.sh test_pam.sh test_permissions.sh test_revocation_final.sh}"
 
 # apply DIR FILE FROM TO: the one edit, or a loud failure.
 apply() {

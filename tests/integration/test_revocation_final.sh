@@ -69,3 +69,30 @@ chmod 0777 "$T/state/revoked"
 check "seen revocations writable by others: the offline decision refuses" \
         grep -q "^acct=PAM_AUTHINFO_UNAVAIL" <<<"$(pam)"
 chmod 0700 "$T/state/revoked"
+
+# 5. The memory has no eviction: 40 bindings of one user, the cached one
+# revoked first, then the other 39. The old cache kept 16 revoked ids and
+# forgot the first; offline it allowed that device again.
+start_cwsd "$T" || exit 1
+rm -rf "$T/state/bindings" "$T/state/cache"
+for i in $(seq 40); do
+        invite --json create "many$i" >"$T/many$i.json" || break
+        enroll "$(json_field token <"$T/many$i.json")" >"$T/many$i.enroll" || break
+done
+n=$(ls "$T/state/bindings/0" | wc -l)
+check "40 bindings for one user ($n)" test "$n" -eq 40
+check "... one of them validates" grep -q "^acct=PAM_SUCCESS" <<<"$(pam)"
+CINV=$(sed -n 's/^invitation=//p' "$T/state/cache/0")
+CDEV=$(sed -n 's/^device=//p' "$T/state/cache/0")
+check "... and is the cached validation ($CDEV)" test -n "$CDEV"
+admin_revoke "$CINV" "$CDEV"
+for i in $(seq 40); do
+        id=$(json_field id <"$T/many$i.json"); [ "$id" = "$CINV" ] && continue
+        dev=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/many$i.enroll")
+        admin_revoke "$id" "$dev"
+done
+check "all 40 revoked: refused online" grep -q "^acct=PAM_PERM_DENIED" <<<"$(pam)"
+check "... and all 40 devices remembered" test "$(ls "$T/state/revoked" | grep -c '^dev-')" -ge 40
+stop_cwsd "$T"
+check "cwsd down: the cached device, revoked first, is still refused offline" \
+        grep -q "^acct=PAM_PERM_DENIED" <<<"$(pam)"
