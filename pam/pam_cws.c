@@ -79,11 +79,17 @@ typedef struct txn_cache {
         gid_t gid;
 } txn_cache;
 
-static void free_txn(pam_handle_t *pamh, void *data, int error_status)
+/* The cleanup of everything this module keeps with pam_set_data. */
+static void free_data(pam_handle_t *pamh, void *data, int error_status)
 {
         (void)pamh; (void)error_status;
         free(data);
 }
+
+/* The rest of s after prefix, or NULL (Linux-PAM's pam_str_skip_prefix,
+ * which its headers do not export). */
+#define skip_prefix(s, prefix) \
+        (strncmp((s), (prefix), sizeof(prefix) - 1) == 0 ? (s) + sizeof(prefix) - 1 : NULL)
 
 static txn_cache *txn(pam_handle_t *pamh)
 {
@@ -93,7 +99,7 @@ static txn_cache *txn(pam_handle_t *pamh)
         if (pam_get_data(pamh, DATA_TXN, &d) == PAM_SUCCESS && d)
                 return (txn_cache *)d;
         t = calloc(1, sizeof(*t));
-        if (!t || pam_set_data(pamh, DATA_TXN, t, free_txn) != PAM_SUCCESS) {
+        if (!t || pam_set_data(pamh, DATA_TXN, t, free_data) != PAM_SUCCESS) {
                 free(t);
                 return NULL;
         }
@@ -130,23 +136,23 @@ static int parse_args(pam_handle_t *pamh, int argc, const char **argv, module_ar
         cws_error err = { 0 };
 
         for (int i = 0; i < argc; i++) {
-                const char *s = argv[i];
-                if (strncmp(s, "conf=", 5) == 0 && s[5] == '/') {
-                        a->conf = s + 5;
+                const char *s = argv[i], *v;
+                if ((v = skip_prefix(s, "conf=")) && v[0] == '/') {
+                        a->conf = v;
                 } else if (strcmp(s, "debug") == 0) {
                         a->debug = true;
                 } else if (strcmp(s, "noaudit") == 0) {
                         a->noaudit = true;
-                } else if (strncmp(s, "timeout_ms=", 11) == 0) {
+                } else if ((v = skip_prefix(s, "timeout_ms="))) {
                         char *end;
-                        long v = strtol(s + 11, &end, 10);
-                        if (!s[11] || *end || v < 1 || v > MAX_TIMEOUT_MS) {
+                        long ms = strtol(v, &end, 10);
+                        if (!v[0] || *end || ms < 1 || ms > MAX_TIMEOUT_MS) {
                                 pam_syslog(pamh, LOG_ERR, "bad module argument %s (1-%d)", s, MAX_TIMEOUT_MS);
                                 return -EINVAL;
                         }
-                        a->timeout_ms = (int)v;
-                } else if (strncmp(s, "fail_mode=", 10) == 0) {
-                        if (cws_config_set(overrides, "policy", "fail_mode", s + 10, "module argument",
+                        a->timeout_ms = (int)ms;
+                } else if ((v = skip_prefix(s, "fail_mode="))) {
+                        if (cws_config_set(overrides, "policy", "fail_mode", v, "module argument",
                                            &err) < 0) {
                                 pam_syslog(pamh, LOG_ERR, "%s", cws_error_message(&err));
                                 return -EINVAL;
@@ -173,12 +179,6 @@ static bool item_ok(const char *s)
         return true;
 }
 
-static void free_data(pam_handle_t *pamh, void *data, int error_status)
-{
-        (void)pamh; (void)error_status;
-        free(data);
-}
-
 /* The profile's user: PAM_USER. The account phase always checks PAM_USER
  * and remembers it. A later phase checks the remembered user instead only
  * when PAM_USER moved to a target and PAM_RUSER names the remembered user:
@@ -192,13 +192,15 @@ static int get_user(pam_handle_t *pamh, const char **user, bool account, bool ma
 
         r = may_ask ? pam_get_user(pamh, user, NULL)
                     : pam_get_item(pamh, PAM_USER, (const void **)user);
-        if (r != PAM_SUCCESS || account || !*user)
-                return r;
+        if (r != PAM_SUCCESS || !*user)
+                return -EINVAL;
+        if (account)
+                return 0;
         if (pam_get_data(pamh, DATA_ACCOUNT_USER, &d) == PAM_SUCCESS && d &&
             strcmp(d, *user) != 0 && pam_get_item(pamh, PAM_RUSER, &ruser) == PAM_SUCCESS &&
             ruser && strcmp(ruser, d) == 0)
                 *user = d;
-        return PAM_SUCCESS;
+        return 0;
 }
 
 static int get_items(pam_handle_t *pamh, bool account, session_info *si)
@@ -208,8 +210,7 @@ static int get_items(pam_handle_t *pamh, bool account, session_info *si)
         txn_cache *t;
         char buf[4096];
 
-        if (get_user(pamh, &si->user, account, true) != PAM_SUCCESS || !si->user ||
-            !cws_name_valid(si->user, CWS_USER_MAX))
+        if (get_user(pamh, &si->user, account, true) < 0 || !cws_name_valid(si->user, CWS_USER_MAX))
                 return -EINVAL;
         if (pam_get_item(pamh, PAM_SERVICE, &v) != PAM_SUCCESS || !v ||
             !cws_name_valid(v, CWS_NAME_MAX))
@@ -242,22 +243,59 @@ static int get_items(pam_handle_t *pamh, bool account, session_info *si)
         return 0;
 }
 
-/* 1 = gated, 0 = outside the gate, <0 = cannot tell. */
+/* The gid of group name (getgrnam_r, with a buffer that grows for a
+ * group of many members). */
+static int group_gid(const char *name, gid_t *gid)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct group gr, *res = NULL;
+        size_t size = 4096;
+
+        for (;;) {
+                char *b = realloc(buf, size);
+                int r;
+
+                if (!b)
+                        return -ENOMEM;
+                buf = b;
+                r = getgrnam_r(name, &gr, buf, size, &res);
+                if (r == 0 && res) {
+                        *gid = res->gr_gid;
+                        return 0;
+                }
+                if (r != ERANGE || size >= (1u << 24))
+                        return r ? -r : -ENOENT;
+                size *= 2;
+        }
+}
+
+/* 1 = gated, 0 = outside the gate, <0 = cannot tell. The group list
+ * grows to whatever the user is in (getgrouplist says how many). */
 static int user_is_gated(const cws_config *cfg, const session_info *si)
 {
-        struct group *gr;
-        gid_t groups[256];
-        int n = (int)CWS_ELEMENTSOF(groups);
+        _cleanup_free_ gid_t *groups = NULL;
+        gid_t gate = (gid_t)-1;
+        int n = 64, r;
 
         if (!cfg->gate_group[0])
                 return 1;
-        gr = getgrnam(cfg->gate_group);
-        if (!gr)
-                return -ENOENT;
-        if (getgrouplist(si->user, si->gid, groups, &n) < 0)
-                return -E2BIG;
+        r = group_gid(cfg->gate_group, &gate);
+        if (r < 0)
+                return r;
+        for (int tries = 0;; tries++) {
+                int want = n;
+                gid_t *g = reallocarray(groups, (size_t)n, sizeof(*g));
+
+                if (!g)
+                        return -ENOMEM;
+                groups = g;
+                if (getgrouplist(si->user, si->gid, groups, &n) >= 0)
+                        break;
+                if (tries == 4 || n <= want || n > 1 << 20)
+                        return -E2BIG;
+        }
         for (int i = 0; i < n; i++)
-                if (groups[i] == gr->gr_gid)
+                if (groups[i] == gate)
                         return 1;
         return 0;
 }
@@ -536,7 +574,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
             load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
                 cws_config_defaults(&cfg);
-        if (get_user(pamh, &user, false, false) != PAM_SUCCESS || !user || !cws_name_valid(user, CWS_USER_MAX))
+        if (get_user(pamh, &user, false, false) < 0 || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&
