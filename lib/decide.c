@@ -175,8 +175,10 @@ static void decide_bindings(const cws_decide_params *p, uid_t uid, const char *u
         }
         if (n == 0)
                 return;
+        if (p->fp)
+                fp = *p->fp;
         if (cws_trust_load(p->trusted_keys, &trust, &err) < 0 ||
-            cws_fingerprint_collect(uid, user, &fp, &err) < 0) {
+            (!p->fp && cws_fingerprint_collect(uid, user, &fp, &err) < 0)) {
                 say(p, LOG_ERR, "%s", cws_error_message(&err));
                 d->reason = CWS_R_INTERNAL_ERROR;
                 cws_strv_free(ids, n);

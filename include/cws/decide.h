@@ -60,6 +60,7 @@ typedef struct cws_decide_params {
         const char *const *only_ids;      /* monitor: only bindings whose invitation or device
                                            * is one of these (NULL: all) */
         size_t n_only_ids;
+        const cws_fingerprint *fp;        /* this device now (NULL: collected; tests set it) */
         /* Log lines (may be NULL); called on the deciding thread. */
         void (*log)(void *userdata, int prio, const char *msg);
         void *userdata;
