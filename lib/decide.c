@@ -219,7 +219,11 @@ static void decide_bindings(const cws_decide_params *p, uid_t uid, const char *u
                 v->n_bindings++;
                 v->any_allow |= cur.allow;
                 v->any_revoked |= cws_reason_is_revoked(cur.reason);
-                v->registry_unavailable |= cur.reason == CWS_R_REGISTRY_UNAVAILABLE;
+                if (cur.reason == CWS_R_REGISTRY_UNAVAILABLE && !v->registry_unavailable) {
+                        v->registry_unavailable = true;
+                        snprintf(v->unavailable_detail, sizeof(v->unavailable_detail), "%s",
+                                 cur.detail);
+                }
                 if (d->allow)
                         continue;   /* the monitor goes on after an allow */
                 if (cur.allow) {
@@ -244,6 +248,7 @@ static void decide_bindings(const cws_decide_params *p, uid_t uid, const char *u
         cws_strv_free(ids, n);
 }
 
+
 static void decision_from_cache(const cws_cache_entry *c, cws_decision *d)
 {
         memset(d, 0, sizeof(*d));
@@ -253,6 +258,37 @@ static void decision_from_cache(const cws_cache_entry *c, cws_decision *d)
         snprintf(d->profile, sizeof(d->profile), "%s", c->profile);
         snprintf(d->inv_id, sizeof(d->inv_id), "%s", c->inv_id);
         snprintf(d->device_id, sizeof(d->device_id), "%s", c->device_id);
+}
+
+static bool cache_answers(const cws_decide_params *p, cws_cache_entry *cache,
+                          cws_user_verdict *v)
+{
+        cws_reason why;
+
+        if (p->every_binding || p->max_cache_age == 0 ||
+            !cws_cache_allows(cache, p->state_dir, p->min_type, p->max_cache_age, p->now_us, &why))
+                return false;
+        decision_from_cache(cache, &v->d);
+        v->from_cache = true;
+        return true;
+}
+
+bool cws_decide_from_cache(const cws_decide_params *p, uid_t uid, const char *user,
+                           cws_user_verdict *v)
+{
+        cws_cache_entry cache, before;
+        cws_error err = { 0 };
+
+        memset(v, 0, sizeof(*v));
+        v->d.reason = CWS_R_NOT_ENROLLED;
+        if (p->every_binding || p->max_cache_age == 0)
+                return false;
+        load_cache(p, uid, user, &cache, &before);
+        if (!cache_answers(p, &cache, v))
+                return false;
+        if (cws_cache_store_changes(p->state_dir, p->host_key, &before, &cache, &err) < 0)
+                say(p, LOG_ERR, "%s", cws_error_message(&err));
+        return true;
 }
 
 /* A cached validation younger than max_cache_age, else the registry; when
@@ -268,16 +304,10 @@ void cws_decide_user(const cws_decide_params *p, uid_t uid, const char *user,
         memset(v, 0, sizeof(*v));
         v->d.reason = CWS_R_NOT_ENROLLED;
         load_cache(p, uid, user, &cache, &before);
-        if (!p->every_binding && p->max_cache_age > 0 &&
-            cws_cache_allows(&cache, p->state_dir, p->min_type, p->max_cache_age, p->now_us,
-                             &why)) {
-                decision_from_cache(&cache, &v->d);
-                v->from_cache = true;
+        if (cache_answers(p, &cache, v))
                 goto store;
-        }
         decide_bindings(p, uid, user, &cache, v);
         if (!p->every_binding && !v->d.allow && v->d.reason == CWS_R_REGISTRY_UNAVAILABLE) {
-                snprintf(v->unavailable_detail, sizeof(v->unavailable_detail), "%s", v->d.detail);
                 if (cws_cache_allows(&cache, p->state_dir, p->min_type, p->offline_grace,
                                      p->now_us, &why)) {
                         decision_from_cache(&cache, &v->d);

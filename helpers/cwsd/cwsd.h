@@ -1,11 +1,13 @@
 /* cwsd's parts, one concern per file:
  *   server.c    the socket, connections, per-uid limits
  *   ops.c       the dispatch table: each operation with its permission rule
+ *   workers.c   registry work on a small pool of threads, coalesced per user
+ *   health.c    the registry marked down on failure, probed with backoff
  *   sessions.c  the sessions pam_cws registered, ended on revocation
  *   monitor.c   the revocation monitor
  *   report.c    log lines and evidence (audit + journal) of findings
  *   main.c      arguments, set-up, the event loop
- * Everything runs on the event loop's thread. */
+ * Everything runs on the event loop's thread but a job's run() (workers.c). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,8 +23,10 @@
 #include "cws/session.h"
 
 struct conn;
+struct workers;
+typedef struct agent agent;
 
-typedef struct agent {
+struct agent {
         cws_config cfg;
         cws_peer_limits limits;
         sd_event_source *listener, *accept_pause, *monitor;
@@ -35,7 +39,58 @@ typedef struct agent {
         cws_registry *registry;         /* the loop thread's own handle */
         sd_event *event;
         bool socket_activated;
-} agent;
+        struct workers *workers;
+        unsigned n_workers, queue_max;
+        unsigned monitor_pending;       /* monitor jobs of the last sweep not done */
+        /* health.c: the registry's availability, as the last request found it */
+        bool registry_down;
+        int64_t down_since_us;
+        char down_reason[256];
+        uint64_t probe_delay_usec;
+        sd_event_source *probe;
+        unsigned long coalesced, refused_full;   /* counters, for the log */
+};
+
+/* A unit of registry work (workers.c). Specific jobs embed it first. */
+typedef struct job job;
+struct job {
+        job *next;                      /* queue or done list (under the workers' lock) */
+        job *inflight_next;             /* loop thread: validations in flight */
+        bool background;                /* monitor, probe: one at a time */
+        bool serialise;                 /* one job of uid at a time */
+        uid_t uid;
+        bool coalesce;                  /* others may join it (workers_find) */
+        bool started;                   /* taken by a worker (under the lock) */
+        bool dropped;                   /* nobody waits any more: done() only frees */
+        struct conn *waiters;           /* loop thread */
+        void (*run)(job *j, cws_registry *r);   /* on a worker */
+        void (*done)(agent *a, job *j);         /* on the loop; frees j */
+};
+
+/* A job that decides about one user (validation, monitor). */
+typedef struct decide_job {
+        job base;
+        char user[CWS_USER_MAX];
+        cws_decide_params p;            /* registry and time are the worker's */
+        cws_user_verdict v;
+} decide_job;
+void decide_job_run(job *j, cws_registry *r);
+
+/* One accepted connection: its peer as the kernel reported it at connect
+ * time, an idle timer, its place in the per-uid limits, and while a
+ * request waits for a job, what its own answer needs. */
+typedef struct conn {
+        agent *a;
+        sd_event_source *io, *idle;
+        struct ucred peer;
+        struct conn *prev, *next;
+        job *pending;
+        struct conn *next_waiter;
+        uid_t uid;
+        char user[CWS_USER_MAX];
+        char service[CWS_NAME_MAX];
+        bool session_phase;
+} conn;
 
 /* One request being answered: who asks (SO_PEERCRED), about whom. */
 typedef struct request {
@@ -45,6 +100,8 @@ typedef struct request {
         cws_msg *out;
         uid_t uid;               /* the user asked about */
         const char *user;
+        cws_registry *registry;  /* the worker's handle (ops that run on one) */
+        conn *conn;
 } request;
 
 /* report.c */
@@ -60,8 +117,8 @@ void report_tampering(agent *a, const char *user, const char *service, const cws
 /* decide.c's log hook: log_line. */
 void decide_log(void *userdata, int prio, const char *msg);
 
-/* ops.c */
-void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_msg *out);
+/* ops.c: 0 when out is the answer, 1 when the connection waits for a job. */
+int handle(conn *c, const cws_msg *in, cws_msg *out);
 /* The cost class of an operation for the per-uid rate limit; false when
  * it is not rate-limited. */
 bool op_cost(const char *op, cws_cost *cost);
@@ -77,7 +134,25 @@ void terminate_sessions(agent *a, uid_t uid, const char *user);
 /* monitor.c */
 int monitor_start(agent *a);
 
+/* workers.c */
+int workers_start(agent *a, unsigned n, unsigned queue_max, cws_error *err);
+void workers_stop(agent *a);
+/* Queues j; -EBUSY when the queue of login work is full. */
+int workers_submit(agent *a, job *j);
+/* A coalescing job in flight that match() says answers key. */
+job *workers_find(agent *a, bool (*match)(const job *j, const void *key), const void *key);
+void workers_wait(job *j, conn *c);
+void workers_detach(agent *a, conn *c);
+
+/* health.c */
+/* After a request failed for availability: marked down (logged once),
+ * probed in the background with bounded backoff. */
+void registry_failed(agent *a, const char *why);
+void registry_health_free(agent *a);
+
 /* server.c */
+/* Sends out on a connection that waited, and lets it ask again. */
+void conn_reply(conn *c, const cws_msg *out);
 uint64_t now_usec(void);
 unsigned raise_fd_limit(void);
 int listen_socket(const char *path, bool *activated);

@@ -86,16 +86,22 @@ int main(int argc, char **argv)
             (r = monitor_start(&a)) < 0 ||
             (r = sd_event_set_watchdog(a.event, true)) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "event loop: %s", strerror(-r));
-        log_line(LOG_INFO, "cwsd %s listening on %s (registry %s)", CWS_VERSION,
-                 a.cfg.socket_path, a.cfg.registry_url);
+        a.queue_max = a.cfg.queue_max;
+        if (workers_start(&a, a.cfg.workers, a.cfg.queue_max, &err) < 0)
+                return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        log_line(LOG_INFO, "cwsd %s listening on %s (registry %s, %u workers, queue %u)",
+                 CWS_VERSION, a.cfg.socket_path, a.cfg.registry_url, a.cfg.workers,
+                 a.cfg.queue_max);
         sd_notify(0, "READY=1\nSTATUS=Serving");
         r = sd_event_loop(a.event);
         sd_notify(0, "STOPPING=1");
         if (!a.socket_activated)
                 (void)unlink(a.cfg.socket_path);
         cws_wipe(a.host_key, sizeof(a.host_key));
-        cws_registry_free(a.registry);
         server_close_all(&a);
+        workers_stop(&a);
+        cws_registry_free(a.registry);
+        registry_health_free(&a);
         sd_event_source_disable_unref(a.monitor);
         sd_event_source_disable_unref(a.accept_pause);
         sd_event_source_disable_unref(a.listener);

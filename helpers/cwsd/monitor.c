@@ -1,34 +1,60 @@
 /* The revocation monitor: every monitor_interval, every binding on this
- * host validated against the registry (lib/decide.c, the login's code). */
+ * host validated against the registry (lib/decide.c, the login's code).
+ * Each user is a background job: one runs at a time, beside the logins'
+ * jobs and never in front of them, so a sweep is spread over its users
+ * instead of holding every worker. A sweep that has not finished when
+ * the next is due is not doubled; none runs while the registry is down
+ * (the probe brings it back). */
 #define _GNU_SOURCE
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 #include "cwsd.h"
 #include "cws/binding.h"
 
-/* One user: the answers folded into the user's cache, a revocation seen
- * for the first time put on record. With terminate_on_revoke, a user left
- * with a revoked binding and none that validates loses the sessions
- * pam_cws registered; nothing ends while the registry is unreachable. */
-static void monitor_user(agent *a, uid_t uid, int64_t now_us)
+/* A revocation seen for the first time is put on record. With
+ * terminate_on_revoke, a user left with a revoked binding and none that
+ * validates loses the sessions pam_cws registered; nothing ends while
+ * the registry is unreachable. */
+static void monitor_done(agent *a, job *j)
+{
+        decide_job *m = (decide_job *)j;
+
+        a->monitor_pending--;
+        if (!j->dropped) {
+                report_findings(a, m->user, NULL, &m->v, true);
+                if (m->v.registry_unavailable)
+                        registry_failed(a, m->v.unavailable_detail);
+                if (a->cfg.terminate_on_revoke && m->v.any_revoked && !m->v.any_allow &&
+                    !m->v.registry_unavailable)
+                        terminate_sessions(a, j->uid, m->user);
+        }
+        free(m);
+}
+
+static void monitor_user(agent *a, uid_t uid)
 {
         struct passwd pwbuf, *pw = NULL;
         char buf[4096];
-        cws_decide_params p;
-        cws_user_verdict v;
+        decide_job *m;
 
         if (getpwuid_r(uid, &pwbuf, buf, sizeof(buf), &pw) != 0 || !pw ||
             !cws_name_valid(pw->pw_name, CWS_USER_MAX))
                 return;   /* no such user any more: nobody to gate */
-        decide_params(a, NULL, a->registry, &p);
-        p.min_type = CWS_TYPE_NONE;
-        p.every_binding = true;
-        p.now_us = now_us;
-        cws_decide_user(&p, uid, pw->pw_name, &v);
-        report_findings(a, pw->pw_name, NULL, &v, true);
-        if (a->cfg.terminate_on_revoke && v.any_revoked && !v.any_allow && !v.registry_unavailable)
-                terminate_sessions(a, uid, pw->pw_name);
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return;
+        m->base = (job){ .background = true, .serialise = true, .uid = uid, .run = decide_job_run,
+                         .done = monitor_done };
+        snprintf(m->user, sizeof(m->user), "%s", pw->pw_name);
+        decide_params(a, NULL, NULL, &m->p);
+        m->p.every_binding = true;
+        if (workers_submit(a, &m->base) < 0) {
+                free(m);
+                return;
+        }
+        a->monitor_pending++;
 }
 
 static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
@@ -37,13 +63,15 @@ static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
         cws_error err = { 0 };
         uid_t *uids = NULL;
         size_t n = 0;
-        int64_t now_us = cws_cache_now_us();
 
         (void)usec;
-        if (cws_binding_users(a->cfg.state_dir, &uids, &n, &err) < 0)
+        if (a->monitor_pending)
+                log_line(LOG_WARNING, "monitor: the last sweep has %u users left; not starting "
+                         "another", a->monitor_pending);
+        else if (!a->registry_down && cws_binding_users(a->cfg.state_dir, &uids, &n, &err) < 0)
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
         for (size_t i = 0; i < n; i++)
-                monitor_user(a, uids[i], now_us);
+                monitor_user(a, uids[i]);
         free(uids);
         sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

@@ -71,11 +71,30 @@ static void seen_rule(request *q, cws_decision *d)
         cws_decide_params p;
         bool tampered = false;
 
-        decide_params(q->a, NULL, q->a->registry, &p);
+        decide_params(q->a, NULL, q->registry, &p);
         (void)cws_decide_apply_seen(&p, d, &tampered);
         if (tampered)
                 report_tampering(q->a, q->user, NULL, d,
                                  "the registry no longer holds a revocation that this host saw");
+}
+
+/* The queue of registry work is full: refused at once and loudly (the
+ * module decides by its offline rules, as when cwsd does not answer).
+ * Logged at most once a minute. */
+static int refuse_busy(request *q)
+{
+        static uint64_t logged;
+        uint64_t now = now_usec();
+
+        q->a->refused_full++;
+        if (!logged || now - logged > 60 * 1000000ULL) {
+                logged = now;
+                log_line(LOG_WARNING, "busy: the registry queue is full (%u waiting); refused a %s "
+                         "from uid %u (%lu refused so far, logged once a minute)", q->a->queue_max,
+                         cws_msg_get(q->in, "op"), (unsigned)q->peer.uid, q->a->refused_full);
+        }
+        return reply_error(q->out, CWS_R_RATE_LIMITED,
+                           "cwsd is busy: too much registry work is queued; try again shortly");
 }
 
 static void put_decision(cws_msg *out, const cws_decision *d)
@@ -99,36 +118,137 @@ static void put_decision(cws_msg *out, const cws_decision *d)
                 cws_msg_add(out, "violations", drift);
 }
 
+/* The answer to one asker of a validation: its own user, service and
+ * session phase, the round's decision. */
+static void answer_validation(agent *a, conn *c, const cws_user_verdict *v, cws_msg *out)
+{
+        const cws_decision *d = &v->d;
+        request q = { .a = a, .peer = c->peer, .uid = c->uid, .user = c->user };
+
+        put_decision(out, d);
+        cws_msg_add(out, "user", c->user);   /* pam_cws takes no answer about another user */
+        if (d->allow && c->session_phase)
+                session_note(a, &q, true);
+        log_line(d->allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",
+                 c->user, c->service, d->allow ? "allow" : "deny", cws_reason_to_string(d->reason),
+                 d->allow || !d->detail[0] ? "" : " detail=", d->allow ? "" : d->detail);
+}
+
+/* What a round found, on record once, however many asked. */
+static void report_round(agent *a, const char *user, const char *service, const cws_user_verdict *v)
+{
+        report_findings(a, user, service, v, false);
+        if (v->unavailable_detail[0])
+                log_line(LOG_WARNING, "registry unavailable for %s: %s", user, v->unavailable_detail);
+        if (v->offline)
+                log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %.1fs old",
+                         user, (double)v->offline_age_us / 1e6);
+}
+
+/* One registry round for a user and a service class (min_type): every
+ * validation of the same (uid, min_type) that arrives while it is queued
+ * or running waits for it and gets its answer. */
+typedef struct validate_job {
+        decide_job d;
+        cws_inv_type min_type;
+        char service[CWS_NAME_MAX];     /* the first asker's, for the record */
+} validate_job;
+
+typedef struct validate_key {
+        uid_t uid;
+        cws_inv_type min_type;
+} validate_key;
+
+static bool validate_matches(const job *j, const void *key)
+{
+        const validate_job *v = (const validate_job *)j;
+        const validate_key *k = key;
+
+        return j->uid == k->uid && v->min_type == k->min_type;
+}
+
+void decide_job_run(job *j, cws_registry *r)
+{
+        decide_job *d = (decide_job *)j;
+
+        d->p.registry = r;
+        d->p.now_us = cws_cache_now_us();
+        cws_decide_user(&d->p, j->uid, d->user, &d->v);
+}
+
+static void validate_done(agent *a, job *j)
+{
+        validate_job *v = (validate_job *)j;
+        cws_msg out;
+
+        if (!j->dropped) {
+                report_round(a, v->d.user, v->service, &v->d.v);
+                if (v->d.v.unavailable_detail[0])
+                        registry_failed(a, v->d.v.unavailable_detail);
+        }
+        while (j->waiters) {
+                conn *c = j->waiters;
+
+                j->waiters = c->next_waiter;
+                answer_validation(a, c, &v->d.v, &out);
+                conn_reply(c, &out);
+        }
+        free(v);
+}
+
 /* The decision for (user, service): a cached validation younger than
- * max_cache_age, else the registry; when the registry cannot be asked, a
- * validation younger than offline_grace with no revocation ever seen.
- * Never allows on an error. */
+ * max_cache_age is answered at once, and so is everything while the
+ * registry is marked down (by the offline rules: a validation younger
+ * than offline_grace with no revocation ever seen); the rest is a
+ * registry round on a worker. Never allows on an error. */
 static int op_validate(request *q)
 {
         const char *service = cws_msg_get(q->in, "service");
         const char *phase = cws_msg_get(q->in, "phase");
         cws_decide_params p;
         cws_user_verdict v;
-        const cws_decision *d = &v.d;
+        conn *c = q->conn;
+        validate_job *j;
+        validate_key key;
+        job *found;
 
         if (!service || !cws_name_valid(service, CWS_NAME_MAX))
                 return reply_error(q->out, CWS_R_BAD_REQUEST, "missing or invalid service name");
-        decide_params(q->a, service, q->a->registry, &p);
-        cws_decide_user(&p, q->uid, q->user, &v);
-        report_findings(q->a, q->user, service, &v, false);
-        if (v.unavailable_detail[0])
-                log_line(LOG_WARNING, "registry unavailable for %s: %s", q->user, v.unavailable_detail);
-        if (v.offline)
-                log_line(LOG_NOTICE, "registry unavailable: %s allowed from a validation %.1fs old",
-                         q->user, (double)v.offline_age_us / 1e6);
-        put_decision(q->out, d);
-        cws_msg_add(q->out, "user", q->user);   /* pam_cws takes no answer about another user */
-        if (d->allow && phase && strcmp(phase, "session") == 0)
-                session_note(q->a, q, true);
-        log_line(d->allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",
-                 q->user, service, d->allow ? "allow" : "deny", cws_reason_to_string(d->reason),
-                 d->allow || !d->detail[0] ? "" : " detail=", d->allow ? "" : d->detail);
-        return 0;
+        c->uid = q->uid;
+        snprintf(c->user, sizeof(c->user), "%s", q->user);
+        snprintf(c->service, sizeof(c->service), "%s", service);
+        c->session_phase = phase && strcmp(phase, "session") == 0;
+        decide_params(q->a, service, NULL, &p);
+        if (cws_decide_from_cache(&p, q->uid, q->user, &v) || q->a->registry_down) {
+                if (!v.from_cache) {
+                        cws_decide_user(&p, q->uid, q->user, &v);
+                        report_round(q->a, q->user, service, &v);
+                }
+                answer_validation(q->a, c, &v, q->out);
+                return 0;
+        }
+        key = (validate_key){ .uid = q->uid, .min_type = p.min_type };
+        found = workers_find(q->a, validate_matches, &key);
+        if (found) {
+                q->a->coalesced++;
+                workers_wait(found, c);
+                return 1;
+        }
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return reply_error(q->out, CWS_R_INTERNAL_ERROR, "out of memory");
+        j->d.base = (job){ .serialise = true, .uid = q->uid, .coalesce = true,
+                           .run = decide_job_run, .done = validate_done };
+        j->min_type = p.min_type;
+        j->d.p = p;
+        snprintf(j->d.user, sizeof(j->d.user), "%s", q->user);
+        snprintf(j->service, sizeof(j->service), "%s", service);
+        if (workers_submit(q->a, &j->d.base) < 0) {
+                free(j);
+                return refuse_busy(q);
+        }
+        workers_wait(&j->d.base, c);
+        return 1;
 }
 
 static int op_session_close(request *q)
@@ -170,7 +290,7 @@ static int op_enroll(request *q)
                 cws_reason owhy;
                 if (cws_binding_load(q->a->cfg.state_dir, q->a->host_key, q->uid, q->user, inv_id,
                                      &old, &owhy, NULL) == 0) {
-                        cws_validate_binding(q->a->registry, &trust, &old, &fp, CWS_TYPE_NONE,
+                        cws_validate_binding(q->registry, &trust, &old, &fp, CWS_TYPE_NONE,
                                              (int64_t)time(NULL), &existing);
                         cws_wipe(&old, sizeof(old));
                         seen_rule(q, &existing);
@@ -179,7 +299,7 @@ static int op_enroll(request *q)
                                                    "this device is already enrolled for this invitation");
                 }
         }
-        if (cws_enroll(q->a->registry, &trust, tok, q->uid, q->user, &fp, (int64_t)time(NULL), &b,
+        if (cws_enroll(q->registry, &trust, tok, q->uid, q->user, &fp, (int64_t)time(NULL), &b,
                        &why, &err) < 0) {
                 cws_event ev = { .kind = CWS_EV_ENROLL, .program = "cwsd", .user = q->user,
                                  .invitation = inv_id, .reason = why, .failed = true };
@@ -238,7 +358,7 @@ static int op_revoke(request *q)
         if (r == 0)
                 r = cws_trust_load(q->a->cfg.trusted_keys, &trust, &err);
         if (r == 0)
-                r = cws_revoke_device(q->a->registry, &trust, b.inv_id, b.device_id, priv, q->user,
+                r = cws_revoke_device(q->registry, &trust, b.inv_id, b.device_id, priv, q->user,
                                       cws_msg_get(q->in, "why") ?: "revoked by the user",
                                       (int64_t)time(NULL), &err);
         cws_wipe(priv, sizeof(priv));
@@ -274,31 +394,99 @@ static int op_ping(request *q)
         return 0;
 }
 
+/* An operation that does registry work (enroll, revoke), run whole on a
+ * worker with the worker's registry handle. The request is copied: the
+ * connection's buffer is not the worker's. */
+typedef struct op_job {
+        job base;
+        agent *a;
+        struct ucred peer;
+        uid_t uid;
+        int (*fn)(request *q);
+        cws_msg in, out;
+} op_job;
+
+static void op_run(job *j, cws_registry *r)
+{
+        op_job *o = (op_job *)j;
+        request q = { .a = o->a, .peer = o->peer, .in = &o->in, .out = &o->out, .uid = o->uid,
+                      .user = cws_msg_get(&o->in, "user"), .registry = r };
+
+        o->fn(&q);
+}
+
+static void op_done(agent *a, job *j)
+{
+        op_job *o = (op_job *)j;
+
+        (void)a;
+        if (j->waiters)
+                conn_reply(j->waiters, &o->out);
+        cws_wipe(&o->in, sizeof(o->in));   /* a token */
+        free(o);
+}
+
+static int run_on_worker(request *q, int (*fn)(request *q))
+{
+        char buf[CWS_MSG_MAX];
+        size_t len = 0;
+        op_job *o = calloc(1, sizeof(*o));
+        int r;
+
+        if (!o)
+                return reply_error(q->out, CWS_R_INTERNAL_ERROR, "out of memory");
+        *o = (op_job){ .base = { .serialise = true, .uid = q->uid, .run = op_run, .done = op_done },
+                       .a = q->a, .peer = q->peer, .uid = q->uid, .fn = fn };
+        r = cws_msg_encode(q->in, buf, sizeof(buf), &len);
+        if (r >= 0)
+                r = cws_msg_decode(&o->in, buf, len);
+        cws_wipe(buf, sizeof(buf));
+        if (r < 0) {
+                free(o);
+                return reply_error(q->out, CWS_R_BAD_REQUEST, "malformed request");
+        }
+        if (workers_submit(q->a, &o->base) < 0) {
+                cws_wipe(&o->in, sizeof(o->in));
+                free(o);
+                return refuse_busy(q);
+        }
+        workers_wait(&o->base, q->conn);
+        return 1;
+}
+
 /* Who may call an operation. */
 typedef enum op_perm {
         PERM_ANYONE,            /* asks nothing about anyone */
         PERM_SELF_OR_ROOT,      /* user= must be the caller, unless the caller is root */
 } op_perm;
 
+/* Where an operation runs. */
+typedef enum op_where {
+        ON_LOOP,                /* answers from memory or local files */
+        ON_WORKER,              /* registry work: on a worker, the loop goes on */
+} op_where;
+
 static const struct op {
         const char *name;
         op_perm perm;
         bool rate_limited;      /* costs registry work: the per-uid rate limit applies */
         cws_cost cost;
+        op_where where;
         int (*fn)(request *q);
 } ops[] = {
-        /* Liveness and version: nothing private. */
-        { "ping", PERM_ANYONE, false, 0, op_ping },
-        /* A decision about user=; a session is registered only for a root
-         * peer (sessions.c). */
-        { "validate", PERM_SELF_OR_ROOT, true, CWS_COST_CHECK, op_validate },
+        /* Liveness, version and the registry's health: nothing private. */
+        { "ping", PERM_ANYONE, false, 0, ON_LOOP, op_ping },
+        /* A decision about user=; it queues its own registry round (or
+         * joins one) when the cache cannot answer. A session is
+         * registered only for a root peer (sessions.c). */
+        { "validate", PERM_SELF_OR_ROOT, true, CWS_COST_CHECK, ON_LOOP, op_validate },
         /* Enroll user= on this device: also needs a valid invitation token. */
-        { "enroll", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, op_enroll },
+        { "enroll", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, op_enroll },
         /* Revoke user='s own enrollment on this device (signed with the
          * invitation key the binding holds); administrators use
          * cws-revoke --admin, checked by signature in the registry. */
-        { "revoke", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, op_revoke },
-        { "session_close", PERM_SELF_OR_ROOT, false, 0, op_session_close },
+        { "revoke", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, op_revoke },
+        { "session_close", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, op_session_close },
 };
 
 static const struct op *op_find(const char *name)
@@ -319,16 +507,17 @@ bool op_cost(const char *name, cws_cost *cost)
         return true;
 }
 
-void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_msg *out)
+int handle(conn *c, const cws_msg *in, cws_msg *out)
 {
-        request q = { .a = a, .peer = *peer, .in = in, .out = out };
+        request q = { .a = c->a, .peer = c->peer, .in = in, .out = out, .conn = c,
+                      .registry = c->a->registry };
         const struct op *o = op_find(cws_msg_get(in, "op"));
 
-        if (!o) {
-                reply_error(out, CWS_R_BAD_REQUEST, "unknown operation");
-                return;
-        }
+        if (!o)
+                return reply_error(out, CWS_R_BAD_REQUEST, "unknown operation");
         if (o->perm == PERM_SELF_OR_ROOT && authorise_user(&q) < 0)
-                return;
-        o->fn(&q);
+                return 0;
+        if (o->where == ON_WORKER)
+                return run_on_worker(&q, o->fn);
+        return o->fn(&q);
 }

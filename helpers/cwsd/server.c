@@ -27,15 +27,6 @@
  * binding store and the journal need their own. */
 #define FD_RESERVE 128
 
-/* One accepted connection: its peer as the kernel reported it at
- * connect time, an idle timer, and its place in the per-uid limits. */
-typedef struct conn {
-        agent *a;
-        sd_event_source *io, *idle;
-        struct ucred peer;
-        struct conn *prev, *next;
-} conn;
-
 uint64_t now_usec(void)
 {
         struct timespec ts;
@@ -52,6 +43,8 @@ static void conn_close(conn *c)
                 c->a->conns = c->next;
         if (c->next)
                 c->next->prev = c->prev;
+        if (c->pending)
+                workers_detach(c->a, c);
         cws_peer_conn_close(&c->a->limits, c->peer.uid, now_usec());
         sd_event_source_disable_unref(c->idle);
         sd_event_source_disable_unref(c->io);   /* owns and closes the fd */
@@ -122,14 +115,32 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userda
                 conn_close(c);
                 return 0;
         }
-        if (rate_allows(c->a, &c->peer, &in, &out))
-                handle(c->a, &c->peer, &in, &out);
+        if (rate_allows(c->a, &c->peer, &in, &out) && handle(c, &in, &out) == 1) {
+                /* Waits for a job: only its hang-up is watched, and the
+                 * job's bounds (registry_timeout) replace the idle timer. */
+                sd_event_source_set_io_events(c->io, EPOLLRDHUP);
+                sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
+                return 0;
+        }
         if (cws_msg_send(fd, &out) < 0) {
                 conn_close(c);
                 return 0;
         }
         sd_event_source_set_time_relative(c->idle, CONN_IDLE_USEC);
         return 0;
+}
+
+void conn_reply(conn *c, const cws_msg *out)
+{
+        c->pending = NULL;
+        c->next_waiter = NULL;
+        if (cws_msg_send(sd_event_source_get_io_fd(c->io), out) < 0) {
+                conn_close(c);
+                return;
+        }
+        sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLRDHUP);
+        sd_event_source_set_time_relative(c->idle, CONN_IDLE_USEC);
+        sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
 }
 
 /* Over a limit: told why in one message, then closed. Logged at most

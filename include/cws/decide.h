@@ -38,7 +38,7 @@ typedef struct cws_user_verdict {
         bool offline;             /* allowed by the offline rules (registry unavailable) */
         int64_t offline_age_us;   /* ... from a validation this old */
         bool registry_unavailable;/* some binding could not be asked (availability) */
-        char unavailable_detail[256]; /* why, when that decided (before the offline rules) */
+        char unavailable_detail[256]; /* why, for the first binding that could not be asked */
         bool any_allow, any_revoked;
         unsigned n_bindings;      /* bindings looked at */
         size_t n_findings;
@@ -71,6 +71,12 @@ typedef struct cws_decide_params {
  * and, when an answer changed it, stored again. */
 void cws_decide_user(const cws_decide_params *p, uid_t uid, const char *user,
                      cws_user_verdict *v);
+
+/* Only the cache: true with *v filled when a validation younger than
+ * max_cache_age answers (no registry request, no binding opened); false,
+ * with nothing stored, when the registry must be asked. */
+bool cws_decide_from_cache(const cws_decide_params *p, uid_t uid, const char *user,
+                           cws_user_verdict *v);
 
 /* A revocation seen once is final on this host: the rule of
  * seen_revocations applied to one binding's decision d (see decide.c).
