@@ -127,6 +127,13 @@ static void answer_validation(agent *a, conn *c, const cws_user_verdict *v, cws_
 
         put_decision(out, d);
         cws_msg_add(out, "user", c->user);   /* pam_cws takes no answer about another user */
+        if (a->registry_down) {
+                /* For cws-enroll --check: decided by the offline rules. */
+                cws_msg_add(out, "registry", "down");
+                cws_msg_addf(out, "registry_down_for", "%lld",
+                             (long long)((cws_cache_now_us() - a->down_since_us) / 1000000));
+                cws_msg_add(out, "registry_reason", a->down_reason);
+        }
         if (d->allow && c->session_phase)
                 session_note(a, &q, true);
         log_line(d->allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",
@@ -231,6 +238,8 @@ static int op_validate(request *q)
         found = workers_find(q->a, validate_matches, &key);
         if (found) {
                 q->a->coalesced++;
+                log_line(LOG_DEBUG, "round: %s joins the registry round in flight for this user "
+                         "(%lu joined so far)", q->user, q->a->coalesced);
                 workers_wait(found, c);
                 return 1;
         }
