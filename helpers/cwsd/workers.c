@@ -99,7 +99,7 @@ static void *worker_main(void *userdata)
 
         lock(w);
         for (;;) {
-                job *j;
+                job *j = NULL;
 
                 while (!w->stopping && !(j = take(w)))
                         pthread_cond_wait(&w->wake, &w->lock);
