@@ -87,6 +87,12 @@ $(B)/libcwscli.a: $(CLI_OBJ)
 $(B)/%: $(B)/helpers/%/main.o $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
 
+# cwsd is every file of helpers/cwsd (its parts: helpers/cwsd/cwsd.h).
+CWSD_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard helpers/cwsd/*.c)))
+$(CWSD_OBJ): $(wildcard helpers/cwsd/*.h)
+$(B)/cwsd: $(CWSD_OBJ) $(B)/libcwscli.a $(B)/libcws.a
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) -pthread
+
 # cws-invite and cws-revoke alone link libsecret (and so glib) for the
 # administrators' keychain; glib's headers are system headers to our warnings.
 SECRET_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libsecret-1 2>/dev/null))

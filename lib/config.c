@@ -71,6 +71,10 @@ static const key_spec keys[] = {
           "a duration from 5s to 1d, e.g. 30s" },
         { "agent", "terminate_on_revoke", V_BOOL, FIELD(terminate_on_revoke), 0, 0,
           "true, false, yes, no, 1 or 0" },
+        { "agent", "workers", V_COUNT, FIELD(workers), 2, 32,
+          "a whole number of registry worker threads from 2 to 32" },
+        { "agent", "queue_max", V_COUNT, FIELD(queue_max), 1, 4096,
+          "a whole number of queued registry jobs from 1 to 4096" },
         { "policy", "fail_mode", V_FAIL_MODE, FIELD(fail_mode), 0, 0, "closed or open" },
         { "policy", "offline_grace", V_DURATION, FIELD(offline_grace), 0, 30 * DAY,
           "a duration from 0 to 30d, e.g. 1d" },
@@ -108,6 +112,8 @@ void cws_config_defaults(cws_config *cfg)
         snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", CWS_DEFAULT_SOCKET);
         snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", CWS_DEFAULT_STATE_DIR);
         cfg->monitor_interval = 30;
+        cfg->workers = 4;
+        cfg->queue_max = 64;
         cfg->fail_mode = CWS_FAIL_CLOSED;
         cfg->offline_grace = DAY;
         cfg->max_cache_age = 0;

@@ -63,7 +63,8 @@ static int do_check(const cws_config *cfg, const char *user, const char *service
                 return cli_fail(CWS_EXIT_AGENT, "cwsd sent a malformed reply");
         if (json) {
                 printf("{\"decision\":\"%s\",\"reason\":\"%s\"", decision, reason);
-                static const char *extra[] = { "profile", "invitation", "device", "type", "violations" };
+                static const char *extra[] = { "profile", "invitation", "device", "type", "violations",
+                                               "registry", "registry_reason" };
                 for (size_t i = 0; i < CWS_ELEMENTSOF(extra); i++) {
                         const char *v = cws_msg_get(&resp, extra[i]);
                         if (v) {
@@ -78,6 +79,10 @@ static int do_check(const cws_config *cfg, const char *user, const char *service
         } else {
                 printf("deny (%s): %s\n", reason, cws_reason_advice(r));
         }
+        if (!json && cws_msg_get(&resp, "registry"))
+                printf("registry: down for %s s (%s); decided by the offline rules, cwsd probes "
+                       "it in the background\n", cws_msg_get(&resp, "registry_down_for") ?: "?",
+                       cws_msg_get(&resp, "registry_reason") ?: "?");
         return strcmp(decision, "allow") == 0 ? CWS_EXIT_OK : CWS_EXIT_REFUSED;
 }
 

@@ -41,6 +41,8 @@ typedef struct cws_config {
         char state_dir[CWS_CONFIG_PATH_MAX];
         uint32_t monitor_interval;          /* seconds */
         bool terminate_on_revoke;           /* the monitor ends a revoked user's sessions */
+        uint32_t workers;                   /* registry worker threads */
+        uint32_t queue_max;                 /* registry jobs waiting for a worker */
         /* [policy] */
         cws_fail_mode fail_mode;
         uint32_t offline_grace;             /* seconds */

@@ -17,6 +17,11 @@ according to MODE:
   notfound 404 with a page that is not an S3 error (a proxy's, a balancer's)
   forward  forwards every request to UPSTREAM (HOST:PORT, TLS, not verified)
   revoked404  forwards too, but answers a device-revoked lookup as notfound
+  control  forwards to UPSTREAM as the file CTL (6th argument) says, read at
+           every request: "forward"; "stall [TEXT]" holds every request (or
+           those whose request line holds TEXT) until CTL says otherwise, then
+           forwards it; "refuse" closes the connection unanswered. Every
+           request line is appended to CTL.log as it arrives.
 Only the standard library; one thread per connection; killed by the test.
 """
 import os
@@ -78,12 +83,39 @@ def not_found(conn):
                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
 
 
-def respond(conn, mode, upstream):
+LOG_LOCK = threading.Lock()
+
+
+def control_action(ctl, line):
+    try:
+        words = open(ctl).read().split()
+    except OSError:
+        words = []
+    action = words[0] if words else "forward"
+    if action == "stall" and len(words) > 1 and words[1].encode() not in line:
+        return "forward"
+    return action
+
+
+def controlled(conn, head, body, line, upstream, ctl):
+    with LOG_LOCK, open(ctl + ".log", "ab") as f:
+        f.write(line + b"\n")
+    while control_action(ctl, line) == "stall":
+        time.sleep(0.02)
+    if control_action(ctl, line) == "refuse":
+        return
+    forward(conn, head, body, upstream)
+
+
+def respond(conn, mode, upstream, ctl=None):
     req = read_request(conn)
     if req is None:
         return
     head, body = req
     line = head.split(b"\r\n")[0]
+    if mode == "control":
+        controlled(conn, head, body, line, upstream, ctl)
+        return
     # A revocation is looked up by its versions: ?...prefix=...device-revoked%2F...
     if mode == "notfound" or (mode == "revoked404" and (b"/device-revoked/" in line or b"device-revoked%2F" in line)):
         not_found(conn)
@@ -123,14 +155,14 @@ def respond(conn, mode, upstream):
                  % (len(body), body))
 
 
-def serve(conn, ctx, mode, upstream):
+def serve(conn, ctx, mode, upstream, ctl):
     try:
         if ctx is None:
             with conn:
-                respond(conn, mode, upstream)
+                respond(conn, mode, upstream, ctl)
             return
         with ctx.wrap_socket(conn, server_side=True) as tls:
-            respond(tls, mode, upstream)
+            respond(tls, mode, upstream, ctl)
     except (OSError, ssl.SSLError, ValueError):
         pass
 
@@ -138,20 +170,21 @@ def serve(conn, ctx, mode, upstream):
 def main():
     cert, key, portfile, mode = sys.argv[1:5]
     upstream = sys.argv[5] if len(sys.argv) > 5 else None
+    ctl = sys.argv[6] if len(sys.argv) > 6 else None
     ctx = None
     if cert != "-":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
+    srv.listen(64)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.getsockname()[1])
     os.rename(tmp, portfile)
     while True:
         conn, _ = srv.accept()
-        threading.Thread(target=serve, args=(conn, ctx, mode, upstream), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, ctx, mode, upstream, ctl), daemon=True).start()
 
 
 if __name__ == "__main__":
