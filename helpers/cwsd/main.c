@@ -27,6 +27,8 @@
 #include "cws/cache.h"
 #include "cws/config.h"
 #include "cws/evidence.h"
+#include "cws/group_file.h"     /* nss (issue 13) */
+#include "cws/nss_groups.h"     /* nss (issue 13) */
 #include "cws/ledger.h"
 #include "cws/peer_limits.h"
 #include "cws/safe_file.h"
@@ -54,6 +56,7 @@ typedef struct agent {
         cws_registry *registry;
         sd_event *event;
         bool socket_activated;
+        cws_groups groups;              /* nss (issue 13): the cws-* groups */
 } agent;
 
 typedef struct request {
@@ -537,8 +540,41 @@ static void monitor_user(agent *a, uid_t uid, int64_t now_us)
         cws_strv_free(ids, n);
         if (cws_cache_store_changes(a->cfg.state_dir, a->host_key, &before, &cache, &err) < 0)
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
+        (void)cws_groups_note_sweep(&a->groups, uid, &cache, any_allow, unavailable, now_us); /* nss (issue 13) */
         if (a->cfg.terminate_on_revoke && any_revoked && !any_allow && !unavailable)
                 terminate_sessions(a, uid, user);
+}
+
+/* nss (issue 13): the cws-* groups follow every change of a validation
+ * result (lib/group_file.c decides who is a member): all users at start
+ * and after each sweep, the user alone after a request. */
+static void publish_groups(agent *a, bool all, uid_t uid)
+{
+        cws_groups_report rep;
+        cws_error err = { 0 };
+
+        if (cws_groups_publish(&a->groups, &a->cfg, a->host_key, CWS_NSS_GROUP_FILE, CWS_ETC_GROUP,
+                               all, uid, &rep, &err) < 0)
+                log_line(LOG_ERR, "nss: cannot write the groups: %s", cws_error_message(&err));
+        else if (rep.clashes_changed && rep.clashes)
+                log_line(LOG_WARNING, "nss: %s (rename that group or set [nss] gid_base)", rep.why);
+}
+
+/* nss (issue 13): a validation may have refreshed or revoked what the
+ * groups rest on, a revocation is in the seen revocations at once; a new
+ * enrollment's type is learnt by sweeping the user (only where the groups
+ * are served: /run/cws exists). */
+static void groups_after_request(agent *a, const char *op, const request *q)
+{
+        const char *status = cws_msg_get(q->out, "status");
+
+        if (!op || !q->user || !status || strcmp(status, "ok") != 0 ||
+            (strcmp(op, "validate") != 0 && strcmp(op, "enroll") != 0 && strcmp(op, "revoke") != 0) ||
+            !cws_groups_served(CWS_NSS_GROUP_FILE))
+                return;
+        if (strcmp(op, "enroll") == 0)
+                monitor_user(a, q->uid, cws_cache_now_us());
+        publish_groups(a, false, q->uid);
 }
 
 static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
@@ -555,6 +591,7 @@ static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
         for (size_t i = 0; i < n; i++)
                 monitor_user(a, uids[i], now_us);
         free(uids);
+        publish_groups(a, true, 0);     /* nss (issue 13) */
         sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
@@ -748,6 +785,7 @@ static void handle(agent *a, const struct ucred *peer, const cws_msg *in, cws_ms
         for (size_t i = 0; op && i < CWS_ELEMENTSOF(ops); i++)
                 if (strcmp(op, ops[i].op) == 0) {
                         ops[i].fn(&q);
+                        groups_after_request(a, op, &q);        /* nss (issue 13) */
                         return;
                 }
         reply_error(&q, CWS_R_BAD_REQUEST, "unknown operation");
@@ -1080,6 +1118,7 @@ int main(int argc, char **argv)
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
+        publish_groups(&a, true, 0);    /* nss (issue 13) */
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
@@ -1109,5 +1148,6 @@ int main(int argc, char **argv)
         sd_event_source_disable_unref(a.listener);
         sd_event_unref(a.event);
         cws_peer_limits_free(&a.limits);
+        cws_groups_free(&a.groups);     /* nss (issue 13) */
         return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
 }
