@@ -125,11 +125,12 @@ $(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h
 $(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
-# The unit test of the file reader builds it in, as the module does.
-$(B)/tests/test_nss_parse: tests/unit/test_nss_parse.c $(NSS_SRC) nss/group_parse.h $(B)/libcws.a
+# These unit tests build the module's file reader in, as the module does.
+$(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
+		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
-		-o $@ $(LDFLAGS) -lcmocka
+		$(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

@@ -48,8 +48,9 @@ cws_inv_type cws_group_member_type(const cws_group_allow *cached, const cws_grou
                 sweep = &no_sweep;
         c = cached ? *cached : none;
         online = sweep->outcome == CWS_GROUP_ALLOWED || sweep->outcome == CWS_GROUP_DENIED;
-        /* A verdict after the cached allow overrides it. */
-        if (sweep->outcome != CWS_GROUP_NO_SWEEP && c.at_us < sweep->at_us)
+        /* A verdict after the cached allow overrides it; an offline sweep
+         * is none. */
+        if (online && c.at_us < sweep->at_us)
                 c.type = CWS_TYPE_NONE;
         if (sweep->outcome == CWS_GROUP_DENIED && c.at_us == sweep->at_us)
                 c.type = CWS_TYPE_NONE;
