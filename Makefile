@@ -177,7 +177,7 @@ install: all
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_cws.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/lib/cws
 	install -m 0644 $(NSS_MODULE) $(DESTDIR)$(LIBDIR)/libnss_cws.so.2
-	install -m 0755 nss/nsswitch-add nss/nsswitch-remove $(DESTDIR)$(PREFIX)/lib/cws/
+	install -m 0755 nss/nsswitch-cws $(DESTDIR)$(PREFIX)/lib/cws/nsswitch-cws
 	install -m 0755 $(B)/cwsd $(DESTDIR)$(SBINDIR)/cwsd
 	install -m 0755 $(B)/cws-invite $(B)/cws-enroll $(B)/cws-revoke $(B)/cws-devices \
 		$(DESTDIR)$(BINDIR)/
