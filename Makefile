@@ -17,6 +17,7 @@ DESTDIR   ?=
 CC        ?= cc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
+LIBDIR    ?= /usr/lib/$(MULTIARCH)
 PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -58,11 +59,13 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
+NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz
 MODULE    := $(B)/pam_cws.so
-all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
+NSS_MODULE := $(B)/libnss_cws.so.2
+all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
 
 # The module links libpam, libaudit and libcrypto only (journal entries go
 # over journald's native protocol, lib/journal.c); inih
@@ -71,6 +74,13 @@ $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
 		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
+
+# libnss_cws.so.2 runs in every process that looks a group up: libc only,
+# no libcws (nss/, cws/nss_groups.h).
+NSS_SRC := nss/nss_cws.c nss/group_parse.c
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
+		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
 $(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -113,7 +123,20 @@ check: deps
 	$(MAKE) all-tests
 	tests/run.sh $(B)
 
-all-tests: all $(UNIT_BIN) $(PAM_TEST_BIN)
+all-tests: all $(UNIT_BIN) $(PAM_TEST_BIN) $(NSS_TEST_BIN)
+
+$(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lcmocka -ldl
+$(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
+# These unit tests build the module's file reader in, as the module does.
+$(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
+		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
+		$(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -124,7 +147,7 @@ $(B)/tests/test_pam_%: tests/pam/test_pam_%.c $(B)/libcws.a
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(B)/libcws.a -o $@ \
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lpam -ldl
 
-unit: all $(UNIT_BIN) $(PAM_TEST_BIN)
+unit: all $(UNIT_BIN) $(PAM_TEST_BIN) $(NSS_TEST_BIN)
 	tests/run.sh $(B) unit
 
 integration: all $(B)/pam_run
@@ -158,6 +181,9 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/cws
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_cws.so
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/lib/cws
+	install -m 0644 $(NSS_MODULE) $(DESTDIR)$(LIBDIR)/libnss_cws.so.2
+	install -m 0755 nss/nsswitch-cws $(DESTDIR)$(PREFIX)/lib/cws/nsswitch-cws
 	install -m 0755 $(B)/cwsd $(DESTDIR)$(SBINDIR)/cwsd
 	install -m 0755 $(B)/cws-invite $(B)/cws-enroll $(B)/cws-revoke $(B)/cws-devices \
 		$(DESTDIR)$(BINDIR)/

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include "cws/cleanup.h"
 #include "cws/config.h"
+#include "cws/nss_groups.h"
 #include "cws/safe_file.h"
 
 #define MINUTE 60u
@@ -30,6 +31,7 @@ typedef enum value_kind {
         V_ENDPOINT,
         V_REGION,
         V_PINS,
+        V_GID_BASE,
 } value_kind;
 
 typedef struct key_spec {
@@ -97,6 +99,9 @@ static const key_spec keys[] = {
           MINUTE, DAY, "a duration from 1m to 1d, e.g. 15m" },
         { "monitor", "log_retention_days", V_COUNT, FIELD(log_retention_days), 1, 3650,
           "a whole number of days from 1 to 3650" },
+        { "nss", "gid_base", V_GID_BASE, FIELD(nss_gid_base), 100, INT32_MAX - 2,
+          "a whole number from 100 to 2147483645 whose three gids BASE..BASE+2 avoid 65534 "
+          "(nobody) and 65535 (16-bit -1), e.g. 110000" },
 };
 
 static const char service_expect[] = "none, read_only, read_write or admin";
@@ -126,6 +131,7 @@ void cws_config_defaults(cws_config *cfg)
         cfg->health_check_interval = 15 * MINUTE;
         cfg->log_retention_days = 90;
         cfg->n_services = 0;
+        cfg->nss_gid_base = CWS_NSS_DEFAULT_GID_BASE;
 }
 
 /* Digits only: no sign, no space, no base prefix; -ERANGE past UINT32_MAX. */
@@ -368,8 +374,12 @@ static int set_key(cws_config *cfg, const key_spec *k, const char *value)
                 return 0;
         case V_DURATION:
         case V_COUNT:
+        case V_GID_BASE:
                 r = k->kind == V_DURATION ? cws_parse_duration(value, &u) : parse_count(value, &u);
                 if (r < 0 || u < k->min || u > k->max)
+                        return -EINVAL;
+                /* nobody and the 16-bit (gid_t)-1 are never ours to serve. */
+                if (k->kind == V_GID_BASE && u <= 65535 && u + 2 >= 65534)
                         return -EINVAL;
                 *(uint32_t *)field = u;
                 return 0;
@@ -470,7 +480,7 @@ int cws_config_set(cws_config *cfg, const char *section, const char *key, const 
         if (!section || !section[0])
                 return cws_error_set(err, -EINVAL,
                                      "%s: %s: key outside any section (put it under [registry], "
-                                     "[agent], [policy], [monitor] or [services])", where, kbuf);
+                                     "[agent], [policy], [monitor], [services] or [nss])", where, kbuf);
         printable(section, sbuf, sizeof(sbuf));
         if (has_hash_comment(value))
                 return cws_error_set(err, -EINVAL,
@@ -494,7 +504,7 @@ int cws_config_set(cws_config *cfg, const char *section, const char *key, const 
         if (!section_known)
                 return cws_error_set(err, -EINVAL,
                                      "%s: [%s] %s: unknown section (expected [registry], [agent], "
-                                     "[policy], [monitor] or [services])", where, sbuf, kbuf);
+                                     "[policy], [monitor], [services] or [nss])", where, sbuf, kbuf);
         known_keys(section, list, sizeof(list));
         return cws_error_set(err, -EINVAL, "%s: [%s] %s: unknown key (known in [%s]: %s)", where,
                              sbuf, kbuf, sbuf, list);

@@ -6,6 +6,7 @@
 #include "cws/base64.h"
 #include "cws/crypto.h"
 #include "cws/ids.h"
+#include "cws/name_rule.h"
 
 #define ID_RANDOM_LEN 16
 
@@ -40,19 +41,6 @@ bool cws_id_valid(const char *prefix, const char *id)
 
 bool cws_name_valid(const char *s, size_t max)
 {
-        size_t n;
-
-        if (!s || !*s || *s == '-' || *s == '.')
-                return false;
-        n = strlen(s);
-        if (n >= max || n > 63)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-' || c == '@'))
-                        return false;
-        }
-        return true;
+        return s && strlen(s) < max && cws_name_rule(s, strlen(s));
 }
 

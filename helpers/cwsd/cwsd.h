@@ -6,6 +6,7 @@
  *   sessions.c  the sessions pam_cws registered, ended on revocation
  *   monitor.c   the revocation monitor
  *   report.c    log lines and evidence (audit + journal) of findings
+ *   groups.c    nss_cws's membership file
  *   main.c      arguments, set-up, the event loop
  * Everything runs on the event loop's thread but a job's run() (workers.c). */
 #pragma once
@@ -17,6 +18,7 @@
 #include "cws/config.h"
 #include "cws/decide.h"
 #include "cws/evidence.h"
+#include "cws/group_file.h"
 #include "cws/host_key.h"
 #include "cws/peer_limits.h"
 #include "cws/protocol.h"
@@ -49,6 +51,7 @@ struct agent {
         uint64_t probe_delay_usec;
         sd_event_source *probe;
         unsigned long coalesced, refused_full;   /* counters, for the log */
+        cws_groups groups;              /* groups.c: nss_cws's cws-* groups */
 };
 
 /* A unit of registry work (workers.c). Specific jobs embed it first. */
@@ -133,6 +136,14 @@ void terminate_sessions(agent *a, uid_t uid, const char *user);
 
 /* monitor.c */
 int monitor_start(agent *a);
+/* One user's sweep, as a background job (also after an enrollment, so
+ * that the groups learn the new binding's type). */
+void monitor_user(agent *a, uid_t uid);
+
+/* groups.c */
+void groups_publish(agent *a, bool all, uid_t uid);
+void groups_note_sweep(agent *a, uid_t uid, const char *user, const cws_user_verdict *v,
+                       int64_t now_us);
 
 /* workers.c */
 int workers_start(agent *a, unsigned n, unsigned queue_max, cws_error *err);

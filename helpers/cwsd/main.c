@@ -74,6 +74,7 @@ int main(int argc, char **argv)
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
+        groups_publish(&a, true, 0);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
@@ -107,5 +108,6 @@ int main(int argc, char **argv)
         sd_event_source_disable_unref(a.listener);
         sd_event_unref(a.event);
         cws_peer_limits_free(&a.limits);
+        cws_groups_free(&a.groups);
         return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
 }

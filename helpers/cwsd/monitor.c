@@ -29,11 +29,14 @@ static void monitor_done(agent *a, job *j)
                 if (a->cfg.terminate_on_revoke && m->v.any_revoked && !m->v.any_allow &&
                     !m->v.registry_unavailable)
                         terminate_sessions(a, j->uid, m->user);
+                groups_note_sweep(a, j->uid, m->user, &m->v, m->p.now_us);
         }
+        if (a->monitor_pending == 0)
+                groups_publish(a, true, 0);
         free(m);
 }
 
-static void monitor_user(agent *a, uid_t uid)
+void monitor_user(agent *a, uid_t uid)
 {
         struct passwd pwbuf, *pw = NULL;
         char buf[4096];

@@ -13,6 +13,7 @@
 #include "cws/cleanup.h"
 #include "cws/fingerprint.h"
 #include "cws/ledger.h"
+#include "cws/nss_groups.h"
 #include "cws/seen_revocations.h"
 #include "cws/trust.h"
 
@@ -192,6 +193,7 @@ static void validate_done(agent *a, job *j)
                 report_round(a, v->d.user, v->service, &v->d.v);
                 if (v->d.v.unavailable_detail[0])
                         registry_failed(a, v->d.v.unavailable_detail);
+                groups_publish(a, false, j->uid);
         }
         while (j->waiters) {
                 conn *c = j->waiters;
@@ -424,11 +426,21 @@ static void op_run(job *j, cws_registry *r)
         o->fn(&q);
 }
 
+static int op_enroll(request *q);
+
 static void op_done(agent *a, job *j)
 {
         op_job *o = (op_job *)j;
+        const char *status = cws_msg_get(&o->out, "status");
 
-        (void)a;
+        /* The groups learn a new binding's type from a sweep of the user;
+         * a revocation is in the seen revocations already. */
+        if (status && strcmp(status, "ok") == 0 && cws_groups_served(CWS_NSS_GROUP_FILE)) {
+                if (o->fn == op_enroll)
+                        monitor_user(a, o->uid);
+                else
+                        groups_publish(a, false, o->uid);
+        }
         if (j->waiters)
                 conn_reply(j->waiters, &o->out);
         cws_wipe(&o->in, sizeof(o->in));   /* a token */

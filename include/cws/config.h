@@ -59,6 +59,8 @@ typedef struct cws_config {
         /* [services] */
         cws_service_rule services[CWS_MAX_SERVICES];
         unsigned n_services;
+        /* [nss]: libnss_cws.so.2's groups are gid_base + 0, 1, 2 */
+        uint32_t nss_gid_base;
 } cws_config;
 
 /* Compiled-in defaults (fail closed). */

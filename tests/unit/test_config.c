@@ -112,6 +112,7 @@ static void assert_defaults(const cws_config *cfg)
         assert_int_equal(cfg->health_check_interval, 900);
         assert_int_equal(cfg->log_retention_days, 90);
         assert_int_equal(cfg->n_services, 0);
+        assert_int_equal(cfg->nss_gid_base, 110000);
 }
 
 /* ---- defaults and a good file ---- */
@@ -163,8 +164,11 @@ static void test_load_full_file(void **state)
                    "sudo = admin\n"
                    "sshd = read_write\n"
                    "login = read_only\n"
-                   "cron = none\n");
+                   "cron = none\n"
+                   "[nss]\n"
+                   "gid_base = 65531\n");
         assert_int_equal(load(fx, &cfg, &err), 0);
+        assert_int_equal(cfg.nss_gid_base, 65531);
         assert_string_equal(cfg.registry_url, "s3://lab-bucket/cws");
         assert_string_equal(cfg.trusted_keys, "/etc/cws/admins.pub");
         assert_int_equal(cfg.registry_timeout, 10);
@@ -581,6 +585,14 @@ static void test_set_bad_values_keep_old(void **state)
                 { "services", "sudo", "root" },
                 { "services", "sudo", "" },
                 { "services", "sudo", "Admin" },
+                { "nss", "gid_base", "99" },
+                { "nss", "gid_base", "0" },
+                { "nss", "gid_base", "65532" },       /* 65534 */
+                { "nss", "gid_base", "65535" },
+                { "nss", "gid_base", "2147483646" },
+                { "nss", "gid_base", "-5" },
+                { "nss", "gid_base", "1e5" },
+                { "nss", "gid_base", "" },
         };
         cws_config cfg, before;
         cws_error err;
