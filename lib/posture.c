@@ -1,6 +1,7 @@
 /* Scoring the host's posture: one weight table, one rule. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "cws/cleanup.h"
 #include "cws/posture.h"
 
@@ -51,6 +52,10 @@ void cws_check_set(cws_posture *p, cws_check_id id, cws_check_status s, const ch
         va_start(ap, fmt);
         vsnprintf(p->r[id].evidence, sizeof(p->r[id].evidence), fmt, ap);
         va_end(ap);
+        /* Lists built with "a; b; " end clean. */
+        size_t n = strlen(p->r[id].evidence);
+        while (n && (p->r[id].evidence[n - 1] == ' ' || p->r[id].evidence[n - 1] == ';'))
+                p->r[id].evidence[--n] = '\0';
         snprintf(p->r[id].fix, sizeof(p->r[id].fix), "%s", fix ? fix : "");
 }
 

@@ -23,6 +23,8 @@ typedef enum cws_event_kind {
 #define CWS_MID_REVOKE "d310513336fc4a27916de24026e8a100"
 #define CWS_MID_VIOLATION "12e61f6187f04f0d80039677d4d0c92a"
 #define CWS_MID_REVOCATION_SEEN "661bf675bf3348f581b964944e7051d6"
+#define CWS_MID_ALERT "62a5da1bcd6f40b5b3977c8cb8272d5f"          /* lib/correlate.c */
+#define CWS_MID_ALERT_DROPPED "4c05bfbc56bf4611b0be2135e4aae04c"  /* lib/alert_queue.c */
 
 typedef struct cws_event {
         cws_event_kind kind;
