@@ -28,6 +28,7 @@
 #include "cws/config.h"
 #include "cws/evidence.h"
 #include "cws/ledger.h"
+#include "cws/monitor_stamp.h"
 #include "cws/peer_limits.h"
 #include "cws/safe_file.h"
 #include "cws/seen_revocations.h"
@@ -555,6 +556,9 @@ static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
         for (size_t i = 0; i < n; i++)
                 monitor_user(a, uids[i], now_us);
         free(uids);
+        /* issue 11 (cws-status): the monitor's last sweep, state_dir/monitor.last. */
+        if (cws_monitor_stamp_write(a->cfg.state_dir, now_us / 1000000, &err) < 0)
+                log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
         sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
