@@ -26,6 +26,7 @@
 #include "cws/cleanup.h"
 #include "cws/cache.h"
 #include "cws/config.h"
+#include "cws/correlate.h"
 #include "cws/evidence.h"
 #include "cws/ledger.h"
 #include "cws/monitor_stamp.h"
@@ -55,6 +56,7 @@ typedef struct agent {
         cws_registry *registry;
         sd_event *event;
         bool socket_activated;
+        struct cws_correlator *corr;    /* issue 11: lib/correlate.c */
 } agent;
 
 typedef struct request {
@@ -575,6 +577,9 @@ static int op_validate(request *q)
         if (!service || !cws_name_valid(service, CWS_NAME_MAX))
                 return reply_error(q, CWS_R_BAD_REQUEST, "missing or invalid service name");
         validate_user(q->a, q->uid, q->user, service, &d);
+        /* issue 11: every decision goes through correlation (lib/correlate.c). */
+        cws_correlate_decision(q->a->corr, q->user, d.device_id, service, d.allow, d.reason,
+                               (int64_t)time(NULL));
         put_decision(q->out, &d);
         cws_msg_add(q->out, "user", q->user);   /* pam_cws takes no answer about another user */
         if (d.allow && phase && strcmp(phase, "session") == 0)
@@ -1081,6 +1086,8 @@ int main(int argc, char **argv)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
         if (r < 0)
                 log_line(LOG_WARNING, "cannot check the bucket's object lock now: %s", cws_error_message(&err));
+        /* issue 11: correlation; NULL (out of memory) only turns it off. */
+        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
@@ -1113,5 +1120,6 @@ int main(int argc, char **argv)
         sd_event_source_disable_unref(a.listener);
         sd_event_unref(a.event);
         cws_peer_limits_free(&a.limits);
+        cws_correlator_free(a.corr);    /* issue 11 */
         return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
 }

@@ -14,6 +14,7 @@ typedef enum cws_event_kind {
         CWS_EV_REVOKE,      /* a device or invitation was revoked */
         CWS_EV_VIOLATION,   /* tamper or copy detected, or a fingerprint mismatch */
         CWS_EV_REVOCATION_SEEN, /* the monitor saw a device or invitation revoked */
+        CWS_EV_ALERT,       /* correlation raised an alert (lib/correlate.c) */
 } cws_event_kind;
 
 /* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
@@ -40,6 +41,8 @@ typedef struct cws_event {
         const char *violation;      /* for violations: the seed's types, comma-separated */
         const char *risk;           /* for violations: LOW..CRITICAL */
         bool failed;                /* for enroll/revoke: the attempt failed */
+        const char *alert;          /* for alerts: the pattern (multiple_failed_logins, ...) */
+        const char *count;          /* for alerts: how many events in the window */
 } cws_event;
 
 typedef struct cws_evidence_result {

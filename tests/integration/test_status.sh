@@ -82,6 +82,32 @@ done
 check "health: the TLS line shows the pin and days left" grep -qE "^ok +tls .*pin matches.*valid 3[0-9][0-9] more days" "$T/health.txt"
 check "health: sandbox not under systemd here" grep -qE "^n/a +sandbox .*not under systemd" "$T/health.txt"
 
+# Correlation in cwsd, into this journald and auditd: six refused logins
+# of one user (failed_login_threshold 5) -> one HIGH alert, not six; a
+# changed binding -> one CRITICAL alert at once.
+printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$CONF" >"$PAMD/cws-login"
+for _ in 1 2 3 4 5 6; do "$B/pam_run" "$PAMD" cws-login nobody >/dev/null 2>&1; done
+sleep 0.3
+alerts() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=62a5da1bcd6f40b5b3977c8cb8272d5f "$@" 2>/dev/null; }
+check "6 refused logins: exactly one alert in the journal" test "$(alerts CWS_USER=nobody | grep -c .)" -eq 1
+check "... multiple_failed_logins, HIGH, 5 in the window, PRIORITY 3" \
+        bash -c "alerts() { $(declare -f alerts | sed 1,2d | sed '$d'); }; alerts CWS_USER=nobody | grep '\"CWS_ALERT\":\"multiple_failed_logins\"' | grep '\"CWS_RISK\":\"HIGH\"' | grep '\"CWS_COUNT\":\"5\"' | grep -q '\"PRIORITY\":\"3\"'"
+check "... and one audit record ANOM_LOGIN_FAILURES" \
+        test "$(ausearch -if "$AUDIT_LOG" -m ANOM_LOGIN_FAILURES --raw 2>/dev/null | grep -c 'op=pam_cws-alert .*acct="nobody".*alert="multiple_failed_logins"')" -eq 1
+f=$(ls "$T"/state/bindings/0/*.bind)
+cp "$f" "$T/bind.orig"
+flip_at "$f" $(( $(head -1 "$f" | wc -c) + 30 ))
+enroll --check >/dev/null 2>&1
+cp "$T/bind.orig" "$f"
+sleep 0.3
+check "a changed binding: one CRITICAL tamper_detected alert at once" \
+        test "$(alerts CWS_ALERT=tamper_detected CWS_RISK=CRITICAL | grep -c .)" -eq 1
+ev=$("$B/cws-status" events --json)
+check "cws-status events finds both alerts" python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); a=[e for e in d["events"] if e["type"]=="alert"]
+sys.exit(not (d["counts"]["hour"]["alert"]==2 and {e["alert"] for e in a}=={"multiple_failed_logins","tamper_detected"}))' "$ev"
+"$B/cws-status" events | sed 's/^/#   /'
+
 # lost CHECK WEIGHT_LOST PATTERN [ARGS]: the score drops by the check's
 # loss, the human output shows "-N check reason", health says fail.
 lost() {
@@ -176,8 +202,6 @@ check "config: a default says so" grep -qE "^\[agent\] terminate_on_revoke += fa
 check "config --json parses" bash -c "'$B/cws-status' --config '$CONF' config --json | python3 -c 'import json,sys; json.load(sys.stdin)'"
 
 # events: the decisions cwsd and pam_cws put in this journald.
-evidence_settle() { sleep 0.3; }
-evidence_settle
 j=$("$B/cws-status" events --json)
 check "events: the enrollment is in the journal" python3 -c 'import json,sys
 d=json.loads(sys.argv[1]); sys.exit(not (d["counts"]["day"]["enroll"] >= 1 and any(e["type"]=="enroll" for e in d["events"])))' "$j"
