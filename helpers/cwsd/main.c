@@ -1086,8 +1086,6 @@ int main(int argc, char **argv)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
         if (r < 0)
                 log_line(LOG_WARNING, "cannot check the bucket's object lock now: %s", cws_error_message(&err));
-        /* issue 11: correlation; NULL (out of memory) only turns it off. */
-        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
@@ -1105,6 +1103,8 @@ int main(int argc, char **argv)
                                             on_monitor, &a)) < 0 ||
             (r = sd_event_set_watchdog(a.event, true)) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "event loop: %s", strerror(-r));
+        /* issue 11: correlation; NULL (out of memory) only turns it off. */
+        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
         log_line(LOG_INFO, "cwsd %s listening on %s (registry %s)", CWS_VERSION,
                  a.cfg.socket_path, a.cfg.registry_url);
         sd_notify(0, "READY=1\nSTATUS=Serving");

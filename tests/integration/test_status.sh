@@ -76,6 +76,7 @@ check "... in the Enterprise band" grep -q "^Security posture: $score/100  Enter
 expect_rc "--min-score 90 passes on it" 0 status --min-score 90
 sed 's/^/#   /' "$T/prod.txt"
 status health >"$T/health.txt"
+sed 's/^/#   /' "$T/health.txt"
 for c in config trusted_keys state agent registry tls audit retention pam monitor setuid policy alerts; do
         check "health: $c ok" grep -qE "^ok +$c " "$T/health.txt"
 done
