@@ -53,7 +53,7 @@ KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c \
 KEYCHAIN_OBJ := $(KEYCHAIN_SRC:%.c=$(B)/%.o)
 CLI_SRC   := $(filter-out $(KEYCHAIN_SRC),$(sort $(wildcard helpers/common/*.c)))
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
-PROGRAMS  := cwsd cws-invite cws-enroll cws-revoke cws-devices
+PROGRAMS  := cwsd cws-invite cws-enroll cws-revoke cws-devices cws-status
 PROG_BIN  := $(PROGRAMS:%=$(B)/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)

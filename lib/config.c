@@ -32,6 +32,8 @@ typedef enum value_kind {
         V_REGION,
         V_PINS,
         V_GID_BASE,
+        V_HTTPS_URL,
+        V_HOURS,
 } value_kind;
 
 typedef struct key_spec {
@@ -102,7 +104,23 @@ static const key_spec keys[] = {
         { "nss", "gid_base", V_GID_BASE, FIELD(nss_gid_base), 100, INT32_MAX - 2,
           "a whole number from 100 to 2147483645 whose three gids BASE..BASE+2 avoid 65534 "
           "(nobody) and 65535 (16-bit -1), e.g. 110000" },
+        { "monitor", "failed_login_threshold", V_COUNT, FIELD(failed_login_threshold), 2, 10000,
+          "a whole number from 2 to 10000" },
+        { "monitor", "active_hours", V_HOURS, FIELD(active_hours), 0, 0,
+          "HH-HH in local time (00-24), e.g. 07-20 or 22-06, or all" },
+        { "alerts", "url", V_HTTPS_URL, FIELD(alerts_url), 0, 0,
+          "https://HOST[:PORT]/PATH (http:// only on loopback), without spaces or control "
+          "characters" },
+        { "alerts", "secret_file", V_PATH, FIELD(alerts_secret_file), 0, 0,
+          "an absolute path without control characters, shorter than 4096 bytes" },
+        { "alerts", "ca_file", V_PATH, FIELD(alerts_ca_file), 0, 0,
+          "an absolute path without control characters, shorter than 4096 bytes" },
+        { "alerts", "pinned_keys", V_PINS, FIELD(alerts_pinned_keys), 0, 0,
+          "sha256//BASE64 public-key pins separated by ';'" },
+        { "alerts", "queue_max", V_COUNT, FIELD(alerts_queue_max), 1, 100000,
+          "a whole number from 1 to 100000" },
 };
+_Static_assert(CWS_ELEMENTSOF(keys) <= CWS_CONFIG_KEYS_MAX, "raise CWS_CONFIG_KEYS_MAX");
 
 static const char service_expect[] = "none, read_only, read_write or admin";
 
@@ -130,6 +148,9 @@ void cws_config_defaults(cws_config *cfg)
         cfg->analysis_interval = 5 * MINUTE;
         cfg->health_check_interval = 15 * MINUTE;
         cfg->log_retention_days = 90;
+        cfg->failed_login_threshold = 5;
+        cfg->active_hours.set = false;
+        cfg->alerts_queue_max = 1000;
         cfg->n_services = 0;
         cfg->nss_gid_base = CWS_NSS_DEFAULT_GID_BASE;
 }
@@ -223,6 +244,55 @@ static bool is_url(const char *s)
                 if (starts_with(s, schemes[i]))
                         return s[strlen(schemes[i])] != '\0';
         return false;
+}
+
+/* http:// only to loopback: the webhook carries alerts off the host. */
+static bool is_https_url(const char *s)
+{
+        if (strlen(s) >= CWS_CONFIG_PATH_MAX || has_control(s) || strpbrk(s, " \t"))
+                return false;
+        if (starts_with(s, "https://"))
+                return s[8] != '\0' && s[8] != '/';
+        return starts_with(s, "http://127.0.0.1") || starts_with(s, "http://localhost") ||
+               starts_with(s, "http://[::1]");
+}
+
+static int parse_hour(const char *s, const char **end, uint8_t *out)
+{
+        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+                return -EINVAL;
+        unsigned h = (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
+        if (h > 24)
+                return -EINVAL;
+        *out = (uint8_t)h;
+        *end = s + 2;
+        return 0;
+}
+
+/* "07-20", "22-06", or "all". */
+static int parse_hours(const char *s, cws_hours *out)
+{
+        cws_hours h = { .set = true };
+        const char *p;
+
+        if (!strcmp(s, "all")) {
+                *out = (cws_hours){ .set = false };
+                return 0;
+        }
+        if (parse_hour(s, &p, &h.from) < 0 || *p != '-' || parse_hour(p + 1, &p, &h.to) < 0 ||
+            *p != '\0' || h.from == h.to || h.from == 24)
+                return -EINVAL;
+        *out = h;
+        return 0;
+}
+
+bool cws_hours_contain(const cws_hours *h, unsigned hour)
+{
+        if (!h->set)
+                return true;
+        if (h->from < h->to)
+                return hour >= h->from && hour < h->to;
+        return hour >= h->from || hour < h->to;
 }
 
 /* The s3: backend checks endpoints fully; here, what a URL can never hold. */
@@ -360,7 +430,9 @@ static int set_key(cws_config *cfg, const key_spec *k, const char *value)
         case V_PATH:
         case V_ENDPOINT:
         case V_PINS:
+        case V_HTTPS_URL:
                 if ((k->kind == V_URL && !is_url(value)) || (k->kind == V_PATH && !is_path(value)) ||
+                    (k->kind == V_HTTPS_URL && !is_https_url(value)) ||
                     (k->kind == V_ENDPOINT && !is_endpoint(value)) ||
                     (k->kind == V_PINS && !is_pin_list(value)))
                         return -EINVAL;
@@ -415,8 +487,93 @@ static int set_key(cws_config *cfg, const key_spec *k, const char *value)
                         return -EINVAL;
                 *(cws_risk *)field = risk;
                 return 0;
+        case V_HOURS:
+                return parse_hours(value, (cws_hours *)field);
         }
         return -EINVAL;
+}
+
+size_t cws_config_key_count(void)
+{
+        return CWS_ELEMENTSOF(keys);
+}
+
+int cws_config_key_at(size_t i, const char **section, const char **key)
+{
+        if (i >= CWS_ELEMENTSOF(keys))
+                return -ENOENT;
+        *section = keys[i].section;
+        *key = keys[i].key;
+        return 0;
+}
+
+static void format_duration(uint32_t v, char *buf, size_t n)
+{
+        if (v && v % DAY == 0)
+                snprintf(buf, n, "%ud", v / DAY);
+        else if (v && v % HOUR == 0)
+                snprintf(buf, n, "%uh", v / HOUR);
+        else if (v && v % MINUTE == 0)
+                snprintf(buf, n, "%um", v / MINUTE);
+        else
+                snprintf(buf, n, "%us", v);
+}
+
+int cws_config_format(const cws_config *cfg, size_t i, char *buf, size_t n)
+{
+        const key_spec *k;
+        const void *field;
+
+        if (i >= CWS_ELEMENTSOF(keys) || n == 0)
+                return -ENOENT;
+        k = &keys[i];
+        field = (const char *)cfg + k->offset;
+        switch (k->kind) {
+        case V_URL:
+        case V_PATH:
+        case V_ENDPOINT:
+        case V_PINS:
+        case V_HTTPS_URL:
+        case V_REGION:
+                snprintf(buf, n, "%s", (const char *)field);
+                break;
+        case V_DURATION:
+                format_duration(*(const uint32_t *)field, buf, n);
+                break;
+        case V_COUNT:
+        case V_GID_BASE:
+                snprintf(buf, n, "%u", *(const uint32_t *)field);
+                break;
+        case V_BOOL:
+                snprintf(buf, n, "%s", *(const bool *)field ? "true" : "false");
+                break;
+        case V_FAIL_MODE:
+                snprintf(buf, n, "%s", *(const cws_fail_mode *)field == CWS_FAIL_OPEN ? "open" : "closed");
+                break;
+        case V_GATE:
+                if (cfg->gate_group[0])
+                        snprintf(buf, n, "group:%s", cfg->gate_group);
+                else
+                        snprintf(buf, n, "all");
+                break;
+        case V_MIN_TYPE: {
+                cws_inv_type t = *(const cws_inv_type *)field;
+                snprintf(buf, n, "%s", t == CWS_TYPE_NONE ? "none" : cws_inv_type_to_string(t));
+                break;
+        }
+        case V_RISK:
+                snprintf(buf, n, "%s", cws_risk_to_string(*(const cws_risk *)field));
+                break;
+        case V_HOURS: {
+                const cws_hours *h = field;
+                if (h->set)
+                        snprintf(buf, n, "%02u-%02u", h->from, h->to);
+                else
+                        snprintf(buf, n, "all");
+                break;
+        }
+        }
+        return 0;
 }
 
 static int set_service(cws_config *cfg, const char *service, const char *value, const char *where,
@@ -480,7 +637,8 @@ int cws_config_set(cws_config *cfg, const char *section, const char *key, const 
         if (!section || !section[0])
                 return cws_error_set(err, -EINVAL,
                                      "%s: %s: key outside any section (put it under [registry], "
-                                     "[agent], [policy], [monitor], [services] or [nss])", where, kbuf);
+                                     "[agent], [policy], [monitor], [alerts], [services] or [nss])",
+                                     where, kbuf);
         printable(section, sbuf, sizeof(sbuf));
         if (has_hash_comment(value))
                 return cws_error_set(err, -EINVAL,
@@ -504,7 +662,8 @@ int cws_config_set(cws_config *cfg, const char *section, const char *key, const 
         if (!section_known)
                 return cws_error_set(err, -EINVAL,
                                      "%s: [%s] %s: unknown section (expected [registry], [agent], "
-                                     "[policy], [monitor], [services] or [nss])", where, sbuf, kbuf);
+                                     "[policy], [monitor], [alerts], [services] or [nss])", where,
+                                     sbuf, kbuf);
         known_keys(section, list, sizeof(list));
         return cws_error_set(err, -EINVAL, "%s: [%s] %s: unknown key (known in [%s]: %s)", where,
                              sbuf, kbuf, sbuf, list);
@@ -516,6 +675,7 @@ typedef struct load_ctx {
         FILE *f;
         unsigned line;          /* of the line last handed to inih */
         unsigned err_line;      /* of the first error we recorded */
+        cws_config_origins *origins;    /* NULL: not recorded */
         int r;                  /* that error, 0 while there is none */
         cws_error *err;
 } load_ctx;
@@ -564,6 +724,21 @@ static char *read_line(char *str, int num, void *stream)
         return str;
 }
 
+/* After a successful set: the key's index, or the service's slot. */
+static void note_origin(cws_config_origins *o, const cws_config *cfg, const char *section,
+                        const char *name, unsigned line)
+{
+        if (!strcmp(section, "services")) {
+                for (unsigned i = 0; i < cfg->n_services && i < CWS_MAX_SERVICES; i++)
+                        if (!strcmp(cfg->services[i].service, name))
+                                o->service_line[i] = line;
+                return;
+        }
+        for (size_t i = 0; i < CWS_ELEMENTSOF(keys); i++)
+                if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, name))
+                        o->key_line[i] = line;
+}
+
 static int handle_entry(void *user, const char *section, const char *name, const char *value)
 {
         load_ctx *ctx = user;
@@ -577,6 +752,8 @@ static int handle_entry(void *user, const char *section, const char *name, const
                 ctx->err_line = ctx->line;
                 return 0;
         }
+        if (ctx->origins)
+                note_origin(ctx->origins, ctx->cfg, section, name, ctx->line);
         return 1;
 }
 
@@ -587,6 +764,12 @@ static void fclosep(FILE **f)
 }
 
 int cws_config_load(cws_config *cfg, const char *path, cws_error *err)
+{
+        return cws_config_load_origins(cfg, path, NULL, err);
+}
+
+int cws_config_load_origins(cws_config *cfg, const char *path, cws_config_origins *o,
+                            cws_error *err)
 {
         _cleanup_free_ cws_config *tmp = NULL;
         _cleanup_close_ int fd = -1;
@@ -615,7 +798,9 @@ int cws_config_load(cws_config *cfg, const char *path, cws_error *err)
                 return cws_error_set(err, -ENOMEM, "%s: out of memory", path);
         cws_config_defaults(tmp);
 
-        ctx = (load_ctx){ .cfg = tmp, .path = path, .f = f, .err = err };
+        if (o)
+                memset(o, 0, sizeof(*o));
+        ctx = (load_ctx){ .cfg = tmp, .path = path, .f = f, .err = err, .origins = o };
         rc = ini_parse_stream(read_line, &ctx, handle_entry, &ctx);
         if (rc == -2)
                 return cws_error_set(err, -ENOMEM, "%s: out of memory", path);

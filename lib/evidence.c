@@ -21,6 +21,7 @@ static const char *op_name(cws_event_kind k)
         case CWS_EV_REVOKE: return "pam_cws-revoke";
         case CWS_EV_VIOLATION: return "pam_cws-violation";
         case CWS_EV_REVOCATION_SEEN: return "pam_cws-monitor";
+        case CWS_EV_ALERT: return "pam_cws-alert";
         }
         return "pam_cws-unknown";
 }
@@ -34,6 +35,7 @@ static const char *message_id(cws_event_kind k)
         case CWS_EV_REVOKE: return CWS_MID_REVOKE;
         case CWS_EV_VIOLATION: return CWS_MID_VIOLATION;
         case CWS_EV_REVOCATION_SEEN: return CWS_MID_REVOCATION_SEEN;
+        case CWS_EV_ALERT: return CWS_MID_ALERT;
         }
         return CWS_MID_DENY;
 }
@@ -63,6 +65,15 @@ int cws_evidence_audit_type(const cws_event *ev)
                 return AUDIT_ANOM_LOGIN_LOCATION;
         case CWS_EV_REVOCATION_SEEN:
                 return AUDIT_USER_ACCT;
+        case CWS_EV_ALERT:
+                /* The anomaly types security tools already watch. */
+                if (ev->alert && !strcmp(ev->alert, "multiple_failed_logins"))
+                        return AUDIT_ANOM_LOGIN_FAILURES;
+                if (ev->alert && !strcmp(ev->alert, "unusual_hours"))
+                        return AUDIT_ANOM_LOGIN_TIME;
+                if (ev->alert && !strcmp(ev->alert, "tamper_detected"))
+                        return AUDIT_ANOM_LOGIN_LOCATION;
+                return AUDIT_USER_ERR;
         }
         return AUDIT_USER_ERR;
 }
@@ -144,7 +155,7 @@ static int write_audit(const cws_event *ev)
         const char *addr = "?";
         unsigned char tmp[16];
         bool failed = ev->kind == CWS_EV_DENY || ev->kind == CWS_EV_VIOLATION ||
-                      ev->kind == CWS_EV_REVOCATION_SEEN || ev->failed;
+                      ev->kind == CWS_EV_REVOCATION_SEEN || ev->kind == CWS_EV_ALERT || ev->failed;
         int fd, r, e;
 
         if (host && (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1))
@@ -165,7 +176,9 @@ static int write_audit(const cws_event *ev)
             append_field(msg, sizeof(msg), &used, "service", ev->service) < 0 ||
             append_field(msg, sizeof(msg), &used, "reason", cws_reason_to_string(ev->reason)) < 0 ||
             (ev->violation && append_field(msg, sizeof(msg), &used, "violation", ev->violation) < 0) ||
-            (ev->risk && append_field(msg, sizeof(msg), &used, "risk", ev->risk) < 0)) {
+            (ev->risk && append_field(msg, sizeof(msg), &used, "risk", ev->risk) < 0) ||
+            (ev->alert && append_field(msg, sizeof(msg), &used, "alert", ev->alert) < 0) ||
+            (ev->count && append_field(msg, sizeof(msg), &used, "count", ev->count) < 0)) {
                 audit_close(fd);
                 return -E2BIG;
         }
@@ -185,6 +198,7 @@ static const char *decision_word(const cws_event *ev)
         case CWS_EV_DENY: return "deny";
         case CWS_EV_VIOLATION: return "violation";
         case CWS_EV_REVOCATION_SEEN: return "revoked";
+        case CWS_EV_ALERT: return "alert";
         default: return ev->failed ? "failed" : "done";
         }
 }
@@ -205,13 +219,22 @@ static int write_journal(const cws_event *ev)
         case CWS_EV_DENY: prio = LOG_NOTICE; break;
         case CWS_EV_VIOLATION: prio = LOG_WARNING; break;
         case CWS_EV_REVOCATION_SEEN: prio = LOG_NOTICE; break;
+        case CWS_EV_ALERT:
+                prio = ev->risk && !strcmp(ev->risk, "CRITICAL") ? LOG_CRIT
+                     : ev->risk && !strcmp(ev->risk, "HIGH") ? LOG_ERR : LOG_WARNING;
+                break;
         default: prio = ev->failed ? LOG_NOTICE : LOG_INFO; break;
         }
         /* MESSAGE carries the reason, not the user name: the name may be
          * hostile and lives only in its own field. */
-        snprintf(message, sizeof(message), "pam_cws: %s %s for service %s: %s",
-                 op_name(ev->kind) + strlen("pam_cws-"), decision_word(ev),
-                 cws_evidence_plain(svc) ? svc : "?", reason);
+        if (ev->kind == CWS_EV_ALERT)
+                snprintf(message, sizeof(message), "pam_cws: %s alert %s (%s events in the window): %s",
+                         ev->risk ? ev->risk : "?", ev->alert ? ev->alert : "?",
+                         ev->count ? ev->count : "1", reason);
+        else
+                snprintf(message, sizeof(message), "pam_cws: %s %s for service %s: %s",
+                         op_name(ev->kind) + strlen("pam_cws-"), decision_word(ev),
+                         cws_evidence_plain(svc) ? svc : "?", reason);
         char prio_s[4];
         snprintf(prio_s, sizeof(prio_s), "%d", prio);
         const cws_journal_field f[] = {
@@ -231,6 +254,8 @@ static int write_journal(const cws_event *ev)
                 { "CWS_RHOST", rhost },
                 { "CWS_VIOLATION", ev->violation },
                 { "CWS_RISK", ev->risk },
+                { "CWS_ALERT", ev->alert },
+                { "CWS_COUNT", ev->count },
         };
         return cws_journal_send(f, CWS_ELEMENTSOF(f));
 }

@@ -18,6 +18,7 @@
 #include "cws/record.h"
 #include "cws/registry.h"
 #include "cws/registry_s3.h"
+#include "cws/tls_policy.h"
 #include "cws/safe_file.h"
 
 #define CREDENTIALS_FILE_MAX 4096
@@ -1028,22 +1029,7 @@ static int setup_request(s3_registry *s, const s3_request *q, struct curl_slist 
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
         bad |= (int)curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max);
-        if (s->plain_http) {
-                /* Plain http is loopback only: no http_proxy may answer for the store. */
-                bad |= (int)curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        } else {
-                bad |= (int)curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-                bad |= (int)curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-                bad |= (int)curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-                if (s->ca_pem) {
-                        /* curl_easy_reset forgot the last one; the bytes outlive the handle. */
-                        struct curl_blob ca = { .data = s->ca_pem, .len = s->ca_len,
-                                                .flags = CURL_BLOB_NOCOPY };
-                        bad |= (int)curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-                }
-                if (s->pins[0])
-                        bad |= (int)curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, s->pins);
-        }
+        bad |= cws_tls_apply(c, s->plain_http, s->ca_pem, s->ca_len, s->pins) ? 1 : 0;
         if (q->body) {
                 u->p = q->body;
                 u->left = q->body_len;

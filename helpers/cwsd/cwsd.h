@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 #include "cws/config.h"
+#include "cws/correlate.h"
 #include "cws/decide.h"
 #include "cws/evidence.h"
 #include "cws/group_file.h"
@@ -52,6 +53,7 @@ struct agent {
         sd_event_source *probe;
         unsigned long coalesced, refused_full;   /* counters, for the log */
         cws_groups groups;              /* groups.c: nss_cws's cws-* groups */
+        cws_correlator *corr;           /* lib/correlate.c (NULL: off) */
 };
 
 /* A unit of registry work (workers.c). Specific jobs embed it first. */

@@ -75,6 +75,8 @@ int main(int argc, char **argv)
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
         groups_publish(&a, true, 0);
+        /* NULL (out of memory) only turns correlation off. */
+        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
@@ -109,5 +111,6 @@ int main(int argc, char **argv)
         sd_event_unref(a.event);
         cws_peer_limits_free(&a.limits);
         cws_groups_free(&a.groups);
+        cws_correlator_free(a.corr);
         return r < 0 ? CWS_EXIT_CONFIG : CWS_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include "cwsd.h"
 #include "cws/binding.h"
+#include "cws/monitor_stamp.h"
 
 /* A revocation seen for the first time is put on record. With
  * terminate_on_revoke, a user left with a revoked binding and none that
@@ -76,6 +77,11 @@ static int on_monitor(sd_event_source *s, uint64_t usec, void *userdata)
         for (size_t i = 0; i < n; i++)
                 monitor_user(a, uids[i]);
         free(uids);
+        /* cws-status: when a sweep last started (state_dir/monitor.last). */
+        if (!a->monitor_pending || n) {
+                if (cws_monitor_stamp_write(a->cfg.state_dir, cws_cache_now_us() / 1000000, &err) < 0)
+                        log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
+        }
         sd_event_source_set_time_relative(s, (uint64_t)a->cfg.monitor_interval * 1000000u);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;

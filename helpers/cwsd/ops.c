@@ -137,6 +137,8 @@ static void answer_validation(agent *a, conn *c, const cws_user_verdict *v, cws_
         }
         if (d->allow && c->session_phase)
                 session_note(a, &q, true);
+        cws_correlate_decision(a->corr, c->user, d->device_id, c->service, d->allow, d->reason,
+                               (int64_t)time(NULL));
         log_line(d->allow ? LOG_INFO : LOG_NOTICE, "validate user=%s service=%s decision=%s reason=%s%s%s",
                  c->user, c->service, d->allow ? "allow" : "deny", cws_reason_to_string(d->reason),
                  d->allow || !d->detail[0] ? "" : " detail=", d->allow ? "" : d->detail);

@@ -24,6 +24,13 @@ typedef struct cws_service_rule {
         cws_inv_type min_type;
 } cws_service_rule;
 
+/* Local hours [from, to) in which logins are usual; from > to wraps past
+ * midnight (22-06). set false: every hour is usual. */
+typedef struct cws_hours {
+        bool set;
+        uint8_t from, to;
+} cws_hours;
+
 typedef struct cws_config {
         /* [registry] */
         char registry_url[CWS_CONFIG_PATH_MAX];
@@ -56,6 +63,14 @@ typedef struct cws_config {
         uint32_t analysis_interval;         /* seconds */
         uint32_t health_check_interval;     /* seconds */
         uint32_t log_retention_days;
+        uint32_t failed_login_threshold;    /* refusals of one user or device in a window */
+        cws_hours active_hours;             /* logins outside are "unusual hours" */
+        /* [alerts]: the webhook ("" url = none) */
+        char alerts_url[CWS_CONFIG_PATH_MAX];
+        char alerts_secret_file[CWS_CONFIG_PATH_MAX];
+        char alerts_ca_file[CWS_CONFIG_PATH_MAX];
+        char alerts_pinned_keys[CWS_CONFIG_PATH_MAX];
+        uint32_t alerts_queue_max;          /* alerts kept while the receiver is down */
         /* [services] */
         cws_service_rule services[CWS_MAX_SERVICES];
         unsigned n_services;
@@ -74,6 +89,28 @@ int cws_config_set(cws_config *cfg, const char *section, const char *key, const 
 /* Loads defaults then the file, checked for owner/mode/symlink. A missing
  * file is -ENOENT (callers decide whether the default path may be absent). */
 int cws_config_load(cws_config *cfg, const char *path, cws_error *err);
+
+/* Where each value of a loaded file came from: the line that set it, 0
+ * for the compiled-in default. Indexed like cws_config_key_at(). */
+#define CWS_CONFIG_KEYS_MAX 64
+typedef struct cws_config_origins {
+        unsigned key_line[CWS_CONFIG_KEYS_MAX];
+        unsigned service_line[CWS_MAX_SERVICES];
+} cws_config_origins;
+
+/* cws_config_load, also recording origins (o may be NULL). */
+int cws_config_load_origins(cws_config *cfg, const char *path, cws_config_origins *o,
+                            cws_error *err);
+
+/* The table of keys, for listing the effective configuration: the number
+ * of keys, each one's section and name, and its value in cfg written as
+ * the file would hold it. */
+size_t cws_config_key_count(void);
+int cws_config_key_at(size_t i, const char **section, const char **key);
+int cws_config_format(const cws_config *cfg, size_t i, char *buf, size_t n);
+
+/* Whether hour (0-23, local) is in the configured active hours. */
+bool cws_hours_contain(const cws_hours *h, unsigned hour);
 
 /* "30", "30s", "5m", "2h", "1d" -> seconds. */
 int cws_parse_duration(const char *s, uint32_t *out);

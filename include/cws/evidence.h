@@ -14,6 +14,7 @@ typedef enum cws_event_kind {
         CWS_EV_REVOKE,      /* a device or invitation was revoked */
         CWS_EV_VIOLATION,   /* tamper or copy detected, or a fingerprint mismatch */
         CWS_EV_REVOCATION_SEEN, /* the monitor saw a device or invitation revoked */
+        CWS_EV_ALERT,       /* correlation raised an alert (lib/correlate.c) */
 } cws_event_kind;
 
 /* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
@@ -23,6 +24,8 @@ typedef enum cws_event_kind {
 #define CWS_MID_REVOKE "d310513336fc4a27916de24026e8a100"
 #define CWS_MID_VIOLATION "12e61f6187f04f0d80039677d4d0c92a"
 #define CWS_MID_REVOCATION_SEEN "661bf675bf3348f581b964944e7051d6"
+#define CWS_MID_ALERT "62a5da1bcd6f40b5b3977c8cb8272d5f"          /* lib/correlate.c */
+#define CWS_MID_ALERT_DROPPED "4c05bfbc56bf4611b0be2135e4aae04c"  /* lib/alert_queue.c */
 
 typedef struct cws_event {
         cws_event_kind kind;
@@ -38,6 +41,8 @@ typedef struct cws_event {
         const char *violation;      /* for violations: the seed's types, comma-separated */
         const char *risk;           /* for violations: LOW..CRITICAL */
         bool failed;                /* for enroll/revoke: the attempt failed */
+        const char *alert;          /* for alerts: the pattern (multiple_failed_logins, ...) */
+        const char *count;          /* for alerts: how many events in the window */
 } cws_event;
 
 typedef struct cws_evidence_result {

@@ -89,7 +89,7 @@ rgw_start() {
         fsid=$(python3 -c 'import uuid; print(uuid.uuid4())')
         osd_uuid=$(python3 -c 'import uuid; print(uuid.uuid4())')
         mon_port=$(free_port) RGW_PORT=$(free_port)
-        make_cert rgw localhost "DNS:localhost,IP:127.0.0.1" || { echo "# cannot make the certificate"; return 1; }
+        make_cert rgw localhost "DNS:localhost,IP:127.0.0.1" "${RGW_CERT_DAYS:-2}" || { echo "# cannot make the certificate"; return 1; }
         cat >"$RGW_DIR/ceph.conf" <<CONF
 [global]
 fsid = $fsid

@@ -946,11 +946,104 @@ static void test_duration_bad(void **state)
         assert_int_equal(cws_parse_duration("5", NULL), -EINVAL);
 }
 
+/* [monitor] correlation keys and [alerts]: values, bounds, hours. */
+static void test_alert_and_correlation_keys(void **state)
+{
+        cws_config cfg;
+        cws_error err = { 0 };
+        (void)state;
+        cws_config_defaults(&cfg);
+        assert_int_equal(cfg.failed_login_threshold, 5);
+        assert_false(cfg.active_hours.set);
+        assert_int_equal(cfg.alerts_queue_max, 1000);
+        assert_string_equal(cfg.alerts_url, "");
+        assert_true(cws_hours_contain(&cfg.active_hours, 3));
+
+        assert_int_equal(cws_config_set(&cfg, "monitor", "active_hours", "07-20", "t", &err), 0);
+        assert_true(cws_hours_contain(&cfg.active_hours, 7));
+        assert_true(cws_hours_contain(&cfg.active_hours, 19));
+        assert_false(cws_hours_contain(&cfg.active_hours, 20));
+        assert_false(cws_hours_contain(&cfg.active_hours, 3));
+        assert_int_equal(cws_config_set(&cfg, "monitor", "active_hours", "22-06", "t", &err), 0);
+        assert_true(cws_hours_contain(&cfg.active_hours, 23));
+        assert_true(cws_hours_contain(&cfg.active_hours, 5));
+        assert_false(cws_hours_contain(&cfg.active_hours, 12));
+        static const char *const bad_hours[] = { "7-20", "07-25", "07-07", "24-01", "07-20x", "", "-" };
+        for (size_t i = 0; i < sizeof(bad_hours) / sizeof(bad_hours[0]); i++) {
+                assert_int_equal(cws_config_set(&cfg, "monitor", "active_hours", bad_hours[i], "t", &err),
+                                 -EINVAL);
+                assert_contains(err.msg, "HH-HH");
+        }
+        assert_true(cfg.active_hours.set && cfg.active_hours.from == 22);   /* kept */
+        assert_int_equal(cws_config_set(&cfg, "monitor", "active_hours", "all", "t", &err), 0);
+        assert_false(cfg.active_hours.set);
+
+        assert_int_equal(cws_config_set(&cfg, "monitor", "failed_login_threshold", "1", "t", &err), -EINVAL);
+        assert_int_equal(cws_config_set(&cfg, "monitor", "failed_login_threshold", "3", "t", &err), 0);
+        assert_int_equal(cfg.failed_login_threshold, 3);
+
+        assert_int_equal(cws_config_set(&cfg, "alerts", "url", "http://siem.example/hook", "t", &err), -EINVAL);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "url", "https:///x", "t", &err), -EINVAL);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "url", "https://siem.example:8443/hook", "t", &err), 0);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "url", "http://127.0.0.1:9/hook", "t", &err), 0);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "secret_file", "relative", "t", &err), -EINVAL);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "queue_max", "0", "t", &err), -EINVAL);
+        assert_int_equal(cws_config_set(&cfg, "alerts", "nope", "1", "t", &err), -EINVAL);
+        assert_contains(err.msg, "known in [alerts]: url, secret_file, ca_file, pinned_keys, queue_max");
+}
+
+/* cws-status config: every key formatted as the file would hold it, and
+ * the line each value came from (0: the default). */
+static void test_origins_and_format(void **state)
+{
+        fixture *fx = *state;
+        cws_config cfg;
+        cws_config_origins o;
+        cws_error err = { 0 };
+        const char *sec, *key;
+        char buf[4200];
+        size_t i, n = cws_config_key_count();
+
+        write_conf(fx, "# comment\n[monitor]\nanalysis_interval = 10m\n\n[policy]\nfail_mode = closed\n"
+                       "offline_grace = 7200\n[services]\nsudo = admin\n[monitor]\nalert_threshold = high\n");
+        assert_int_equal(cws_config_load_origins(&cfg, fx->path, &o, &err), 0);
+        for (i = 0; i < n; i++) {
+                assert_int_equal(cws_config_key_at(i, &sec, &key), 0);
+                assert_int_equal(cws_config_format(&cfg, i, buf, sizeof(buf)), 0);
+                if (!strcmp(key, "analysis_interval")) {
+                        assert_int_equal(o.key_line[i], 3);
+                        assert_string_equal(buf, "10m");
+                } else if (!strcmp(key, "fail_mode")) {
+                        assert_int_equal(o.key_line[i], 6);
+                        assert_string_equal(buf, "closed");
+                } else if (!strcmp(key, "offline_grace")) {
+                        assert_int_equal(o.key_line[i], 7);
+                        assert_string_equal(buf, "2h");
+                } else if (!strcmp(key, "alert_threshold")) {
+                        assert_int_equal(o.key_line[i], 11);
+                        assert_string_equal(buf, "HIGH");
+                } else {
+                        assert_int_equal(o.key_line[i], 0);
+                }
+                /* What is printed parses back to the same value ("" is unset). */
+                if (!buf[0])
+                        continue;
+                cws_config back = cfg;
+                assert_int_equal(cws_config_set(&back, sec, key, buf, "t", &err), 0);
+                assert_memory_equal(&back, &cfg, sizeof(cfg));
+        }
+        assert_int_equal(cfg.n_services, 1);
+        assert_int_equal(o.service_line[0], 9);
+        assert_int_equal(cws_config_key_at(n, &sec, &key), -ENOENT);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_alert_and_correlation_keys),
+                T(test_origins_and_format),
                 T(test_load_full_file),
                 T(test_load_empty_file_gives_defaults),
                 T(test_load_last_line_without_newline),

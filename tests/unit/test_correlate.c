@@ -1,0 +1,195 @@
+/* lib/correlate.c: patterns, thresholds, alert_threshold, bounded memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "cws/correlate.h"
+
+typedef struct seen {
+        unsigned n;
+        char pattern[8][40];
+        cws_risk risk[8];
+        unsigned count[8];
+} seen;
+
+static void sink(const cws_alert *a, void *userdata)
+{
+        seen *s = userdata;
+        if (s->n < 8) {
+                snprintf(s->pattern[s->n], sizeof(s->pattern[0]), "%s", a->pattern);
+                s->risk[s->n] = a->risk;
+                s->count[s->n] = a->count;
+        }
+        s->n++;
+}
+
+static cws_correlator *make(seen *s, void (*tweak)(cws_config *))
+{
+        cws_config cfg;
+        cws_config_defaults(&cfg);
+        if (tweak)
+                tweak(&cfg);
+        memset(s, 0, sizeof(*s));
+        cws_correlator *c = cws_correlator_new(&cfg, sink, s);
+        assert_non_null(c);
+        return c;
+}
+
+static void deny(cws_correlator *c, const char *user, const char *dev, int64_t t)
+{
+        cws_correlate_decision_at(c, user, dev, "sshd", false, CWS_R_NOT_ENROLLED, t, 12);
+}
+
+static void test_failed_logins_one_high_alert(void **state)
+{
+        seen s;
+        cws_correlator *c = make(&s, NULL);     /* threshold 5, window 5m */
+        (void)state;
+        for (int i = 0; i < 4; i++)
+                deny(c, "alice", NULL, 1000 + i);
+        assert_int_equal(s.n, 0);
+        deny(c, "alice", NULL, 1010);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "multiple_failed_logins");
+        assert_int_equal(s.risk[0], CWS_RISK_HIGH);
+        assert_int_equal(s.count[0], 5);
+        for (int i = 0; i < 30; i++)
+                deny(c, "alice", NULL, 1020 + i);
+        assert_int_equal(s.n, 1);                       /* one, not N */
+        /* The next window counts again. */
+        for (int i = 0; i < 5; i++)
+                deny(c, "alice", NULL, 1000 + 300 + i);
+        assert_int_equal(s.n, 2);
+        /* Allowed logins and malformed requests do not count. */
+        for (int i = 0; i < 10; i++) {
+                cws_correlate_decision_at(c, "bob", NULL, "sshd", true, CWS_R_OK, 2000 + i, 12);
+                cws_correlate_decision_at(c, "bob", NULL, "sshd", false, CWS_R_BAD_REQUEST, 2000 + i, 12);
+        }
+        assert_int_equal(s.n, 2);
+        cws_correlator_free(c);
+}
+
+static void t3(cws_config *cfg) { cfg->failed_login_threshold = 3; }
+
+static void test_threshold_and_device_counter(void **state)
+{
+        seen s;
+        cws_correlator *c = make(&s, t3);
+        (void)state;
+        /* One device, three users: the device's counter reaches 3. */
+        deny(c, "u1", "dev-X", 10);
+        deny(c, "u2", "dev-X", 11);
+        assert_int_equal(s.n, 0);
+        deny(c, "u3", "dev-X", 12);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "multiple_failed_logins");
+        cws_correlator_free(c);
+}
+
+static void test_tamper_critical_at_once(void **state)
+{
+        seen s;
+        cws_correlator *c = make(&s, NULL);
+        (void)state;
+        cws_correlate_decision_at(c, "alice", "dev-A", "login", false, CWS_R_PROFILE_COPY_DETECTED, 5, 12);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "tamper_detected");
+        assert_int_equal(s.risk[0], CWS_RISK_CRITICAL);
+        cws_correlator_free(c);
+}
+
+static void hours(cws_config *cfg) { cfg->active_hours = (cws_hours){ .set = true, .from = 7, .to = 20 }; }
+static void high(cws_config *cfg) { hours(cfg); cfg->alert_threshold = CWS_RISK_HIGH; }
+static void off(cws_config *cfg) { cfg->correlation_enabled = false; }
+
+static void test_unusual_hours_and_alert_threshold(void **state)
+{
+        seen s;
+        cws_correlator *c = make(&s, hours);
+        (void)state;
+        cws_correlate_decision_at(c, "alice", "dev-A", "sshd", true, CWS_R_OK, 100, 12);
+        assert_int_equal(s.n, 0);
+        cws_correlate_decision_at(c, "alice", "dev-A", "sshd", true, CWS_R_OK, 101, 3);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "unusual_hours");
+        assert_int_equal(s.risk[0], CWS_RISK_MEDIUM);
+        cws_correlate_decision_at(c, "alice", "dev-A", "sshd", true, CWS_R_OK, 102, 3);
+        assert_int_equal(s.n, 1);                       /* once a window */
+        cws_correlator_free(c);
+
+        /* alert_threshold = HIGH: MEDIUM patterns stay quiet, HIGH ones not. */
+        c = make(&s, high);
+        cws_correlate_decision_at(c, "alice", "dev-A", "sshd", true, CWS_R_OK, 101, 3);
+        cws_correlate_decision_at(c, "alice", NULL, "sshd", false, CWS_R_REGISTRY_UNAVAILABLE, 102, 12);
+        assert_int_equal(s.n, 0);
+        for (int i = 0; i < 5; i++)
+                deny(c, "alice", NULL, 200 + i);
+        assert_int_equal(s.n, 1);
+        cws_correlator_free(c);
+
+        /* correlation_enabled = false: nothing at all. */
+        c = make(&s, off);
+        cws_correlate_decision_at(c, "a", NULL, "sshd", false, CWS_R_TAMPER_DETECTED, 1, 12);
+        for (int i = 0; i < 50; i++)
+                deny(c, "a", NULL, 2 + i);
+        cws_correlate_keychain_failure(c, "a", 3);
+        assert_int_equal(s.n, 0);
+        cws_correlator_free(c);
+}
+
+static void test_registry_and_keychain(void **state)
+{
+        seen s;
+        cws_correlator *c = make(&s, NULL);
+        (void)state;
+        for (int i = 0; i < 10; i++)
+                cws_correlate_decision_at(c, "u", NULL, "sshd", i % 2, CWS_R_REGISTRY_UNAVAILABLE, 10 + i, 12);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "registry_unavailable");
+        assert_int_equal(s.risk[0], CWS_RISK_MEDIUM);
+        cws_correlate_keychain_failure(c, "admin", 30);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.pattern[1], "keychain_failure");
+        assert_int_equal(s.risk[1], CWS_RISK_HIGH);
+        cws_correlator_free(c);
+}
+
+/* 100,000 refusals from invented names: the table never grows (it is a
+ * fixed array), one flood alert is raised, and a user who tries twice,
+ * then three times 50,000 invented names later, is still caught. */
+static void test_memory_bounded_under_flood(void **state)
+{
+        seen s;
+        char name[32];
+        cws_correlator *c = make(&s, NULL);
+        size_t size = sizeof(*c);
+        (void)state;
+        for (int i = 0; i < 100000; i++) {
+                snprintf(name, sizeof(name), "invented%d", i);
+                deny(c, name, NULL, 1000 + i / 1000);   /* all within one 5-minute window */
+                if (i == 10000 || i == 10001 || (i >= 60000 && i < 60003))
+                        deny(c, "mallory", NULL, 1000 + i / 1000);
+        }
+        assert_int_equal(sizeof(*c), size);
+        assert_true(c->evictions > 90000);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.pattern[0], "refusal_flood");
+        assert_string_equal(s.pattern[1], "multiple_failed_logins");    /* mallory's 5th */
+        cws_correlator_free(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_failed_logins_one_high_alert),
+                cmocka_unit_test(test_threshold_and_device_counter),
+                cmocka_unit_test(test_tamper_critical_at_once),
+                cmocka_unit_test(test_unusual_hours_and_alert_threshold),
+                cmocka_unit_test(test_registry_and_keychain),
+                cmocka_unit_test(test_memory_bounded_under_flood),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
