@@ -5,6 +5,10 @@
 #   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
+#   make deb        the Debian packages, into build/ (needs debhelper)
+# Packagers: CFLAGS, CPPFLAGS and LDFLAGS (environment or command line) are
+# added to ours; a _FORTIFY_SOURCE of yours replaces ours; WERROR= turns -Werror off;
+# PAMDIR and LIBINIH (the static inih, or -linih) say where things are.
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin
@@ -16,22 +20,25 @@ DESTDIR   ?=
 CC        ?= cc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
+LIBINIH   ?= /usr/lib/$(MULTIARCH)/libinih.a
 PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+WERROR    ?= -Werror
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
-             -Wnull-dereference -Werror
-HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIC
+             -Wnull-dereference $(WERROR)
+FORTIFY   := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=3)
+HARDEN    := -fstack-protector-strong $(FORTIFY) -fPIC
 OPT       ?= -O2 -g
 ifdef SANITIZE
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
 CFLAGS    ?=
-CPPFLAGS  += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
+override CPPFLAGS += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
+override LDFLAGS += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 
 B         := build
 LIB_SRC   := $(sort $(wildcard lib/*.c))
@@ -51,7 +58,7 @@ PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo bench deps install clean
+.PHONY: all all-tests check unit integration demo bench deps install clean deb clean-cache
 MODULE    := $(B)/pam_cws.so
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 
@@ -61,7 +68,7 @@ all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
+		$(LIBINIH) -lpam -laudit -lcrypto
 
 $(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
 	@mkdir -p $(dir $@)
@@ -148,5 +155,18 @@ install: all
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
+# The Debian packages (packaging/debian) built from a copy of this tree,
+# so the checkout gets no debian/ directory; the .debs land in $(B)/.
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	tar -cf - --exclude=./$(B) --exclude=./.git . | tar -xf - -C $(B)/deb/src
+	cp -r packaging/debian $(B)/deb/src/debian
+	cd $(B)/deb/src && dpkg-buildpackage -us -uc -b
+	mv $(B)/deb/*.deb $(B)/deb/*.changes $(B)/deb/*.buildinfo $(B)/
+
 clean:
 	rm -rf $(B)
+
+# The debootstrap tarball that tests/integration/test_package.sh keeps.
+clean-cache:
+	rm -rf /var/cache/pam_cws-test
