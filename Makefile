@@ -159,9 +159,9 @@ install: all
 # so the checkout gets no debian/ directory; the .debs land in $(B)/.
 deb:
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
-	tar -cf - --exclude=./$(B) --exclude=./.git . | tar -xf - -C $(B)/deb/src
+	tar -cf - --exclude=./build --exclude=./$(B) --exclude=./.git . | tar -xf - -C $(B)/deb/src
 	cp -r packaging/debian $(B)/deb/src/debian
-	cd $(B)/deb/src && dpkg-buildpackage -us -uc -b
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b
 	mv $(B)/deb/*.deb $(B)/deb/*.changes $(B)/deb/*.buildinfo $(B)/
 
 clean:

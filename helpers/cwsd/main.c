@@ -4,6 +4,7 @@
  * anyone may ask about themselves, only root about others. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pwd.h>
@@ -978,8 +979,17 @@ static int listen_socket(const char *path, bool *activated)
         if (n > 1)
                 return cli_fail(-1, "expected one socket from systemd, got %d", n);
         *activated = n == 1;
-        if (n == 1)
-                return SD_LISTEN_FDS_START;
+        if (n == 1) {
+                fd = SD_LISTEN_FDS_START;
+                if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+                        return cli_fail(-1, "the socket from systemd is not a listening "
+                                        "SOCK_SEQPACKET UNIX socket (ListenSequentialPacket= "
+                                        "in cwsd.socket)");
+                /* systemd passes it blocking; on_accept accepts until EAGAIN. */
+                if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+                        return cli_fail(-1, "socket from systemd: %s", strerror(errno));
+                return fd;
+        }
         if (strlen(path) >= sizeof(sa.sun_path))
                 return cli_fail(-1, "%s: socket path too long", path);
         snprintf(dir, sizeof(dir), "%s", path);
