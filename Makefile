@@ -6,6 +6,10 @@
 #   make mutants    (root) one-line mutations of the decision code, each of which the suite must catch
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
+#   make deb        the Debian packages, into build/ (needs debhelper)
+# Packagers: CFLAGS, CPPFLAGS and LDFLAGS (environment or command line) are
+# added to ours; a _FORTIFY_SOURCE of yours replaces ours; WERROR= turns -Werror off;
+# PAMDIR and LIBINIH (the static inih, or -linih) say where things are.
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin
@@ -18,13 +22,16 @@ CC        ?= cc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
 LIBDIR    ?= /usr/lib/$(MULTIARCH)
+LIBINIH   ?= /usr/lib/$(MULTIARCH)/libinih.a
 PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+WERROR    ?= -Werror
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
-             -Wnull-dereference -Werror
-HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIC
+             -Wnull-dereference $(WERROR)
+FORTIFY   := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=3)
+HARDEN    := -fstack-protector-strong $(FORTIFY) -fPIC
 OPT       ?= -O2 -g
 ifdef SANITIZE
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -33,9 +40,9 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 export SANITIZE
 endif
 CFLAGS    ?=
-CPPFLAGS  += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
+override CPPFLAGS += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
+override LDFLAGS += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 
 B         := build
 # Built with other flags (SANITIZE=1 or not), everything is built again.
@@ -62,7 +69,8 @@ PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz
+.PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
+	deb clean-cache
 MODULE    := $(B)/pam_cws.so
 NSS_MODULE := $(B)/libnss_cws.so.2
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
@@ -73,7 +81,7 @@ all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
 $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
+		$(LIBINIH) -lpam -laudit -lcrypto
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
@@ -186,14 +194,27 @@ install: all
 	install -m 0755 nss/nsswitch-cws $(DESTDIR)$(PREFIX)/lib/cws/nsswitch-cws
 	install -m 0755 $(B)/cwsd $(DESTDIR)$(SBINDIR)/cwsd
 	install -m 0755 $(B)/cws-invite $(B)/cws-enroll $(B)/cws-revoke $(B)/cws-devices \
-		$(DESTDIR)$(BINDIR)/
+		$(B)/cws-status $(DESTDIR)$(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/cws/cws.conf || \
 		install -m 0644 packaging/cws.conf $(DESTDIR)$(SYSCONFDIR)/cws/cws.conf
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
+# The Debian packages (packaging/debian) built from a copy of this tree,
+# so the checkout gets no debian/ directory; the .debs land in $(B)/.
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	tar -cf - --exclude=./build --exclude=./$(B) --exclude=./.git . | tar -xf - -C $(B)/deb/src
+	cp -r packaging/debian $(B)/deb/src/debian
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b
+	mv $(B)/deb/*.deb $(B)/deb/*.changes $(B)/deb/*.buildinfo $(B)/
+
 clean:
 	rm -rf $(B)
+
+# The debootstrap tarball that tests/integration/test_package.sh keeps.
+clean-cache:
+	rm -rf /var/cache/pam_cws-test
 
 include tests/fuzz/fuzz.mk

@@ -7,7 +7,8 @@ libpam-wrapper libpamtest0-dev pamtester util-linux iproute2 procps python3
 openssh-server openssh-client sudo auditd
 ceph-mon ceph-osd radosgw ceph-common openssl curl
 dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev
+debhelper devscripts fakeroot lintian debootstrap systemd-container"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -3,6 +3,7 @@
  * rates (lib/peer_limits.c), and a pause when descriptors run out. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,8 +281,18 @@ int listen_socket(const char *path, bool *activated)
         if (n > 1)
                 return cli_fail(-1, "expected one socket from systemd, got %d", n);
         *activated = n == 1;
-        if (n == 1)
-                return SD_LISTEN_FDS_START;
+        if (n == 1) {
+                int fd = SD_LISTEN_FDS_START;
+
+                if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+                        return cli_fail(-1, "the socket from systemd is not a listening "
+                                        "SOCK_SEQPACKET UNIX socket (ListenSequentialPacket= "
+                                        "in cwsd.socket)");
+                /* systemd passes it blocking; on_accept accepts until EAGAIN. */
+                if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+                        return cli_fail(-1, "socket from systemd: %s", strerror(errno));
+                return fd;
+        }
         if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
                 return cli_fail(-1, "%s: socket path too long", path);
         if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
