@@ -5,6 +5,8 @@
 #   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
+#   make rpm        binary RPMs into build/rpm (packaging/rpm/pam_cws.spec)
+#   make selinux    the SELinux policy module build/selinux/cws.pp
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin
@@ -16,12 +18,16 @@ DESTDIR   ?=
 CC        ?= cc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAMDIR    ?= /usr/lib/$(MULTIARCH)/security
+# The inih the module links: the static archive by default, -linih where there is none (Fedora).
+LIBINIH   ?= /usr/lib/$(MULTIARCH)/libinih.a
 PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
-             -Wnull-dereference -Werror
+             -Wnull-dereference $(WERROR)
+# Packagers build with their own flags and compilers: WERROR= turns errors back into warnings.
+WERROR    ?= -Werror
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIC
 OPT       ?= -O2 -g
 ifdef SANITIZE
@@ -51,7 +57,7 @@ PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
-.PHONY: all all-tests check unit integration demo bench deps install clean
+.PHONY: all all-tests check unit integration demo bench deps install clean rpm selinux
 MODULE    := $(B)/pam_cws.so
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 
@@ -61,7 +67,7 @@ all: $(B)/libcws.a $(PROG_BIN) $(MODULE)
 $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		/usr/lib/$(MULTIARCH)/libinih.a -lpam -laudit -lcrypto
+		$(LIBINIH) -lpam -laudit -lcrypto
 
 $(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h)
 	@mkdir -p $(dir $@)
@@ -147,6 +153,30 @@ install: all
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+# The RPMs are built from a tarball of the checkout: the committed tree plus
+# uncommitted changes to tracked files (git stash create), never untracked files.
+# Hosts without Fedora's systemd and SELinux macro packages (Debian) get
+# stand-ins from packaging/rpm/compat/; --nodeps because their rpm database is empty.
+RPM_TOP    := $(abspath $(B))/rpm
+RPM_COMPAT := packaging/rpm/compat
+rpm:
+	@mkdir -p $(RPM_TOP)/SOURCES
+	tree=$$(git stash create); tree=$${tree:-HEAD}; \
+	git archive --format=tar.gz --prefix=pam_cws-$(VERSION)/ \
+		-o $(RPM_TOP)/SOURCES/pam_cws-$(VERSION).tar.gz $$tree && \
+	git show $$tree:packaging/sysusers.d/cws.conf >$(RPM_TOP)/SOURCES/cws.sysusers
+	rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
+		$(if $(shell rpm --eval '%{?systemd_post:1}'),,--load $(RPM_COMPAT)/macros.systemd) \
+		$(if $(shell rpm --eval '%{?selinux_modules_install:1}'),,--load $(RPM_COMPAT)/macros.selinux) \
+		--define "cws_compat_dir $(abspath $(RPM_COMPAT))" \
+		-bb packaging/rpm/pam_cws.spec
+
+$(B)/selinux/cws.pp: selinux/cws.te selinux/cws.fc selinux/cws.if
+	@rm -rf $(B)/selinux && mkdir -p $(B)/selinux
+	cp $^ $(B)/selinux/
+	$(MAKE) -C $(B)/selinux -f /usr/share/selinux/devel/Makefile cws.pp
+selinux: $(B)/selinux/cws.pp
 
 clean:
 	rm -rf $(B)

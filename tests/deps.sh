@@ -6,7 +6,8 @@ libsystemd-dev libcmocka-dev libcurl4-openssl-dev libjson-c-dev libinih-dev
 libpam-wrapper libpamtest0-dev pamtester util-linux iproute2 procps python3
 openssh-server openssh-client sudo auditd
 ceph-mon ceph-osd radosgw ceph-common openssl curl
-dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin"
+dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin
+rpm selinux-policy-dev checkpolicy semodule-utils setools"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
