@@ -24,10 +24,10 @@ PKGS      := libcrypto json-c inih libsystemd audit libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
-             -Wnull-dereference $(WERROR)
 # Packagers build with their own flags and compilers: WERROR= turns errors back into warnings.
 WERROR    ?= -Werror
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wmissing-prototypes \
+             -Wnull-dereference $(WERROR)
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIC
 OPT       ?= -O2 -g
 ifdef SANITIZE
@@ -158,6 +158,7 @@ install: all
 # uncommitted changes to tracked files (git stash create), never untracked files.
 # Hosts without Fedora's systemd and SELinux macro packages (Debian) get
 # stand-ins from packaging/rpm/compat/; --nodeps because their rpm database is empty.
+# The spec's own make must not inherit this one's command-line variables (B=, CFLAGS=).
 RPM_TOP    := $(abspath $(B))/rpm
 RPM_COMPAT := packaging/rpm/compat
 rpm:
@@ -166,7 +167,7 @@ rpm:
 	git archive --format=tar.gz --prefix=pam_cws-$(VERSION)/ \
 		-o $(RPM_TOP)/SOURCES/pam_cws-$(VERSION).tar.gz $$tree && \
 	git show $$tree:packaging/sysusers.d/cws.conf >$(RPM_TOP)/SOURCES/cws.sysusers
-	rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
 		$(if $(shell rpm --eval '%{?systemd_post:1}'),,--load $(RPM_COMPAT)/macros.systemd) \
 		$(if $(shell rpm --eval '%{?selinux_modules_install:1}'),,--load $(RPM_COMPAT)/macros.selinux) \
 		--define "cws_compat_dir $(abspath $(RPM_COMPAT))" \

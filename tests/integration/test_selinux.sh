@@ -31,7 +31,8 @@ fi
 if [ ! -f $pol/base.pp.bz2 ]; then nok "Debian's policy modules available (apt-get download selinux-policy-default)"; exit 1; fi
 mkdir -p "$T/pp"
 for f in $pol/*.pp.bz2; do bunzip2 -c "$f" >"$T/pp/$(basename "$f" .bz2)"; done
-mods=$(ls "$T"/pp/*.pp | grep -v '/base\.pp$')
+mods=""
+for m in "$T"/pp/*.pp; do [ "$m" = "$T/pp/base.pp" ] || mods="$mods $m"; done
 # shellcheck disable=SC2086
 expect_rc "links with Debian's base policy and its $(echo $mods | wc -w) modules" 0 \
         semodule_link -o "$T/linked.pp" "$T/pp/base.pp" $mods "$PP"
