@@ -7,9 +7,11 @@
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
 #   make deb        the Debian packages, into build/ (needs debhelper)
+#   make rpm        binary RPMs into build/rpm (packaging/rpm/pam_cws.spec)
+#   make selinux    the SELinux policy module build/selinux/cws.pp
 # Packagers: CFLAGS, CPPFLAGS and LDFLAGS (environment or command line) are
 # added to ours; a _FORTIFY_SOURCE of yours replaces ours; WERROR= turns -Werror off;
-# PAMDIR and LIBINIH (the static inih, or -linih) say where things are.
+# PAMDIR and LIBINIH (the static inih, or -linih where there is none) say where things are.
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin
@@ -70,7 +72,7 @@ NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
-	deb clean-cache
+	deb clean-cache rpm selinux
 MODULE    := $(B)/pam_cws.so
 NSS_MODULE := $(B)/libnss_cws.so.2
 all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
@@ -209,6 +211,31 @@ deb:
 	cp -r packaging/debian $(B)/deb/src/debian
 	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b
 	mv $(B)/deb/*.deb $(B)/deb/*.changes $(B)/deb/*.buildinfo $(B)/
+
+# The RPMs are built from a tarball of the checkout: the committed tree plus
+# uncommitted changes to tracked files (git stash create), never untracked files.
+# Hosts without Fedora's systemd and SELinux macro packages (Debian) get
+# stand-ins from packaging/rpm/compat/; --nodeps because their rpm database is empty.
+# The spec's own make must not inherit this one's command-line variables (B=, CFLAGS=).
+RPM_TOP    := $(abspath $(B))/rpm
+RPM_COMPAT := packaging/rpm/compat
+rpm:
+	@mkdir -p $(RPM_TOP)/SOURCES
+	tree=$$(git stash create); tree=$${tree:-HEAD}; \
+	git archive --format=tar.gz --prefix=pam_cws-$(VERSION)/ \
+		-o $(RPM_TOP)/SOURCES/pam_cws-$(VERSION).tar.gz $$tree && \
+	git show $$tree:packaging/sysusers.d/cws.conf >$(RPM_TOP)/SOURCES/cws.sysusers
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
+		$(if $(shell rpm --eval '%{?systemd_post:1}'),,--load $(RPM_COMPAT)/macros.systemd) \
+		$(if $(shell rpm --eval '%{?selinux_modules_install:1}'),,--load $(RPM_COMPAT)/macros.selinux) \
+		--define "cws_compat_dir $(abspath $(RPM_COMPAT))" \
+		-bb packaging/rpm/pam_cws.spec
+
+$(B)/selinux/cws.pp: selinux/cws.te selinux/cws.fc selinux/cws.if
+	@rm -rf $(B)/selinux && mkdir -p $(B)/selinux
+	cp $^ $(B)/selinux/
+	$(MAKE) -C $(B)/selinux -f /usr/share/selinux/devel/Makefile cws.pp
+selinux: $(B)/selinux/cws.pp
 
 clean:
 	rm -rf $(B)

@@ -8,7 +8,8 @@ openssh-server openssh-client sudo auditd
 ceph-mon ceph-osd radosgw ceph-common openssl curl
 dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin
 clang-14 libclang-rt-14-dev
-debhelper devscripts fakeroot lintian debootstrap systemd-container"
+debhelper devscripts fakeroot lintian debootstrap systemd-container
+rpm selinux-policy-dev checkpolicy semodule-utils setools"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

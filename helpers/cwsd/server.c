@@ -282,8 +282,7 @@ int listen_socket(const char *path, bool *activated)
                 return cli_fail(-1, "expected one socket from systemd, got %d", n);
         *activated = n == 1;
         if (n == 1) {
-                int fd = SD_LISTEN_FDS_START;
-
+                fd = SD_LISTEN_FDS_START;
                 if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
                         return cli_fail(-1, "the socket from systemd is not a listening "
                                         "SOCK_SEQPACKET UNIX socket (ListenSequentialPacket= "
