@@ -79,8 +79,12 @@ check "pam_cws-selinux requires the targeted policy" grep -qx 'selinux-policy-ta
 rpm -qp --scripts "$main" >"$T/scripts"
 rpm -qp --scripts "$sel" >"$T/sel-scripts"
 script() { rpm -qp --qf "%{$2}" "$1"; }
-check "%pre creates the cws user (sysusers)" \
-        grep -qE "useradd .*'?cws'?\$|systemd-sysusers" <(script "$main" PREIN)
+check "%pre creates the (empty) gate group cws-gated (sysusers)" \
+        grep -qE "groupadd .*'?cws-gated'?\$|systemd-sysusers" <(script "$main" PREIN)
+check "... and no cws user (cwsd runs as root in a sandbox)" \
+        bash -c "! grep -q useradd <(rpm -qp --qf '%{PREIN}' '$main')"
+check "%post adds cws to nsswitch's group line, %preun takes it out on erase" \
+        bash -c "rpm -qp --scripts '$main' | grep -q 'nsswitch-cws add' && rpm -qp --scripts '$main' | grep -q 'nsswitch-cws remove'"
 check "%post presets (enables) cwsd.socket and cwsd.service" \
         grep -qE '(preset|install-system-units).*cwsd\.socket.*cwsd\.service' <(script "$main" POSTIN)
 check "%post creates the tmpfiles.d entries" grep -q 'systemd-tmpfiles --create' <(script "$main" POSTIN)
