@@ -51,7 +51,7 @@ mutant offline_grace_zero_allows lib/cache.c \
 mutant seen_revocation_ignored_offline lib/cache.c \
         'return cws_seen_revoked(state_dir, id, NULL);' \
         'return cws_seen_revoked(state_dir, id, NULL) < 0 ? -1 : 0;'
-mutant seen_revocation_ignored_online helpers/cwsd/main.c \
+mutant seen_revocation_ignored_online lib/decide.c \
         '        if (!dev && !inv)' \
         '        if (1)'
 mutant garbage_reply_uses_cache pam/pam_cws.c \
