@@ -205,11 +205,12 @@ install: all
 
 # The Debian packages (packaging/debian) built from a copy of this tree,
 # so the checkout gets no debian/ directory; the .debs land in $(B)/.
+# A package is never a sanitizer build (SANITIZE is not passed on).
 deb:
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/src
 	tar -cf - --exclude=./build --exclude=./$(B) --exclude=./.git . | tar -xf - -C $(B)/deb/src
 	cp -r packaging/debian $(B)/deb/src/debian
-	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b
+	cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u SANITIZE dpkg-buildpackage -us -uc -b
 	mv $(B)/deb/*.deb $(B)/deb/*.changes $(B)/deb/*.buildinfo $(B)/
 
 # The RPMs are built from a tarball of the checkout: the committed tree plus
@@ -225,7 +226,7 @@ rpm:
 	git archive --format=tar.gz --prefix=pam_cws-$(VERSION)/ \
 		-o $(RPM_TOP)/SOURCES/pam_cws-$(VERSION).tar.gz $$tree && \
 	git show $$tree:packaging/sysusers.d/cws.conf >$(RPM_TOP)/SOURCES/cws.sysusers
-	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u SANITIZE rpmbuild --nodeps --define "_topdir $(RPM_TOP)" \
 		$(if $(shell rpm --eval '%{?systemd_post:1}'),,--load $(RPM_COMPAT)/macros.systemd) \
 		$(if $(shell rpm --eval '%{?selinux_modules_install:1}'),,--load $(RPM_COMPAT)/macros.selinux) \
 		--define "cws_compat_dir $(abspath $(RPM_COMPAT))" \
