@@ -31,7 +31,7 @@ fi
 sanitizer_reports() {
         local name=$1 out=$2 keep f
         [ -n "${SANITIZE:-}" ] || return 0
-        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|ASan runtime does not come first' <<<"$out"; then
+        if grep -qE '==[0-9]+==ERROR: (Address|Leak)Sanitizer|:[0-9]+(:[0-9]+)?: runtime error:|==[0-9]+==ASan runtime does not come first' <<<"$out"; then
                 echo "# $name: a sanitizer report in its output:"
                 grep -E -m 5 'ERROR: (Address|Leak)Sanitizer|runtime error:|ASan runtime' <<<"$out" | sed 's/^/#   /'
                 return 1

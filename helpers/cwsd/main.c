@@ -67,13 +67,17 @@ int main(int argc, char **argv)
         /* A bucket without object lock is a setting, refused; a store that
          * cannot be asked now is the offline rules' business. */
         r = cws_registry_require_object_lock(&a.cfg, a.registry, &err);
-        if (r == -ENOTSUP)
+        if (r == -ENOTSUP) {
+                cws_registry_free(a.registry);
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));
+        }
         if (r < 0)
                 log_line(LOG_WARNING, "cannot check the bucket's object lock now: %s", cws_error_message(&err));
         fd = listen_socket(a.cfg.socket_path, &a.socket_activated);
-        if (fd < 0)
+        if (fd < 0) {
+                cws_registry_free(a.registry);
                 return CWS_EXIT_CONFIG;
+        }
         groups_publish(&a, true, 0);
         /* NULL (out of memory) only turns correlation off. */
         a.corr = cws_correlator_new(&a.cfg, NULL, NULL);

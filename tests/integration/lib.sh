@@ -24,7 +24,10 @@ nok() { echo "not ok - $*"; }
 # SANITIZE=1 (set by the Makefile): tests/run.sh sends sanitizer reports to
 # its own directory and fails a script that leaves one. A program that gets
 # an LD_PRELOAD shim needs the ASan runtime first in that list: SAN_PRELOAD.
-SAN_MARKS='ERROR: (Address|Leak)Sanitizer|runtime error:|ASan runtime does not come first'
+# A report as the runtimes print it (==PID==ERROR: ..., FILE:LINE:COL: runtime
+# error: ...), so that source trees and documents under $T (the package
+# test's copies, a container's root) do not read as one.
+SAN_MARKS='==[0-9]+==ERROR: (Address|Leak)Sanitizer|^[^ ]+:[0-9]+(:[0-9]+)?: runtime error:|==[0-9]+==ASan runtime does not come first'
 SAN_PRELOAD=
 if [ -n "${SANITIZE:-}" ]; then
         SAN_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so):
@@ -41,10 +44,14 @@ sanitizer_in() {
 }
 # sanitizer_in_logs: at exit, the same for every file left under $T: cwsd's log
 # and every other daemon's and command's output.
+# A script that keeps trees under $T that are no one's output (a container's
+# root, copies of the source) names those directories in SAN_SKIP_DIRS.
 sanitizer_in_logs() {
+        local d skip=()
         [ -n "${SANITIZE:-}" ] || return 0
+        for d in ${SAN_SKIP_DIRS:-}; do skip+=("--exclude-dir=$d"); done
         # shellcheck disable=SC2046
-        sanitizer_in "at exit" $(grep -rlIE -D skip "$SAN_MARKS" "$T" 2>/dev/null)
+        sanitizer_in "at exit" $(grep -rlIE -D skip "${skip[@]}" "$SAN_MARKS" "$T" 2>/dev/null)
 }
 # check NAME CMD...: passes when CMD succeeds.
 check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
