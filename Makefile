@@ -169,14 +169,18 @@ demo: deps
 
 # Speed is reported, never asserted: the exit status says only whether
 # every transaction succeeded.
-bench: all $(B)/bench $(B)/bench-validate
+bench: all $(B)/bench $(B)/bench-validate $(B)/bench-nss
 	tests/bench/run.sh $(B)
 
 $(B)/bench: tests/bench/bench.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -lpam
 
-$(B)/bench-validate: tests/bench/validate.c $(B)/libcws.a
+$(B)/bench-nss: tests/bench/nss.c tests/bench/bench_clock.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -ldl
+
+$(B)/bench-validate: tests/bench/validate.c tests/bench/bench_clock.h $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(B)/libcws.a $(LDFLAGS) $(PKG_LIBS)
 

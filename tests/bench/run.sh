@@ -30,6 +30,11 @@
 # for (d); default half of it), BENCH_FILE_SIZES
 # (default "1000 100000") and BENCH_S3_SIZES (default "1000 10000"):
 # registry sizes, in invitations, for the scaling figures.
+# Last, what libnss_cws.so.2 adds to a group lookup under "group: files
+# cws" (getgrnam_r of cws-admin, initgroups of the bench user), against
+# "group: files" alone: build/bench-nss, BENCH_NSS_N calls per figure
+# (default 20000), a groups file of BENCH_NSS_MEMBERS members (default
+# 1000) in a private mount namespace.
 # Speed is reported against the targets of issue 3, never asserted: the
 # exit status is 1 only when a transaction failed (or the set-up did).
 set -u
@@ -49,8 +54,8 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "bench: must run as root (cwsd's state directory, pam_unix for root); try: sudo make bench" >&2
         exit 1
 fi
-for f in bench bench-validate cwsd pam_cws.so cws-invite cws-enroll; do
-        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate' first" >&2; exit 1; }
+for f in bench bench-validate bench-nss cwsd pam_cws.so libnss_cws.so.2 cws-invite cws-enroll; do
+        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate $B/bench-nss' first" >&2; exit 1; }
 done
 
 T=$(mktemp -d /tmp/cws-bench.XXXXXX) || exit 1
@@ -58,7 +63,7 @@ chmod 755 "$T"
 # A private copy of the build, so a rebuild during the run cannot swap a
 # module under a transaction.
 mkdir "$T/bin"
-for f in bench bench-validate cwsd pam_cws.so cws-invite cws-enroll; do cp "$B/$f" "$T/bin/" || exit 1; done
+for f in bench bench-validate bench-nss cwsd pam_cws.so libnss_cws.so.2 cws-invite cws-enroll; do cp "$B/$f" "$T/bin/" || exit 1; done
 BENCH=$T/bin/bench
 VALIDATE=$T/bin/bench-validate
 CWSD=
@@ -454,6 +459,35 @@ for p in "${INST_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; don
 INST_PIDS=()
 rgw_stop
 
+# --- the NSS module: what "group: files cws" adds to a group lookup --------
+# The module reads the fixed path /run/cws/groups, so the bench runs in a
+# private mount namespace: a tmpfs on /run with a groups file as cwsd
+# writes it (the bench user an admin, NSS_MEMBERS - 1 others read_only),
+# and an nsswitch.conf with "group: files" for glibc's own figures.
+NSS_N=${BENCH_NSS_N:-20000}
+NSS_MEMBERS=${BENCH_NSS_MEMBERS:-1000}
+nss_bench() {
+        mount -t tmpfs -o mode=755 cws-bench-run /run && mkdir -m 755 /run/cws || return 1
+        { printf 'cws-groups 1\ngroup cws-read_only 110000\ngroup cws-read_write 110001\ngroup cws-admin 110002\n'
+          printf 'member %s admin 4000000000\n' "$USER_NAME"
+          seq -f 'member bench%.0f read_only 4000000000' $((NSS_MEMBERS - 1)); } >/run/cws/groups
+        chmod 644 /run/cws/groups
+        sed 's/^group:.*/group: files/' /etc/nsswitch.conf >"$T/nsswitch.files"
+        mount --bind "$T/nsswitch.files" /etc/nsswitch.conf || return 1
+        "$T/bin/bench-nss" "$T/bin/libnss_cws.so.2" cws-admin "$USER_NAME" "$NSS_N"
+}
+declare -A NMED NP99
+echo "libnss_cws.so.2: $NSS_N calls per figure, a groups file of $NSS_MEMBERS members"
+if T=$T USER_NAME=$USER_NAME NSS_N=$NSS_N NSS_MEMBERS=$NSS_MEMBERS unshare -m --propagation private \
+                bash -c "$(declare -f nss_bench); nss_bench" >"$T/nss.out" 2>"$T/err"; then
+        while read -r kind rest; do
+                NMED[$kind]=$(field median_us "$rest") NP99[$kind]=$(field p99_us "$rest")
+                echo "  $kind $rest"
+        done <"$T/nss.out"
+else
+        bench_fail "libnss_cws.so.2 lookups (bench-nss)"
+fi
+
 # What the rest of the machine did meanwhile: all busy CPU time minus ours
 # (bash's "times": this shell's children, bench and cwsd, once reaped).
 times >"$T/times"   # not in a subshell: a forked shell's children times start at zero
@@ -536,6 +570,15 @@ srow() {
 }
 srow file "$FILE_SIZES"
 if [ "$S3_STATUS" = up ]; then srow s3 "$S3_SIZES"; else echo "  s3: $S3_STATUS: $S3_WHY"; fi
+echo
+echo "libnss_cws.so.2: what \"group: files cws\" adds to \"group: files\" per call (the module's own median), microseconds:"
+printf '  %-34s %12s %10s %14s %10s\n' lookup files_median files_p99 added_median added_p99
+nrow() {
+        printf '  %-34s %12s %10s %14s %10s\n' "$1" "${NMED[files_$2]:-n/a}" "${NP99[files_$2]:-n/a}" \
+                "${NMED[cws_$2]:++}${NMED[cws_$2]:-n/a}" "${NP99[cws_$2]:-n/a}"
+}
+nrow "getgrnam_r cws-admin (getent group)" getgrnam
+nrow "initgroups $USER_NAME (id, login)" initgroups
 if [ "$OTHER_PCT" -ge 10 ]; then
         echo "note: other work used ${OTHER_PCT}% of the CPUs during the run: these figures are inflated,"
         echo "      pam_cws's most (it waits on cwsd); run again on a quiet machine"

@@ -20,23 +20,10 @@
 #include "cws/error.h"
 #include "cws/protocol.h"
 
+#include "bench_clock.h"
+
 #define TIMEOUT_MS 30000
 #define MAX_N 10000000L
-
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *x, const void *y)
-{
-        int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-
-        return (a > b) - (a < b);
-}
 
 /* One validation; 0, or -1 after printing what failed. */
 static int one(const char *sock, const char *user, const char *service, long index)

@@ -194,3 +194,37 @@ flip_after() {
         [ -n "$off" ] || return 1
         flip_at "$1" $((off + ${#2} + $3))
 }
+
+# loopback_sshd PORT BINARY USER... [-- CONFIG_LINE...]: OpenSSH's sshd
+# (BINARY: /usr/sbin/sshd or a symlink to it, whose name is its PAM service)
+# on 127.0.0.1 from the first free port at or above PORT, with its own host
+# key, config and one user key authorized for every USER; waits (5 s at
+# most) for it to listen. Sets SSHD_PORT and SSHD_PID; ssh_to logs in.
+loopback_sshd() {
+        local port=$1 bin=$2 u; shift 2
+        while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+        mkdir -p "$T/keys"
+        ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
+        ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do cp "$T/user_key.pub" "$T/keys/$1"; shift; done
+        [ $# -gt 0 ] && shift
+        chmod 644 "$T"/keys/*
+        {
+                printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\n' "$port" "$T/host_key" "$T/sshd.pid"
+                printf 'UsePAM yes\nPubkeyAuthentication yes\nPasswordAuthentication no\n'
+                printf 'KbdInteractiveAuthentication no\nAuthorizedKeysFile %s\nUseDNS no\nPrintMotd no\n' "$T/keys/%u"
+                # The keys and homes live under /tmp (mode 1777), which StrictModes refuses.
+                printf 'StrictModes no\n'
+                for u in "$@"; do printf '%s\n' "$u"; done
+        } >"$T/sshd_config"
+        "$bin" -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
+        SSHD_PID=$!; SSHD_PORT=$port
+        PIDS+=($SSHD_PID)
+        wait_for 5 eval 'ss -Hltn "sport = :$SSHD_PORT" | grep -q .' && return 0
+        echo "# sshd did not listen on 127.0.0.1:$port within 5 s:"; sed 's/^/#   /' "$T/sshd.log"; return 1
+}
+# ssh_to USER COMMAND: runs COMMAND as USER through loopback_sshd's sshd.
+ssh_to() {
+        ssh -F /dev/null -p "$SSHD_PORT" -i "$T/user_key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+                -o ConnectTimeout=5 -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$1@127.0.0.1" "$2"
+}

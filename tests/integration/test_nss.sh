@@ -2,23 +2,26 @@
 # libnss_cws.so.2 through glibc for real: getent, id, initgroups and sudo
 # see the cws-* groups that cwsd writes to /run/cws/groups; a revocation
 # takes the user out within one monitor_interval with no login in between;
+# a real sshd with AllowGroups cws-read_only lets an enrolled user in and
+# refuses an unenrolled one by itself, and a revoked one after the sweep;
 # a clash with /etc/group is not served and is logged; a missing or unsafe
 # file is UNAVAIL (the next source decides); a small buffer is ERANGE; and
 # hostile contents stay bounded. Everything runs in a private mount
 # namespace: /etc/passwd, shadow, group, nsswitch.conf and sudoers.d are
 # copies, /run is a tmpfs, and the module reaches glibc's library
 # directory through an overlay whose upper layer is under $T. The host is
-# never written. Under SANITIZE=1 the module has ASan, which getent and
-# sudo cannot load, so the script is skipped and says so.
+# never written. Under SANITIZE=1 the module has ASan, which getent, sudo
+# and sshd cannot load, so the script (the sshd part too) is skipped and
+# says so.
 if [ -n "${SANITIZE:-}" ]; then
-        echo "# SKIP test_nss.sh: getent, id and sudo cannot load an ASan libnss_cws.so.2 (SANITIZE=$SANITIZE)"
+        echo "# SKIP test_nss.sh: getent, id, sudo and sshd (AllowGroups cws-read_only) cannot load an ASan libnss_cws.so.2 (SANITIZE=$SANITIZE)"
         exit 0
 fi
 if [ -z "${CWS_NSS_NS:-}" ]; then
         exec env CWS_NSS_NS=1 unshare -m --propagation private bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
-for p in getent id sudo setpriv visudo; do
+for p in getent id sudo setpriv visudo /usr/sbin/sshd ssh ssh-keygen ss; do
         command -v "$p" >/dev/null || { nok "$p is installed (make deps)"; exit 1; }
 done
 admin_setup || { nok "admin setup"; exit 1; }
@@ -30,9 +33,10 @@ CALL=$B/tests/nss_call
 [ -x "$CALL" ] || { nok "$CALL is built (make all-tests)"; exit 1; }
 
 # --- private /etc, /run and library directory ---------------------------
-E=$T/sys; mkdir -p "$E"
+E=$T/sys; mkdir -p "$E" "$T/home" "$T/keys"
 cp -a /etc/passwd /etc/shadow /etc/group "$E/"
 cp -a /etc/sudoers.d "$E/sudoers.d"
+cp -a /etc/pam.d "$E/pam.d"
 if grep -q '^group:' /etc/nsswitch.conf; then
         sed 's/^group:.*/group:          files cws/' /etc/nsswitch.conf >"$E/nsswitch.conf"
 else
@@ -41,17 +45,24 @@ fi
 uid=64300
 for u in cwsadm cwsro cwsnone; do
         while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
-        echo "$u:x:$uid:$uid:nss_cws test:/nonexistent:/bin/sh" >>"$E/passwd"
+        echo "$u:x:$uid:$uid:nss_cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
         echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
         echo "$u:x:$uid:" >>"$E/group"
+        mkdir -m 700 "$T/home/$u"; chown "$uid:$uid" "$T/home/$u"
         uid=$((uid + 1))
 done
 echo '%cws-admin ALL=(ALL) NOPASSWD: ALL' >"$E/sudoers.d/cws-nss-test"
 chmod 440 "$E/sudoers.d/cws-nss-test"
-for f in passwd shadow group nsswitch.conf sudoers.d; do
+# sshd runs as a symlink so that its PAM service is its own, which lets
+# everyone through: the only gate left is sshd's AllowGroups.
+printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"$E/pam.d/cws-nss-sshd"
+for f in passwd shadow group nsswitch.conf sudoers.d pam.d; do
         mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; exit 1; }
 done
-mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/cws || { nok "private /run"; exit 1; }
+mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/cws /run/sshd || { nok "private /run"; exit 1; }
+for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
+        [ -e "$f" ] && : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f"
+done
 LIBD=/usr/lib/$(${CC:-cc} -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 mkdir -p "$T/ovl/up" "$T/ovl/work"
 mount -t overlay cws-lib -o "lowerdir=$LIBD,upperdir=$T/ovl/up,workdir=$T/ovl/work" "$LIBD" ||
@@ -104,6 +115,17 @@ check "sudo -l -U cwsro: not allowed" eval '! sudo -l -U cwsro | grep -q "NOPASS
 expect_rc "the admin may sudo" 0 as_user cwsadm sudo -n id -u
 expect_rc "the read_only user may not" 1 as_user cwsro sudo -n true
 
+# --- a real sshd with AllowGroups cws-read_only ----------------------------
+ln -s /usr/sbin/sshd "$T/cws-nss-sshd"
+loopback_sshd 2231 "$T/cws-nss-sshd" cwsro cwsadm cwsnone -- 'AllowGroups cws-read_only' || nok "sshd starts"
+ssh_as() { ssh_to "$1" 'echo session-of-$(id -un) $(id -Gn)'; }
+expect_rc "sshd AllowGroups cws-read_only: the enrolled read_only user logs in" 0 ssh_as cwsro
+check "... and the session's groups include cws-read_only" grep -qw cws-read_only "$T/out"
+expect_rc "... the enrolled admin logs in too (cws-read_only is implied)" 0 ssh_as cwsadm
+expect_rc "... the unenrolled user is refused (255)" 255 ssh_as cwsnone
+check "... by sshd itself: none of its groups are in AllowGroups" \
+        grep -q "User cwsnone from 127.0.0.1 not allowed because none of user's groups are listed in AllowGroups" "$T/sshd.log"
+
 # --- a revocation takes the user out within one monitor_interval ----------
 admin_revoke "$ADM_INV" "$ADM_DEV" || nok "the administrator revokes cwsadm's device"
 t0=$SECONDS
@@ -112,6 +134,10 @@ check "after the revocation cwsadm leaves cws-admin, no login in between" eval '
 check "... in $((SECONDS - t0)) s (<= ${INTERVAL}s + 2s slack)" test $((SECONDS - t0)) -le $((INTERVAL + 2))
 check "... and every cws group" test -z "$(id -Gn cwsadm | tr ' ' '\n' | grep '^cws-')"
 expect_rc "... and sudo is refused" 1 as_user cwsadm sudo -n true
+expect_rc "... and sshd (AllowGroups cws-read_only) refuses it (255)" 255 ssh_as cwsadm
+check "... by AllowGroups" \
+        grep -q "User cwsadm from 127.0.0.1 not allowed because none of user's groups are listed in AllowGroups" "$T/sshd.log"
+kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
 check "the read_only user stays" is_member cwsro cws-read_only
 
 # --- a clash with /etc/group is not served, and cwsd says so --------------

@@ -3,7 +3,9 @@
 # installed with apt-get into a debootstrap root booted with systemd-nspawn
 # (real systemd, logind, journald, sshd), then upgraded, removed, refused,
 # purged and reinstalled, each step proven with real logins over ssh, su
-# and sudo.
+# and sudo. libnss-cws puts cws on the group: line of /etc/nsswitch.conf,
+# getent sees the cws-* groups, and its removal (alone or with everything)
+# gives /etc/nsswitch.conf back byte for byte.
 #
 # The debootstrap root is kept as a tarball in $CWS_TEST_CACHE (default
 # /var/cache/pam_cws-test; "make clean-cache" removes it); without it the
@@ -146,8 +148,8 @@ printf 'Name: test: a sufficient account line\nDefault: yes\nPriority: 832\nAcco
         >"$R/usr/share/pam-configs/zz-test-sufficient"
 chroot "$R" pam-auth-update --package >/dev/null 2>&1
 mkdir -p "$R/root/v1" "$R/root/v2"
-cp "$T"/v1/out/cws_*.deb "$T"/v1/out/libpam-cws_*.deb "$R/root/v1/"
-cp "$T"/v2/out/cws_*.deb "$T"/v2/out/libpam-cws_*.deb "$R/root/v2/"
+cp "$T"/v1/out/cws_*.deb "$T"/v1/out/libpam-cws_*.deb "$T"/v1/out/libnss-cws_*.deb "$R/root/v1/"
+cp "$T"/v2/out/cws_*.deb "$T"/v2/out/libpam-cws_*.deb "$T"/v2/out/libnss-cws_*.deb "$R/root/v2/"
 
 # --- boot -------------------------------------------------------------------
 t0=$SECONDS
@@ -177,15 +179,18 @@ check "the container boots (systemd says ${state:-nothing})" test "$state" = run
 for _ in $(seq 100); do ss -Hltn "sport = :$PORT" | grep -q . && break; sleep 0.1; done
 echo "# booted in $((SECONDS - t0)) s"
 cx cp -a /etc/pam.d /root/pam.d.before
+cx cp -a /etc/nsswitch.conf /root/nsswitch.conf.before
+nss_as_before() { check "$1: /etc/nsswitch.conf is byte for byte as before the install (cmp)" \
+        cx cmp /root/nsswitch.conf.before /etc/nsswitch.conf; }
 logins_work "before install"
 
 # --- install ----------------------------------------------------------------
 t0=$SECONDS
 apt_in update -qq >/dev/null 2>&1
 nsenter -t "$CPID" -a sh -c 'cd /root/v1 && DEBCONF_DEBUG=developer DEBIAN_FRONTEND=noninteractive \
-        timeout 600 apt-get install -y ./cws_*.deb ./libpam-cws_*.deb' </dev/null >"$T/install.log" 2>&1
-check "apt-get install ./*.deb installs both packages and their dependencies" \
-        grep -q 'Setting up libpam-cws' "$T/install.log"
+        timeout 600 apt-get install -y ./cws_*.deb ./libpam-cws_*.deb ./libnss-cws_*.deb' </dev/null >"$T/install.log" 2>&1
+check "apt-get install ./*.deb installs the three packages and their dependencies" \
+        bash -c "grep -q 'Setting up libpam-cws' '$T/install.log' && grep -q 'Setting up libnss-cws' '$T/install.log'"
 echo "# installed in $((SECONDS - t0)) s"
 check "no prompt: no debconf question at Debian's default priority (high)" \
         bash -c "! grep -E '<-- INPUT (high|critical) ' '$T/install.log'"
@@ -210,6 +215,15 @@ for f in common-account common-session common-session-noninteractive; do
         check "exactly one pam_cws line in $f ($n)" test "$n" = 1
         check "... before any sufficient line" before_sufficient "$f"
 done
+check "libnss-cws put cws on the group: line of /etc/nsswitch.conf" \
+        cx grep -Eq '^group:[^#]*[[:space:]]cws([[:space:]]|#|$)' /etc/nsswitch.conf
+check "... and changed nothing else in the file" \
+        cx sh -c "sed '/^group:/ s/ cws//' /etc/nsswitch.conf | cmp -s - /root/nsswitch.conf.before"
+cx grep '^group:' /etc/nsswitch.conf | sed 's/^/#   /'
+ro_group() { nsenter -t "$CPID" -a getent group cws-read_only | grep -q '^cws-read_only:[^:]*:110000:'; }
+wait_for 10 ro_group
+check "getent group cws-read_only answers through libnss_cws.so.2 (gid 110000)" ro_group
+ro_group || { cx ls -la /run/cws; cx journalctl -u cwsd.service -o cat | grep 'nss:'; } 2>&1 | sed 's/^/#   /'
 check "the journal catalog knows the deny MESSAGE_ID" \
         bash -c "nsenter -t $CPID -a journalctl --list-catalog 2>/dev/null | grep -q '^$MID_DENY'"
 
@@ -225,6 +239,10 @@ invite_in --json create lab | cx sh -c 'cat >/root/lab.json'
 invite_in --json create lab-b | cx sh -c 'cat >/root/lab-b.json'
 expect_rc "alice enrolls this host (cws-enroll)" 0 cx runuser -u alice -- cws-enroll "$(inside_json_field token /root/lab.json)"
 expect_rc "carol enrolls this host" 0 cx runuser -u carol -- cws-enroll "$(inside_json_field token /root/lab-b.json)"
+ro_members() { nsenter -t "$CPID" -a getent group cws-read_only | cut -d: -f4 | tr ',' '\n'; }
+wait_for 15 eval 'ro_members | grep -qx alice'
+check "getent group cws-read_only lists the enrolled alice (after cwsd's sweep)" eval 'ro_members | grep -qx alice'
+check "... and not the unenrolled bob" eval '! ro_members | grep -qx bob'
 for u in alice bob carol; do cx gpasswd -a "$u" cws-gated >/dev/null; done
 expect_rc "opted in: enrolled alice logs in over ssh" 0 ssh_as alice
 expect_rc "opted in: ... and her systemd --user session starts" 0 ssh_as alice 'systemctl --user is-system-running --wait'
@@ -271,6 +289,16 @@ check "... socket activation started cwsd again" cx systemctl -q is-active cwsd.
 check "... and cwsd decided the login" \
         test "$(cx journalctl -u cwsd.service -o cat | grep -c 'validate user=carol service=sshd decision=allow')" -gt "$n0"
 
+# --- libnss-cws alone out and back in ------------------------------------------
+apt_in remove -y libnss-cws >"$T/nss-remove.log" 2>&1
+check "apt-get remove libnss-cws" bash -c "! nsenter -t $CPID -a dpkg -s libnss-cws 2>/dev/null | grep -q '^Status: install ok installed'"
+nss_as_before "libnss-cws removed"
+check "... getent group cws-read_only no longer answers" bash -c "! nsenter -t $CPID -a getent group cws-read_only"
+expect_rc "... carol still logs in" 0 ssh_as carol
+apt_in install -y /root/v1/libnss-cws_0.1.0_amd64.deb >"$T/nss-reinstall.log" 2>&1
+check "... reinstalled: cws is on the group: line again" \
+        cx grep -Eq '^group:[^#]*[[:space:]]cws([[:space:]]|#|$)' /etc/nsswitch.conf
+
 # --- upgrade while carol logs in once a second ------------------------------
 cx sed -i 's/^log_retention_days = .*/log_retention_days = 30/' /etc/cws/cws.conf
 sums() { cx sh -c 'md5sum /etc/cws/cws.conf /etc/cws/trusted_keys /var/lib/cws/state/host.key; find /var/lib/cws/state/bindings -type f | sort | xargs md5sum'; }
@@ -282,10 +310,10 @@ loop=$!
 PIDS+=("$loop")
 sleep 2
 t0=$SECONDS
-nsenter -t "$CPID" -a sh -c 'cd /root/v2 && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y ./cws_*.deb ./libpam-cws_*.deb' \
+nsenter -t "$CPID" -a sh -c 'cd /root/v2 && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y ./cws_*.deb ./libpam-cws_*.deb ./libnss-cws_*.deb' \
         </dev/null >"$T/upgrade.log" 2>&1
 check "upgrade to 0.1.0+test1 with apt-get install (took $((SECONDS - t0)) s)" \
-        bash -c "nsenter -t $CPID -a dpkg-query -W -f '\${Version}' cws libpam-cws | grep -qx '0.1.0+test10.1.0+test1'"
+        bash -c "nsenter -t $CPID -a dpkg-query -W -f '\${Version}' cws libpam-cws libnss-cws | grep -qx '0.1.0+test10.1.0+test10.1.0+test1'"
 sleep 3
 touch "$T/loop.stop"; wait "$loop" 2>/dev/null
 total=$(wc -l <"$T/loop.rc"); failed=$(grep -vcx 0 "$T/loop.rc")
@@ -297,11 +325,13 @@ check "... the edited config, trusted keys, host key and bindings are unchanged"
 check "... the edit is still there" cx grep -qx 'log_retention_days = 30' /etc/cws/cws.conf
 expect_rc "... carol's enrollment still logs her in" 0 ssh_as carol
 check "... still one pam_cws line in common-account" test "$(pam_cws_count common-account)" = 1
+check "... still one cws on the group: line" test "$(cx grep -c '^group:.*[[:space:]]cws' /etc/nsswitch.conf)" = 1
 
 # --- remove -----------------------------------------------------------------
-apt_in remove -y libpam-cws cws >"$T/remove.log" 2>&1
-check "apt-get remove libpam-cws cws" bash -c "! nsenter -t $CPID -a dpkg -s cws 2>/dev/null | grep -q '^Status: install ok installed'"
+apt_in remove -y libnss-cws libpam-cws cws >"$T/remove.log" 2>&1
+check "apt-get remove libnss-cws libpam-cws cws" bash -c "! nsenter -t $CPID -a dpkg -s cws 2>/dev/null | grep -q '^Status: install ok installed'"
 check "/etc/pam.d is byte for byte as before the install (diff -r)" cx diff -r /root/pam.d.before /etc/pam.d
+nss_as_before "everything removed"
 logins_work "removed"
 check "the socket is gone" bash -c "! nsenter -t $CPID -a test -e /run/cws/cwsd.sock"
 check "removal kept the config and the state" cx test -f /etc/cws/cws.conf -a -f /var/lib/cws/state/host.key

@@ -51,33 +51,8 @@ check "the sudoers drop-in is valid" visudo -cqf /etc/sudoers.d/cws-test
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
 
 # --- sshd on loopback ------------------------------------------------------
-port=2222
-while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
-for u in cwsro cwsadm cwsnone; do cp "$T/user_key.pub" "$T/keys/$u"; done
-chmod 644 "$T"/keys/*
-cat >"$T/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-PidFile $T/sshd.pid
-UsePAM yes
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile $T/keys/%u
-UseDNS no
-PrintMotd no
-# The keys and homes live under /tmp (mode 1777), which StrictModes refuses.
-StrictModes no
-CONF
-/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" & PIDS+=($!)
-for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.05; done
-ssh_as() {
-        ssh -F /dev/null -p "$port" -i "$T/user_key" -o BatchMode=yes -o StrictHostKeyChecking=no \
-                -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$1@127.0.0.1" 'echo session-of-$(id -un)'
-}
+loopback_sshd 2222 /usr/sbin/sshd cwsro cwsadm cwsnone || exit 1
+ssh_as() { ssh_to "$1" 'echo session-of-$(id -un)'; }
 
 start_cwsd "$T" || exit 1
 invite --json create lab >"$T/ro.json"
@@ -132,9 +107,7 @@ sed -i '/^\[agent\]/a monitor_interval = 5s\nterminate_on_revoke = true' "$CONF"
 start_cwsd "$T" || exit 1
 RO2=$(json_field id <"$T/ro2.json")
 DEV2=$(devices --json "$RO2" | json_field device_id)
-ssh -F /dev/null -p "$port" -i "$T/user_key" -o BatchMode=yes -o StrictHostKeyChecking=no \
-        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR cwsro@127.0.0.1 'echo started; sleep 60' \
-        >"$T/live.out" 2>&1 &
+ssh_to cwsro 'echo started; sleep 60' >"$T/live.out" 2>&1 &
 live=$!; PIDS+=($live)
 for _ in $(seq 100); do grep -q started "$T/live.out" && break; sleep 0.1; done
 check "a live ssh session of cwsro is running" grep -q started "$T/live.out"
