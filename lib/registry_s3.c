@@ -646,6 +646,7 @@ int cws_s3_parse_list(const char *body, size_t len, cws_s3_list_page *page, cws_
 typedef struct code_buf {
         char *code;
         size_t size;
+        bool seen;      /* a second <Code> makes the answer ambiguous: none */
 } code_buf;
 
 static int error_leaf(xml_ctx *x, const char *text, cws_error *err)
@@ -654,7 +655,14 @@ static int error_leaf(xml_ctx *x, const char *text, cws_error *err)
         size_t n = strlen(text);
 
         (void)err;
-        if (x->depth == 2 && !strcmp(x->names[1], "Code") && n < c->size &&
+        if (x->depth != 2 || strcmp(x->names[1], "Code") != 0)
+                return 0;
+        if (c->seen) {
+                c->code[0] = '\0';
+                return 0;
+        }
+        c->seen = true;
+        if (n < c->size &&
             strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == n)
                 memcpy(c->code, text, n + 1);
         return 0;
@@ -662,7 +670,7 @@ static int error_leaf(xml_ctx *x, const char *text, cws_error *err)
 
 void cws_s3_parse_error_code(const char *body, size_t len, char *code, size_t codesz)
 {
-        code_buf c = { code, codesz };
+        code_buf c = { .code = code, .size = codesz };
         xml_ctx x = { .leaf = error_leaf, .ud = &c };
 
         if (codesz == 0)

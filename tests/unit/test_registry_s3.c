@@ -572,6 +572,13 @@ static void test_error_code(void **state)
         assert_string_equal(code, "");
         cws_s3_parse_error_code(rgw, 40, code, sizeof(code));   /* cut */
         assert_string_equal(code, "");
+        /* Two codes (found by fuzz_s3_error): ambiguous, none, whatever
+         * the buffer size. */
+        static const char two[] = "<Error><Code>NoSuchKey</Code><Code>AccessDenied</Code></Error>";
+        cws_s3_parse_error_code(two, strlen(two), code, sizeof(code));
+        assert_string_equal(code, "");
+        cws_s3_parse_error_code(two, strlen(two), code, 10);
+        assert_string_equal(code, "");
 }
 
 /* ---- the opener ---- */
