@@ -75,8 +75,12 @@ int main(int argc, char **argv)
         if (fd < 0)
                 return CWS_EXIT_CONFIG;
         groups_publish(&a, true, 0);
+        if (alerts_start(&a, &err) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
         /* NULL (out of memory) only turns correlation off. */
-        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
+        void *sink_data;
+        cws_alert_sink sink = alerts_sink(&a, &sink_data);
+        a.corr = cws_correlator_new(&a.cfg, sink, sink_data);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
@@ -103,6 +107,7 @@ int main(int argc, char **argv)
         cws_wipe(a.host_key, sizeof(a.host_key));
         server_close_all(&a);
         workers_stop(&a);
+        alerts_stop(&a);
         cws_registry_free(a.registry);
         registry_health_free(&a);
         sd_event_source_disable_unref(a.monitor);
