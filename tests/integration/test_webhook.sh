@@ -67,8 +67,8 @@ config 100
 PAMD=$T/pam.d; mkdir -p "$PAMD"
 printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$CONF" >"$PAMD/cws-login"
 # refuse USER: two refusals by cwsd of an unenrolled user -> one HIGH alert.
-# Counted in cwsd's log: a login just after a restart can be refused
-# before it reaches cwsd (and so is not correlated).
+# Counted in cwsd's log, so that a refusal that never reached cwsd (and so
+# was not correlated) is seen as such instead of missing an alert later.
 refusals() { grep -c "validate user=$1 .*decision=deny" "$T/cwsd.log"; }
 refused_at_least() { test "$(refusals "$1")" -ge "$2"; }
 refuse() {
@@ -127,7 +127,9 @@ refuse sys
 refuse sync
 check "receiver down: alerts wait in the state directory" wait_for 10 is queued -eq 2
 check "... the queue files are 0600" bash -c "test -z \"\$(find '$T/state/alerts' -name '*.json' ! -perm 0600)\""
-stop_cwsd "$T"
+# SIGTERM must reach the loop, not the sender thread (which would kill
+# cwsd without its clean-up and leave the socket behind).
+check "cwsd stops cleanly with a delivery pending (its socket removed)" stop_cwsd "$T"
 start_cwsd "$T" || exit 1
 refuse games
 check "... after a restart the queue still holds all three" wait_for 10 is queued -eq 3
@@ -139,7 +141,7 @@ check "... the outage was logged once, then its end" \
         bash -c "test \$(grep -c 'alerts: delivery failed' '$T/cwsd.log') -ge 1 && grep -q 'webhook answers again' '$T/cwsd.log'"
 
 # 4. A full queue (queue_max 2): the oldest dropped, the loss on record once.
-stop_cwsd "$T"
+check "cwsd stops cleanly" stop_cwsd "$T"
 receiver_stop
 config 2
 start_cwsd "$T" || exit 1
