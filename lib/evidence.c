@@ -22,6 +22,7 @@ static const char *op_name(cws_event_kind k)
         case CWS_EV_VIOLATION: return "pam_cws-violation";
         case CWS_EV_REVOCATION_SEEN: return "pam_cws-monitor";
         case CWS_EV_ALERT: return "pam_cws-alert";
+        case CWS_EV_ALERT_DROPPED: return "pam_cws-alert-dropped";
         }
         return "pam_cws-unknown";
 }
@@ -36,6 +37,7 @@ static const char *message_id(cws_event_kind k)
         case CWS_EV_VIOLATION: return CWS_MID_VIOLATION;
         case CWS_EV_REVOCATION_SEEN: return CWS_MID_REVOCATION_SEEN;
         case CWS_EV_ALERT: return CWS_MID_ALERT;
+        case CWS_EV_ALERT_DROPPED: return CWS_MID_ALERT_DROPPED;
         }
         return CWS_MID_DENY;
 }
@@ -73,6 +75,8 @@ int cws_evidence_audit_type(const cws_event *ev)
                         return AUDIT_ANOM_LOGIN_TIME;
                 if (ev->alert && !strcmp(ev->alert, "tamper_detected"))
                         return AUDIT_ANOM_LOGIN_LOCATION;
+                return AUDIT_USER_ERR;
+        case CWS_EV_ALERT_DROPPED:
                 return AUDIT_USER_ERR;
         }
         return AUDIT_USER_ERR;
@@ -155,7 +159,8 @@ static int write_audit(const cws_event *ev)
         const char *addr = "?";
         unsigned char tmp[16];
         bool failed = ev->kind == CWS_EV_DENY || ev->kind == CWS_EV_VIOLATION ||
-                      ev->kind == CWS_EV_REVOCATION_SEEN || ev->kind == CWS_EV_ALERT || ev->failed;
+                      ev->kind == CWS_EV_REVOCATION_SEEN || ev->kind == CWS_EV_ALERT ||
+                      ev->kind == CWS_EV_ALERT_DROPPED || ev->failed;
         int fd, r, e;
 
         if (host && (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1))
@@ -199,6 +204,7 @@ static const char *decision_word(const cws_event *ev)
         case CWS_EV_VIOLATION: return "violation";
         case CWS_EV_REVOCATION_SEEN: return "revoked";
         case CWS_EV_ALERT: return "alert";
+        case CWS_EV_ALERT_DROPPED: return "dropped";
         default: return ev->failed ? "failed" : "done";
         }
 }
@@ -219,6 +225,7 @@ static int write_journal(const cws_event *ev)
         case CWS_EV_DENY: prio = LOG_NOTICE; break;
         case CWS_EV_VIOLATION: prio = LOG_WARNING; break;
         case CWS_EV_REVOCATION_SEEN: prio = LOG_NOTICE; break;
+        case CWS_EV_ALERT_DROPPED: prio = LOG_ERR; break;
         case CWS_EV_ALERT:
                 prio = ev->risk && !strcmp(ev->risk, "CRITICAL") ? LOG_CRIT
                      : ev->risk && !strcmp(ev->risk, "HIGH") ? LOG_ERR : LOG_WARNING;
@@ -231,6 +238,10 @@ static int write_journal(const cws_event *ev)
                 snprintf(message, sizeof(message), "pam_cws: %s alert %s (%s events in the window): %s",
                          ev->risk ? ev->risk : "?", ev->alert ? ev->alert : "?",
                          ev->count ? ev->count : "1", reason);
+        else if (ev->kind == CWS_EV_ALERT_DROPPED)
+                snprintf(message, sizeof(message),
+                         "pam_cws: the webhook's alert queue is full: the oldest alert dropped "
+                         "(%s dropped since cwsd started)", ev->count ? ev->count : "1");
         else
                 snprintf(message, sizeof(message), "pam_cws: %s %s for service %s: %s",
                          op_name(ev->kind) + strlen("pam_cws-"), decision_word(ev),

@@ -7,8 +7,10 @@
  *   monitor.c   the revocation monitor
  *   report.c    log lines and evidence (audit + journal) of findings
  *   groups.c    nss_cws's membership file
+ *   alerts.c    alerts to the [alerts] webhook, from a queue, on a thread
  *   main.c      arguments, set-up, the event loop
- * Everything runs on the event loop's thread but a job's run() (workers.c). */
+ * Everything runs on the event loop's thread but a job's run() (workers.c)
+ * and the webhook's sender (alerts.c). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +29,7 @@
 
 struct conn;
 struct workers;
+typedef struct alerts alerts;
 typedef struct agent agent;
 
 struct agent {
@@ -54,6 +57,7 @@ struct agent {
         unsigned long coalesced, refused_full;   /* counters, for the log */
         cws_groups groups;              /* groups.c: nss_cws's cws-* groups */
         cws_correlator *corr;           /* lib/correlate.c (NULL: off) */
+        alerts *alerts;                 /* alerts.c (NULL: no webhook) */
 };
 
 /* A unit of registry work (workers.c). Specific jobs embed it first. */
@@ -156,6 +160,13 @@ int workers_submit(agent *a, job *j);
 job *workers_find(agent *a, bool (*match)(const job *j, const void *key), const void *key);
 void workers_wait(job *j, conn *c);
 void workers_detach(agent *a, conn *c);
+
+/* alerts.c: nothing without [alerts] url; else the sender's thread, or
+ * an error for a bad secret_file or ca_file. */
+int alerts_start(agent *a, cws_error *err);
+/* The correlator's sink for the webhook (NULL without one: the default). */
+cws_alert_sink alerts_sink(agent *a, void **userdata);
+void alerts_stop(agent *a);
 
 /* health.c */
 /* After a request failed for availability: marked down (logged once),

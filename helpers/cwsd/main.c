@@ -79,13 +79,18 @@ int main(int argc, char **argv)
                 return CWS_EXIT_CONFIG;
         }
         groups_publish(&a, true, 0);
-        /* NULL (out of memory) only turns correlation off. */
-        a.corr = cws_correlator_new(&a.cfg, NULL, NULL);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
         sigprocmask(SIG_BLOCK, &ss, NULL);
         signal(SIGPIPE, SIG_IGN);
+        /* After the mask: the sender thread must not take SIGTERM. */
+        if (alerts_start(&a, &err) < 0)
+                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+        /* NULL (out of memory) only turns correlation off. */
+        void *sink_data;
+        cws_alert_sink sink = alerts_sink(&a, &sink_data);
+        a.corr = cws_correlator_new(&a.cfg, sink, sink_data);
         if ((r = sd_event_default(&a.event)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
@@ -107,6 +112,7 @@ int main(int argc, char **argv)
         cws_wipe(a.host_key, sizeof(a.host_key));
         server_close_all(&a);
         workers_stop(&a);
+        alerts_stop(&a);
         cws_registry_free(a.registry);
         registry_health_free(&a);
         sd_event_source_disable_unref(a.monitor);

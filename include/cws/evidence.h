@@ -15,6 +15,7 @@ typedef enum cws_event_kind {
         CWS_EV_VIOLATION,   /* tamper or copy detected, or a fingerprint mismatch */
         CWS_EV_REVOCATION_SEEN, /* the monitor saw a device or invitation revoked */
         CWS_EV_ALERT,       /* correlation raised an alert (lib/correlate.c) */
+        CWS_EV_ALERT_DROPPED, /* the webhook's queue was full (lib/alert_queue.c) */
 } cws_event_kind;
 
 /* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
@@ -42,7 +43,8 @@ typedef struct cws_event {
         const char *risk;           /* for violations: LOW..CRITICAL */
         bool failed;                /* for enroll/revoke: the attempt failed */
         const char *alert;          /* for alerts: the pattern (multiple_failed_logins, ...) */
-        const char *count;          /* for alerts: how many events in the window */
+        const char *count;          /* for alerts: how many events in the window;
+                                     * for dropped alerts: how many since cwsd started */
 } cws_event;
 
 typedef struct cws_evidence_result {
