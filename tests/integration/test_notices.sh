@@ -1,0 +1,102 @@
+#!/bin/bash
+# Revocation notices (DESIGN §4): a revocation reaches the host through its
+# notice within one monitor_interval and only the bindings it names are
+# asked again; when nothing changed the monitor costs the store one request
+# per monitor_interval; a notice deleted by someone who can write the store
+# delays detection to the full sweep (full_sweep_interval), never past it.
+# On file: the requests are counted with strace (every registry request
+# opens a file or directory under the registry).
+. "$(dirname "$0")/lib.sh"
+admin_setup || { nok "admin setup"; exit 1; }
+command -v strace >/dev/null || { echo "# SKIP strace is not installed"; exit 0; }
+INTERVAL=5
+set_in() { # set_in SECTION KEY VALUE
+        sed -i "/^$2 = /d" "$CONF"
+        grep -q "^\[$1\]" "$CONF" || printf '[%s]\n' "$1" >>"$CONF"
+        sed -i "/^\[$1\]/a $2 = $3" "$CONF"
+}
+set_in agent monitor_interval "${INTERVAL}s"
+set_in monitor full_sweep_interval 1d
+admin_revoke() { revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$@" >/dev/null; }
+enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv and dev
+        invite --json create "$1" >"$T/$1.json"
+        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
+        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
+}
+TRACE=$T/strace.out
+# ticks: how many rounds the monitor has started (it stamps monitor.last
+# before a round's first registry request).
+ticks() { grep -cE 'rename[a-z0-9]*\(.*/state/monitor\.last"' "$TRACE"; }
+wait_ticks() { # wait_ticks N: until N more rounds have started (bounded)
+        local want=$(($(ticks) + $1))
+        wait_for $(($1 * INTERVAL * 3 + 5)) bash -c "[ \$(grep -cE 'rename[a-z0-9]*\(.*/state/monitor\.last\"' '$TRACE') -ge $want ]"
+}
+# registry_opens_per_round FIRST LAST: for each round FIRST..LAST-1 (counted
+# from 1), the number of files and directories of the registry opened
+# between its stamp and the next.
+registry_opens_per_round() {
+        awk -v reg="\"$T/registry" -v first="$1" -v last="$2" '
+                /rename[a-z0-9]*\(.*\/state\/monitor\.last"/ { r++; if (r > first && r <= last) printf "%d ", n; n = 0; next }
+                /openat\(/ && index($0, reg) { n++ }' "$TRACE"
+}
+
+start_cwsd "$T" strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TRACE" || exit 1
+read -r INV DEV <<<"$(enroll_new lab)"
+read -r INV2 DEV2 <<<"$(enroll_new lab2)"
+check "two enrollments" test -n "$INV" -a -n "$DEV" -a -n "$INV2" -a -n "$DEV2"
+check "the first round after a start is a full sweep" \
+        wait_for $((INTERVAL * 3)) grep -qE "monitor: full sweep of [0-9]+ users" "$T/cwsd.log"
+check "the notice cursor is kept in state_dir/notice.last" test -s "$T/state/notice.last"
+
+# 2. Nothing changed: one request per monitor_interval.
+wait_ticks 1
+r0=$(ticks)
+check "three more rounds" wait_ticks 3
+wait_ticks 1
+per=$(registry_opens_per_round "$r0" $((r0 + 3)))
+echo "# registry requests per round, nothing changed: $per"
+check "nothing changed: exactly one registry request in each of three rounds ($per)" \
+        test "$per" = "1 1 1 "
+check "... a listing of $T/registry/notice" grep -q "openat(.*\"$T/registry/notice\"" "$TRACE"
+
+# 1. A revocation, found through its notice within one monitor_interval;
+# only the binding it names is asked again.
+wait_ticks 1
+r1=$(ticks)
+admin_revoke "$INV" "$DEV"
+check "the revocation wrote one notice" test "$(ls "$T/registry/notice" | wc -l)" -eq 1
+check "the monitor finds it through its notice" \
+        wait_for $((INTERVAL * 3)) grep -q "monitor: notice of a revocation: invitation=$INV device=$DEV" "$T/cwsd.log"
+check "... and puts the revocation on record" \
+        wait_for 5 grep -q "monitor: user=root invitation=$INV device=$DEV reason=device_revoked" "$T/cwsd.log"
+r2=$(ticks)
+check "... within one monitor_interval: in the first round after it ($r1 -> $r2)" test "$r2" -eq $((r1 + 1))
+check "... without a full sweep" test "$(grep -c 'monitor: full sweep' "$T/cwsd.log")" -eq 1
+wait_ticks 1
+awk -v first="$r1" '/rename[a-z0-9]*\(.*\/state\/monitor\.last"/ { r++ } r > first' "$TRACE" >"$T/after.trace"
+check "... the named binding's records were read again" grep -q "\"$T/registry/inv/$INV/" "$T/after.trace"
+check "... the other binding's were not" bash -c "! grep -q '\"$T/registry/inv/$INV2/' '$T/after.trace'"
+wait_ticks 1
+per=$(registry_opens_per_round $((r2 + 1)) $((r2 + 2)))
+check "after it, nothing changed: one request a round again ($per)" test "$per" = "1 "
+stop_cwsd "$T"
+
+# 3. A notice deleted by a storage writer: the full sweep still finds the
+# revocation, within full_sweep_interval.
+FULL=15
+set_in monitor full_sweep_interval "${FULL}s"
+: >"$TRACE"
+start_cwsd "$T" strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TRACE" || exit 1
+check "restarted: the first round is a full sweep" \
+        wait_for $((INTERVAL * 3)) bash -c "[ \$(grep -c 'monitor: full sweep' '$T/cwsd.log') -ge 2 ]"
+wait_ticks 1     # just after a round: the next is a whole interval away
+before=$(ls "$T/registry/notice")
+admin_revoke "$INV2" "$DEV2"
+for f in "$T"/registry/notice/*; do grep -qxF "${f##*/}" <<<"$before" || rm -f "$f"; done
+check "the new notice is gone" test "$(ls "$T/registry/notice")" = "$before"
+sweeps=$(grep -c 'monitor: full sweep' "$T/cwsd.log")
+check "the revocation is still found" \
+        wait_for $((FULL + INTERVAL * 3)) grep -q "monitor: user=root invitation=$INV2 device=$DEV2 reason=device_revoked" "$T/cwsd.log"
+check "... by a full sweep" test "$(grep -c 'monitor: full sweep' "$T/cwsd.log")" -gt "$sweeps"
+check "... not through a notice" bash -c "! grep -q 'monitor: notice of a revocation: invitation=$INV2' '$T/cwsd.log'"
+stop_cwsd "$T"
