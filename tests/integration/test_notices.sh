@@ -17,35 +17,11 @@ set_in() { # set_in SECTION KEY VALUE
 }
 set_in agent monitor_interval "${INTERVAL}s"
 set_in monitor full_sweep_interval 1d
-admin_revoke() { revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$@" >/dev/null; }
-enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv and dev
-        invite --json create "$1" >"$T/$1.json"
-        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
-        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
-}
-TRACE=$T/strace.out
-# ticks: how many rounds the monitor has started (it stamps monitor.last
-# before a round's first registry request).
-ticks() { grep -cE 'rename[a-z0-9]*\(.*/state/monitor\.last"' "$TRACE"; }
-wait_ticks() { # wait_ticks N: until N more rounds have started (bounded)
-        local want=$(($(ticks) + $1))
-        wait_for $(($1 * INTERVAL * 3 + 5)) bash -c "[ \$(grep -cE 'rename[a-z0-9]*\(.*/state/monitor\.last\"' '$TRACE') -ge $want ]"
-}
-# registry_opens_per_round FIRST LAST: for each round FIRST..LAST-1 (counted
-# from 1), the number of files and directories of the registry opened
-# between its stamp and the next.
-registry_opens_per_round() {
-        awk -v reg="\"$T/registry" -v first="$1" -v last="$2" '
-                /rename[a-z0-9]*\(.*\/state\/monitor\.last"/ { r++; if (r > first && r <= last) printf "%d ", n; n = 0; next }
-                /openat\(/ && index($0, reg) { n++ }' "$TRACE"
-}
-
-start_cwsd "$T" strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TRACE" || exit 1
-read -r INV DEV <<<"$(enroll_new lab)"
-read -r INV2 DEV2 <<<"$(enroll_new lab2)"
-check "two enrollments" test -n "$INV" -a -n "$DEV" -a -n "$INV2" -a -n "$DEV2"
-check "the first round after a start is a full sweep" \
-        wait_for $((INTERVAL * 3)) grep -qE "monitor: full sweep of [0-9]+ users" "$T/cwsd.log"
+. "$(dirname "$0")/notices_lib.sh"
+# registry_opens_per_round FIRST LAST: files and directories of the
+# registry opened in each round.
+registry_opens_per_round() { per_round "$1" "$2" "/openat\\(/ && index(\$0, \"\\\"$T/registry\")"; }
+start_traced openat
 check "the notice cursor is kept in state_dir/notice.last" test -s "$T/state/notice.last"
 
 # 2. Nothing changed: one request per monitor_interval.
