@@ -151,9 +151,10 @@ static void notice_run(job *j, cws_registry *r)
                 int64_t at;
 
                 if (cws_notice_key_parse(keys[i], &at) < 0) {
+                        /* Never the cursor: "notice/zzz" would hide every
+                         * notice after it. */
                         log_line(LOG_WARNING, "monitor: %s under %s/ is not a notice key; skipped",
                                  keys[i], CWS_NOTICE_PREFIX);
-                        snprintf(nj->last, sizeof(nj->last), "%s", keys[i]);
                         continue;
                 }
                 /* Sorted: this and every later key claim a time to come. */
