@@ -55,6 +55,14 @@ check "... the other binding's were not" bash -c "! grep -q '\"$T/registry/inv/$
 wait_ticks 1
 per=$(registry_opens_per_round $((r2 + 1)) $((r2 + 2)))
 check "after it, nothing changed: one request a round again ($per)" test "$per" = "1 "
+
+# A forged notice (a storage writer's, signed by nobody): logged and passed
+# over, never more than a listing.
+forged=notice/$(printf '%020d' "${EPOCHREALTIME/./}")-00000000000000ff
+printf '{"version":1,"kind":"notice"}' >"$T/registry/$forged"
+check "a forged notice is logged and ignored" \
+        wait_for $((INTERVAL * 3)) grep -q "monitor: notice $forged ignored" "$T/cwsd.log"
+check "... and the cursor passes it" wait_for 5 grep -qx "$forged" "$T/state/notice.last"
 stop_cwsd "$T"
 
 # 3. A notice deleted by a storage writer: the full sweep still finds the
