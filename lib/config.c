@@ -99,6 +99,8 @@ static const key_spec keys[] = {
           "a duration from 1m to 1d, e.g. 5m" },
         { "monitor", "health_check_interval", V_DURATION, FIELD(health_check_interval),
           MINUTE, DAY, "a duration from 1m to 1d, e.g. 15m" },
+        { "monitor", "full_sweep_interval", V_DURATION, FIELD(full_sweep_interval), 5, 7 * DAY,
+          "a duration from 5s to 7d, e.g. 1h" },
         { "monitor", "log_retention_days", V_COUNT, FIELD(log_retention_days), 1, 3650,
           "a whole number of days from 1 to 3650" },
         { "nss", "gid_base", V_GID_BASE, FIELD(nss_gid_base), 100, INT32_MAX - 2,
@@ -135,6 +137,7 @@ void cws_config_defaults(cws_config *cfg)
         snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", CWS_DEFAULT_SOCKET);
         snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", CWS_DEFAULT_STATE_DIR);
         cfg->monitor_interval = 30;
+        cfg->full_sweep_interval = 3600;
         cfg->workers = 4;
         cfg->queue_max = 64;
         cfg->fail_mode = CWS_FAIL_CLOSED;

@@ -19,6 +19,7 @@ static const char *kind_name(cws_record_kind k)
         case CWS_REC_INVITATION: return "invitation";
         case CWS_REC_DEVICE: return "device";
         case CWS_REC_REVOCATION: return "revocation";
+        case CWS_REC_NOTICE: return "notice";
         }
         return "?";
 }
@@ -331,5 +332,34 @@ int cws_revocation_from_json(const char *json, cws_revocation *rv, cws_error *er
         if (!cws_id_valid("inv", rv->inv_id) ||
             (rv->device_id[0] && !cws_id_valid("dev", rv->device_id)))
                 return cws_error_set(err, -EBADMSG, "revocation record has an invalid id");
+        return 0;
+}
+
+int cws_notice_to_json(const cws_notice *n, char **out)
+{
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "version", json_object_new_int(RECORD_VERSION));
+        json_object_object_add(o, "invitation", json_object_new_string(n->inv_id));
+        json_object_object_add(o, "device_id", json_object_new_string(n->device_id));
+        json_object_object_add(o, "at_us", json_object_new_int64(n->at_us));
+        return to_json(o, out);
+}
+
+int cws_notice_from_json(const char *json, cws_notice *n, cws_error *err)
+{
+        _cleanup_json_ json_object *o = NULL;
+
+        memset(n, 0, sizeof(*n));
+        if (parse_object(json, strlen(json), &o) < 0 || check_version(o) < 0 ||
+            get_string(o, "invitation", n->inv_id, sizeof(n->inv_id)) < 0 ||
+            get_string(o, "device_id", n->device_id, sizeof(n->device_id)) < 0 ||
+            get_int64(o, "at_us", 0, TIME_MAX * 1000000, &n->at_us) < 0)
+                return cws_error_set(err, -EBADMSG, "malformed revocation notice");
+        if (!cws_id_valid("inv", n->inv_id) ||
+            (n->device_id[0] && !cws_id_valid("dev", n->device_id)))
+                return cws_error_set(err, -EBADMSG, "revocation notice has an invalid id");
         return 0;
 }

@@ -107,6 +107,31 @@ int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t 
         return r->ops->list(r, prefix, keys, n, err);
 }
 
+int cws_registry_list_after(cws_registry *r, const char *prefix, const char *after, char ***keys,
+                            size_t *n, cws_error *err)
+{
+        size_t pl = strlen(prefix), kept = 0;
+        int k;
+
+        if (!cws_registry_key_valid(prefix))
+                return cws_error_set(err, -EINVAL, "invalid registry prefix");
+        if (!cws_registry_key_valid(after) || strncmp(after, prefix, pl) != 0 || after[pl] != '/')
+                return cws_error_set(err, -EINVAL, "invalid key to list after");
+        if (r->ops->list_after)
+                return r->ops->list_after(r, prefix, after, keys, n, err);
+        k = r->ops->list(r, prefix, keys, n, err);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < *n; i++) {
+                if (strcmp((*keys)[i], after) > 0)
+                        (*keys)[kept++] = (*keys)[i];
+                else
+                        free((*keys)[i]);
+        }
+        *n = kept;
+        return 0;
+}
+
 void cws_registry_versions_free(cws_registry_versions *v)
 {
         for (size_t i = 0; i < v->n && i < CWS_REGISTRY_VERSIONS_MAX; i++)

@@ -249,19 +249,28 @@ int cws_s3_uri_encode(const char *in, char *out, size_t outsz)
         return 0;
 }
 
-int cws_s3_list_query(const char *objprefix, const char *token, char *out, size_t outsz)
+int cws_s3_list_query_after(const char *objprefix, const char *token, const char *start_after,
+                            char *out, size_t outsz)
 {
         char p[3 * CWS_KEY_MAX + 4], t[3 * CWS_S3_TEXT_MAX + 1], full[CWS_KEY_MAX + 2];
+        char sa[3 * 2 * CWS_KEY_MAX + 1];
         int k;
 
         if (snprintf(full, sizeof(full), "%s/", objprefix) >= (int)sizeof(full) ||
             cws_s3_uri_encode(full, p, sizeof(p)) < 0 ||
-            (token && cws_s3_uri_encode(token, t, sizeof(t)) < 0))
+            (token && cws_s3_uri_encode(token, t, sizeof(t)) < 0) ||
+            (start_after && cws_s3_uri_encode(start_after, sa, sizeof(sa)) < 0))
                 return -ENOBUFS;
         /* Sorted by name, as the canonical request has them. */
-        k = snprintf(out, outsz, "%s%s%sdelimiter=%%2F&list-type=2&max-keys=1000&prefix=%s",
-                     token ? "continuation-token=" : "", token ? t : "", token ? "&" : "", p);
+        k = snprintf(out, outsz, "%s%s%sdelimiter=%%2F&list-type=2&max-keys=1000&prefix=%s%s%s",
+                     token ? "continuation-token=" : "", token ? t : "", token ? "&" : "", p,
+                     start_after ? "&start-after=" : "", start_after ? sa : "");
         return k < 0 || (size_t)k >= outsz ? -ENOBUFS : 0;
+}
+
+int cws_s3_list_query(const char *objprefix, const char *token, char *out, size_t outsz)
+{
+        return cws_s3_list_query_after(objprefix, token, NULL, out, outsz);
 }
 
 static char *trim(char *s)
@@ -1350,11 +1359,12 @@ static int take_entries(const char *prefix, const char *objprefix, cws_s3_list_p
         return 0;
 }
 
-static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n, cws_error *err)
+static int s3_list_from(cws_registry *r, const char *prefix, const char *after, char ***keys,
+                        size_t *n, cws_error *err)
 {
         s3_registry *s = (s3_registry *)r;
-        char objprefix[CWS_KEY_MAX * 2], what[CWS_KEY_MAX + 8];
-        char query[4 * CWS_KEY_MAX + 4 * CWS_S3_TEXT_MAX], url[CWS_S3_URL_MAX + sizeof(query)];
+        char objprefix[CWS_KEY_MAX * 2], what[CWS_KEY_MAX + 8], start[CWS_KEY_MAX * 2];
+        char query[10 * CWS_KEY_MAX + 4 * CWS_S3_TEXT_MAX], url[CWS_S3_URL_MAX + sizeof(query)];
         _cleanup_free_ char *token = NULL;
         char **v = NULL;
         size_t cnt = 0, cap = 0, out = 0;
@@ -1366,6 +1376,10 @@ static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
         if (snprintf(objprefix, sizeof(objprefix), "%s%s%s", s->prefix, s->prefix[0] ? "/" : "", prefix) >=
             (int)sizeof(objprefix))
                 return cws_error_set(err, -ENAMETOOLONG, "%s: prefix too long", prefix);
+        /* after is prefix/NAME (checked by the caller): objprefix/NAME. */
+        if (after && snprintf(start, sizeof(start), "%s%s", objprefix, after + strlen(prefix)) >=
+                     (int)sizeof(start))
+                return cws_error_set(err, -ENAMETOOLONG, "%s: key too long", after);
         for (unsigned page = 0;; page++) {
                 s3_request q = { .method = "GET", .what = what, .url = url, .max = CWS_S3_LIST_PAGE_MAX };
                 cws_s3_list_page p;
@@ -1374,7 +1388,8 @@ static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
                         k = fail(s, &q, err, -E2BIG, "refused: more than %u pages", CWS_S3_LIST_PAGES_MAX);
                         break;
                 }
-                if (cws_s3_list_query(objprefix, token, query, sizeof(query)) < 0 ||
+                if (cws_s3_list_query_after(objprefix, token, after ? start : NULL, query,
+                                            sizeof(query)) < 0 ||
                     object_url(s, NULL, query, url, sizeof(url)) < 0) {
                         k = fail(s, &q, err, -ENAMETOOLONG, "query too long");
                         break;
@@ -1410,7 +1425,8 @@ static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
         if (cnt)
                 qsort(v, cnt, sizeof(*v), cmp_str);
         for (size_t i = 0; i < cnt; i++) {      /* a key and a "directory" of one name */
-                if (out > 0 && !strcmp(v[out - 1], v[i])) {
+                /* A store that ignores start-after lists too much, never less. */
+                if ((out > 0 && !strcmp(v[out - 1], v[i])) || (after && strcmp(v[i], after) <= 0)) {
                         free(v[i]);
                         continue;
                 }
@@ -1419,6 +1435,17 @@ static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
         *keys = v;
         *n = out;
         return 0;
+}
+
+static int s3_list(cws_registry *r, const char *prefix, char ***keys, size_t *n, cws_error *err)
+{
+        return s3_list_from(r, prefix, NULL, keys, n, err);
+}
+
+static int s3_list_after(cws_registry *r, const char *prefix, const char *after, char ***keys,
+                         size_t *n, cws_error *err)
+{
+        return s3_list_from(r, prefix, after, keys, n, err);
 }
 
 static void s3_free(cws_registry *r)
@@ -1436,6 +1463,7 @@ static const struct cws_registry_ops s3_ops = {
         .get = s3_get,
         .put_create_only = s3_put_create_only,
         .list = s3_list,
+        .list_after = s3_list_after,
         .free = s3_free,
         .get_versions = s3_get_versions,
         .put_locked = s3_put_locked,

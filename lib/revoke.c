@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "cws/cleanup.h"
 #include "cws/ledger.h"
+#include "cws/notice.h"
 
 int64_t cws_revocation_retain_until(cws_registry *r, const cws_trust *t, const char *inv_id,
                                     int64_t now)
@@ -21,6 +23,22 @@ int64_t cws_revocation_retain_until(cws_registry *r, const cws_trust *t, const c
                 return (chain.inv[0].expires_at > now ? chain.inv[0].expires_at : now) +
                        CWS_REVOCATION_RETAIN_MARGIN;
         return now + CWS_REVOCATION_RETAIN_UNKNOWN;
+}
+
+/* The revocation stands without its notice: a failure is the caller's
+ * warning (0 with err->code set) and the monitor's full sweep finds it. */
+static int put_notice(cws_registry *r, const char *inv_id, const char *device_id,
+                      const uint8_t priv[CWS_ED25519_KEY_LEN], int64_t now, cws_error *err)
+{
+        struct timespec ts;
+        cws_error nerr = { 0 };
+        int64_t sub = clock_gettime(CLOCK_REALTIME, &ts) == 0 ? ts.tv_nsec / 1000 : 0;
+
+        if (cws_notice_write(r, inv_id, device_id, priv, now * 1000000 + sub, &nerr) < 0 && err)
+                cws_error_set(err, nerr.code, "revoked, but its notice was not written (hosts "
+                              "find the revocation at their next full sweep): %s",
+                              cws_error_message(&nerr));
+        return 0;
 }
 
 static int put_revocation(cws_registry *r, const cws_trust *t, const char *key, const char *inv_id,
@@ -45,7 +63,9 @@ static int put_revocation(cws_registry *r, const cws_trust *t, const char *key, 
         if (k == -EEXIST)
                 return cws_error_set(err, -EALREADY, "%s%s%s is already revoked", inv_id,
                                      *device_id ? " device " : "", device_id);
-        return k;
+        if (k < 0)
+                return k;
+        return put_notice(r, inv_id, device_id, priv, now, err);
 }
 
 int cws_revoke_device(cws_registry *r, const cws_trust *t, const char *inv_id, const char *device_id,

@@ -378,6 +378,8 @@ static int cmd_revoke(const options *o, const char *id)
         if (k < 0)
                 return cli_fail(k == -EALREADY ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY, "%s",
                                 cws_error_message(&err));
+        if (err.code)   /* revoked; only its notice is missing */
+                fprintf(stderr, "cws-invite: warning: %s\n", cws_error_message(&err));
         if (o->json)
                 printf("{\"id\":\"%s\",\"status\":\"revoked\"}\n", id);
         else

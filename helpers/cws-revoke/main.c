@@ -111,6 +111,8 @@ static int by_admin(const cws_config *cfg, const admin_key_source *key, const ch
         if (k < 0)
                 return cli_fail(k == -EALREADY || k == -EINVAL ? CWS_EXIT_REFUSED : CWS_EXIT_REGISTRY,
                                 "%s", cws_error_message(&err));
+        if (err.code)   /* revoked; only its notice is missing */
+                fprintf(stderr, "cws-revoke: warning: %s\n", cws_error_message(&err));
         print_done(json, inv, dev);
         return CWS_EXIT_OK;
 }

@@ -48,6 +48,10 @@ struct agent {
         struct workers *workers;
         unsigned n_workers, queue_max;
         unsigned monitor_pending;       /* monitor jobs of the last sweep not done */
+        /* monitor.c: revocation notices and the full sweep behind them */
+        bool notice_pending;            /* a listing of notices in flight */
+        char notice_cursor[256];        /* the last notice key seen (CWS_KEY_MAX) */
+        uint64_t full_sweep_usec;       /* CLOCK_MONOTONIC of the last full sweep, 0: none */
         /* health.c: the registry's availability, as the last request found it */
         bool registry_down;
         int64_t down_since_us;

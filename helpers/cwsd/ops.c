@@ -380,6 +380,8 @@ static int op_revoke(request *q)
                 return reply_error(q->out, r == -EALREADY ? CWS_R_DEVICE_REVOKED : CWS_R_REGISTRY_UNAVAILABLE,
                                    cws_error_message(&err));
         }
+        if (err.code)   /* the revocation stands; its notice does not */
+                log_line(LOG_WARNING, "revoke %s: %s", b.device_id, cws_error_message(&err));
         /* Final on this host at once, before any validation reads it back. */
         if (cws_seen_revoked_add(q->a->cfg.state_dir, b.device_id, &err) < 0)
                 log_line(LOG_ERR, "cannot remember the revocation of %s: %s", b.device_id,

@@ -62,6 +62,8 @@ typedef struct cws_config {
         bool correlation_enabled;
         uint32_t analysis_interval;         /* seconds */
         uint32_t health_check_interval;     /* seconds */
+        uint32_t full_sweep_interval;       /* seconds: every binding re-validated (the
+                                             * backstop of revocation notices) */
         uint32_t log_retention_days;
         uint32_t failed_login_threshold;    /* refusals of one user or device in a window */
         cws_hours active_hours;             /* logins outside are "unusual hours" */

@@ -47,6 +47,8 @@ int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid
  * the store has object lock they are retained (COMPLIANCE) until the
  * invitation's verified expiry plus CWS_REVOCATION_RETAIN_MARGIN; when the
  * invitation cannot be verified through t, for CWS_REVOCATION_RETAIN_UNKNOWN. */
+/* Each also writes a revocation notice (cws/notice.h); when only that
+ * fails the revocation stands: 0 with err->code set, a warning to log. */
 #define CWS_REVOCATION_RETAIN_MARGIN (30 * 86400)
 #define CWS_REVOCATION_RETAIN_UNKNOWN ((3650 + 30) * 86400)
 int cws_revoke_device(cws_registry *r, const cws_trust *t, const char *inv_id, const char *device_id,

@@ -58,7 +58,16 @@ typedef enum cws_record_kind {
         CWS_REC_INVITATION,
         CWS_REC_DEVICE,
         CWS_REC_REVOCATION,
+        CWS_REC_NOTICE,
 } cws_record_kind;
+
+/* A revocation notice (cws/notice.h): names what was revoked, grants
+ * nothing; a host that reads one re-validates against the records. */
+typedef struct cws_notice {
+        char inv_id[CWS_ID_MAX];
+        char device_id[CWS_ID_MAX];        /* "" for the whole invitation */
+        int64_t at_us;
+} cws_notice;
 
 /* Signs payload JSON into an envelope (NUL-terminated, caller frees). */
 int cws_record_seal(cws_record_kind kind, const char *payload,
@@ -76,4 +85,6 @@ int cws_device_reg_to_json(const cws_device_reg *d, char **out);
 int cws_device_reg_from_json(const char *json, cws_device_reg *d, cws_error *err);
 int cws_revocation_to_json(const cws_revocation *r, char **out);
 int cws_revocation_from_json(const char *json, cws_revocation *r, cws_error *err);
+int cws_notice_to_json(const cws_notice *n, char **out);
+int cws_notice_from_json(const char *json, cws_notice *n, cws_error *err);
 

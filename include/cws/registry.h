@@ -5,6 +5,7 @@
  *   inv/<inv>/revoked               invitation revocation (create-only)
  *   inv/<inv>/slot/<n>/<gen>        device registration (create-only)
  *   inv/<inv>/device-revoked/<dev>  device revocation (create-only)
+ *   notice/<us>-<random>            revocation notice (cws/notice.h)
  */
 #pragma once
 #include <stdbool.h>
@@ -40,6 +41,10 @@ struct cws_registry_ops {
         int (*put_locked)(cws_registry *r, const char *key, const void *data, size_t len,
                           int64_t retain_until, cws_error *err);
         int (*check_object_lock)(cws_registry *r, cws_error *err);
+        /* The keys under prefix that sort after `after` (NULL: list
+         * then filter), in one request where the store can. */
+        int (*list_after)(cws_registry *r, const char *prefix, const char *after, char ***keys,
+                          size_t *n, cws_error *err);
 };
 
 struct cws_registry {
@@ -62,6 +67,10 @@ int cws_registry_put_create_only(cws_registry *r, const char *key, const void *d
                                  cws_error *err);
 int cws_registry_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
                       cws_error *err);
+/* The keys under prefix that sort (strcmp) after `after`, a key under
+ * prefix; sorted. On s3: one listing with start-after. */
+int cws_registry_list_after(cws_registry *r, const char *prefix, const char *after, char ***keys,
+                            size_t *n, cws_error *err);
 
 /* All versions of key (for revocations: a version put over a revocation,
  * or a delete marker, must not hide it). 0 with v->n == 0 and no marker

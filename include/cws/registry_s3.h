@@ -54,6 +54,10 @@ int cws_s3_uri_encode(const char *in, char *out, size_t outsz);
 /* The ListObjectsV2 query for keys one level under objprefix/, parameters
  * sorted and encoded as SigV4 signs them; token may be NULL. */
 int cws_s3_list_query(const char *objprefix, const char *token, char *out, size_t outsz);
+/* The same, starting after the object key start_after (NULL: from the
+ * start). */
+int cws_s3_list_query_after(const char *objprefix, const char *token, const char *start_after,
+                            char *out, size_t outsz);
 
 /* The credentials file: lines "access_key_id = ..." and
  * "secret_access_key = ...", '#' comments. Messages never quote a value. */

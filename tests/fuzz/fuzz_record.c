@@ -19,6 +19,7 @@ static void parse_payload(cws_record_kind kind, const char *payload)
         cws_invitation inv;
         cws_device_reg dev;
         cws_revocation rev;
+        cws_notice notice;
         cws_error err = { 0 };
 
         switch (kind) {
@@ -31,13 +32,16 @@ static void parse_payload(cws_record_kind kind, const char *payload)
         case CWS_REC_REVOCATION:
                 (void)cws_revocation_from_json(payload, &rev, &err);
                 break;
+        case CWS_REC_NOTICE:
+                (void)cws_notice_from_json(payload, &notice, &err);
+                break;
         }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const cws_record_kind kinds[] = { CWS_REC_INVITATION, CWS_REC_DEVICE,
-                                                 CWS_REC_REVOCATION };
+                                                 CWS_REC_REVOCATION, CWS_REC_NOTICE };
         unsigned verified = 0;
 
         for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {

@@ -24,6 +24,7 @@ typedef union record {
         cws_invitation inv;
         cws_device_reg dev;
         cws_revocation rev;
+        cws_notice notice;
 } record;
 
 static int from_json(cws_record_kind k, const char *json, record *out)
@@ -36,6 +37,7 @@ static int from_json(cws_record_kind k, const char *json, record *out)
         case CWS_REC_INVITATION: r = cws_invitation_from_json(json, &out->inv, &err); break;
         case CWS_REC_DEVICE: r = cws_device_reg_from_json(json, &out->dev, &err); break;
         case CWS_REC_REVOCATION: r = cws_revocation_from_json(json, &out->rev, &err); break;
+        case CWS_REC_NOTICE: r = cws_notice_from_json(json, &out->notice, &err); break;
         }
         if (r < 0)
                 FUZZ_ASSERT(err.code == r && err.msg[0]);
@@ -48,6 +50,7 @@ static int to_json(cws_record_kind k, const record *in, char **out)
         case CWS_REC_INVITATION: return cws_invitation_to_json(&in->inv, out);
         case CWS_REC_DEVICE: return cws_device_reg_to_json(&in->dev, out);
         case CWS_REC_REVOCATION: return cws_revocation_to_json(&in->rev, out);
+        case CWS_REC_NOTICE: return cws_notice_to_json(&in->notice, out);
         }
         return -EINVAL;
 }
@@ -63,7 +66,7 @@ static void seal_round_trip(cws_record_kind k, const char *json)
         FUZZ_ASSERT(strcmp(payload, json) == 0);
         FUZZ_ASSERT(memcmp(who, signer_pub, sizeof(who)) == 0);
         free(payload);
-        for (int other = CWS_REC_INVITATION; other <= CWS_REC_REVOCATION; other++) {
+        for (int other = CWS_REC_INVITATION; other <= CWS_REC_NOTICE; other++) {
                 if ((cws_record_kind)other == k)
                         continue;
                 payload = NULL;
@@ -82,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1)
                 return 0;
-        k = (cws_record_kind)(data[0] % 3);
+        k = (cws_record_kind)(data[0] % 4);
         json = fuzz_strndup(data + 1, size - 1);
         if (from_json(k, json, &a) == 0) {
                 FUZZ_ASSERT(to_json(k, &a, &j1) == 0);

@@ -109,6 +109,7 @@ static void assert_defaults(const cws_config *cfg)
         assert_int_equal(cfg->alert_threshold, CWS_RISK_MEDIUM);
         assert_true(cfg->correlation_enabled);
         assert_int_equal(cfg->analysis_interval, 300);
+        assert_int_equal(cfg->full_sweep_interval, 3600);
         assert_int_equal(cfg->health_check_interval, 900);
         assert_int_equal(cfg->log_retention_days, 90);
         assert_int_equal(cfg->n_services, 0);
@@ -159,6 +160,7 @@ static void test_load_full_file(void **state)
                    "correlation_enabled = false\n"
                    "analysis_interval = 10m\n"
                    "health_check_interval = 1h\n"
+                   "full_sweep_interval = 6h\n"
                    "log_retention_days = 30\n"
                    "[services]\n"
                    "sudo = admin\n"
@@ -185,6 +187,7 @@ static void test_load_full_file(void **state)
         assert_int_equal(cfg.alert_threshold, CWS_RISK_HIGH);
         assert_false(cfg.correlation_enabled);
         assert_int_equal(cfg.analysis_interval, 600);
+        assert_int_equal(cfg.full_sweep_interval, 6 * 3600);
         assert_int_equal(cfg.health_check_interval, 3600);
         assert_int_equal(cfg.log_retention_days, 30);
         assert_int_equal(cfg.n_services, 4);
@@ -574,6 +577,9 @@ static void test_set_bad_values_keep_old(void **state)
                 { "monitor", "alert_threshold", "" },
                 { "monitor", "correlation_enabled", "maybe" },
                 { "monitor", "analysis_interval", "59s" },
+                { "monitor", "full_sweep_interval", "4s" },
+                { "monitor", "full_sweep_interval", "8d" },
+                { "monitor", "full_sweep_interval", "0" },
                 { "monitor", "analysis_interval", "2d" },
                 { "monitor", "health_check_interval", "0" },
                 { "monitor", "health_check_interval", "86401" },
@@ -750,6 +756,10 @@ static void test_set_good_values(void **state)
         assert_int_equal(cfg.alert_threshold, CWS_RISK_LOW);
         SET("monitor", "alert_threshold", "CRITICAL");
         assert_int_equal(cfg.alert_threshold, CWS_RISK_CRITICAL);
+        SET("monitor", "full_sweep_interval", "5s");
+        assert_int_equal(cfg.full_sweep_interval, 5);
+        SET("monitor", "full_sweep_interval", "7d");
+        assert_int_equal(cfg.full_sweep_interval, 7 * 86400);
         SET("monitor", "analysis_interval", "1m");
         assert_int_equal(cfg.analysis_interval, 60);
         SET("monitor", "health_check_interval", "24h");

@@ -193,6 +193,12 @@ static void test_list_query(void **state)
         assert_string_equal(out, "continuation-token=1%2Fa%2Bb%3D%26c&delimiter=%2F&list-type=2&"
                                  "max-keys=1000&prefix=inv%2F");
         assert_int_equal(cws_s3_list_query("inv", NULL, out, 20), -ENOBUFS);
+        /* start-after (the notices' cursor) sorts last. */
+        assert_int_equal(cws_s3_list_query_after("site/notice", NULL,
+                                                 "site/notice/00000000000000000042-00000000000000ff",
+                                                 out, sizeof(out)), 0);
+        assert_string_equal(out, "delimiter=%2F&list-type=2&max-keys=1000&prefix=site%2Fnotice%2F&"
+                                 "start-after=site%2Fnotice%2F00000000000000000042-00000000000000ff");
 }
 
 /* ---- credentials ---- */
