@@ -233,6 +233,10 @@ static void notice_done(agent *a, job *j)
                 monitor_user_only(a, uids[i], (const char (*)[CWS_ID_MAX])ids, nids);
         free(uids);
         free(nj);
+        /* A round with nothing to re-validate still refreshes the groups
+         * (their members' until, a clash in /etc/group that came or went). */
+        if (a->monitor_pending == 0)
+                groups_publish(a, true, 0);
 }
 
 static void notices_submit(agent *a)
