@@ -128,4 +128,4 @@ chown 0 "$I/run/cwsd.sock"
 out=$(timeout 10 "$B/pam_run" "$PAMD" imp root 2>&1)
 check "the socket chowned to root, served by nobody: refused by SO_PEERCRED (PAM_AUTHINFO_UNAVAIL)" \
         grep -q '^acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
-check "... after connecting, and before sending the request" grep -qx 'allow op=- user=-' "$I/fake.log"
+check "... after connecting, and before sending the request" wait_for 5 grep -qx 'allow op=- user=-' "$I/fake.log"
