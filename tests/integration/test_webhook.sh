@@ -159,4 +159,4 @@ check "... the oldest two lost, the rest in order" users_are daemon bin sys sync
 check "no body ever failed the signature check" test ! -e "$BODIES.bad"
 stop_cwsd "$T"
 sanitizer_in "cwsd" "$T/cwsd.log"
-[ -n "${KEEP_LOG:-}" ] && cp "$T/cwsd.log" "$KEEP_LOG"
+if [ -n "${KEEP_LOG:-}" ]; then cp "$T/cwsd.log" "$KEEP_LOG"; fi
