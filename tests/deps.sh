@@ -9,7 +9,7 @@ ceph-mon ceph-osd radosgw ceph-common openssl curl
 dbus-daemon gnome-keyring libsecret-tools libglib2.0-bin
 clang-14 libclang-rt-14-dev
 debhelper devscripts fakeroot lintian debootstrap systemd-container
-rpm selinux-policy-dev checkpolicy semodule-utils setools"
+rpm selinux-policy-dev checkpolicy semodule-utils setools strace"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
