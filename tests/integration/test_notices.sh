@@ -70,10 +70,6 @@ stop_cwsd "$T"
 FULL=15
 set_in monitor full_sweep_interval "${FULL}s"
 : >"$TRACE"
-# LeakSanitizer cannot run under ptrace: under SANITIZE the traced cwsd
-# keeps ASan and UBSan but not the leak check (every other test has it).
-NOLEAK=()
-[ -n "${SANITIZE:-}" ] && NOLEAK=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0")
 start_cwsd "$T" "${NOLEAK[@]}" strace -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TRACE" || exit 1
 check "restarted: the first round is a full sweep" \
         wait_for $((INTERVAL * 3)) bash -c "[ \$(grep -c 'monitor: full sweep' '$T/cwsd.log') -ge 2 ]"

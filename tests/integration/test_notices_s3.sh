@@ -71,10 +71,6 @@ stop_cwsd "$T"
 FULL=15
 conf "${FULL}s"
 : >"$TRACE"
-# LeakSanitizer cannot run under ptrace: under SANITIZE the traced cwsd
-# keeps ASan and UBSan but not the leak check.
-NOLEAK=()
-[ -n "${SANITIZE:-}" ] && NOLEAK=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0")
 start_cwsd "$T" "${NOLEAK[@]}" strace -f -qq -e trace=sendto,rename,renameat,renameat2 -o "$TRACE" || exit 1
 check "restarted: a full sweep" wait_for $((INTERVAL * 3)) bash -c "[ \$(grep -c 'monitor: full sweep' '$T/cwsd.log') -ge 2 ]"
 wait_ticks 1
