@@ -55,7 +55,7 @@ sweep_bench() {
         SWEEP[bindings]=$((got + 1))
         echo "  $((got + 1)) bindings enrolled in $(( ($(now_ms) - t0) / 1000 )) s"
         [ "$got" -eq $((SWEEP_BINDINGS - 1)) ] ||
-                echo "  (some enrollments failed: $(head -1 "$T/sweep/enroll.err"))"
+                echo "  (some enrollments failed: $(grep -v ' note: ' "$T/sweep/enroll.err" | head -1))"
         for mode in idle sweeping; do SWEEP[req,$mode]=0 SWEEP[logins,$mode]=0; done
         SWEEP[starts]=0 SWEEP[busy]=0
         for r in $(seq "$ROUNDS"); do
@@ -140,7 +140,7 @@ fleet_bench() {
         control_store fleet || { bench_fail "fleet: the controlled store does not start"; return; }
         MONITOR_INTERVAL=${FLEET_INTERVAL}s EXTRA_CONF=$full instance fleet "$(s3_lines fleet "$STORE")" || return
         got=$(enroll_many fleet $((FLEET_BINDINGS - 1)))
-        [ "$got" -eq $((FLEET_BINDINGS - 1)) ] || { bench_fail "fleet: enrollments ($(head -1 "$T/fleet/enroll.err"))"; return; }
+        [ "$got" -eq $((FLEET_BINDINGS - 1)) ] || { bench_fail "fleet: enrollments ($(grep -v ' note: ' "$T/fleet/enroll.err" | head -1))"; return; }
         fleet_count full || { bench_fail "fleet: the monitor's rounds (full sweeps)"; return; }
         FLEET[per_binding]=$(awk -v a="${FLEET[full]}" -v b="$FLEET_BINDINGS" 'BEGIN { printf "%.2f", a / b }')
         MONITOR_INTERVAL=${FLEET_INTERVAL}s EXTRA_CONF=$notices instance_start fleet "$(s3_lines fleet "$STORE")" ||

@@ -35,8 +35,23 @@
 # "group: files" alone: build/bench-nss, BENCH_NSS_N calls per figure
 # (default 20000), a groups file of BENCH_NSS_MEMBERS members (default
 # 1000) in a private mount namespace.
-# Speed is reported against the targets of issue 3, never asserted: the
-# exit status is 1 only when a transaction failed (or the set-up did).
+# Then, for issue 10: the system calls of one transaction, pam_permit
+# alone and with pam_cws cached (syscalls.sh, strace -f -c); on RGW, a
+# registry that stalls (stall.sh: login p99 while it does, decided by the
+# offline rules, and how soon the registry is used again), logins while
+# the monitor sweeps BENCH_SWEEP_BINDINGS (200) bindings against logins
+# with it idle, and the monitor's requests to the store per host per
+# interval, with notices and with full sweeps, a revocation found through
+# its notice, and a model of a fleet's requests/s (monitor.sh).
+# Parts: latency ((a) (b) (c)), syscalls, file-size, s3 ((d) and the s3:
+# sizes), stall, sweep, fleet, nss. BENCH_ONLY="PART..." runs only those
+# (the set-up always runs), BENCH_SKIP="PART..." all but those; the
+# default runs all. More counts: BENCH_SC_N (strace'd transactions, 200),
+# BENCH_STALL_N (logins during the stall, 500), BENCH_SWEEP_N (logins per
+# figure, as BENCH_N_S3), BENCH_FLEET_ROUNDS (monitor rounds counted, 3).
+# Speed is reported against the targets of issues 3 and 10, never
+# asserted: the exit status is 1 only when a transaction failed (or the
+# set-up did).
 set -u
 PARTS="latency syscalls file-size s3 stall sweep fleet nss"
 # want PART: whether BENCH_ONLY (default: every part) names PART and
