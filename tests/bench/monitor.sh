@@ -73,7 +73,10 @@ sweep_bench() {
                                 return
                         fi
                         q1=$(rgw_requests)
-                        [ "$q0$q1" = "${q0//n\/a/}${q1//n\/a/}" ] && SWEEP[req,$mode]=$((SWEEP[req,$mode] + q1 - q0))
+                        case "$q0$q1" in
+                        *n/a*) SWEEP[req,$mode]=n/a ;;   # no perf counters: not counted
+                        *) [ "${SWEEP[req,$mode]}" = n/a ] || SWEEP[req,$mode]=$((SWEEP[req,$mode] + q1 - q0)) ;;
+                        esac
                         SWEEP[logins,$mode]=$((SWEEP[logins,$mode] + per + WARMUP))
                         if [ "$mode" = sweeping ]; then
                                 SWEEP[starts]=$((SWEEP[starts] + $(after "$log" "$off" | grep -c "monitor: full sweep of")))
@@ -91,8 +94,11 @@ sweep_bench() {
         SWEEP[ratio]=$(awk -v a="${SWEEP[p99,sweeping]}" -v b="${SWEEP[p99,idle]}" 'BEGIN { printf "%.2f", a / b }')
         # What the monitor asked: the sweeping windows' requests minus the
         # logins' own, at the idle windows' rate per login.
-        SWEEP[monitor_req]=$(awk -v s="${SWEEP[req,sweeping]}" -v ls="${SWEEP[logins,sweeping]}" \
-                -v i="${SWEEP[req,idle]}" -v li="${SWEEP[logins,idle]}" 'BEGIN { printf "%.0f", s - ls * i / li }')
+        SWEEP[monitor_req]=n/a
+        case "${SWEEP[req,sweeping]}${SWEEP[req,idle]}" in *n/a*) ;; *)
+                SWEEP[monitor_req]=$(awk -v s="${SWEEP[req,sweeping]}" -v ls="${SWEEP[logins,sweeping]}" \
+                        -v i="${SWEEP[req,idle]}" -v li="${SWEEP[logins,idle]}" 'BEGIN { printf "%.0f", s - ls * i / li }') ;;
+        esac
         echo "  during the sweeping windows: ${SWEEP[monitor_req]} requests to RGW beyond the logins' own;" \
              "${SWEEP[starts]} more full sweeps began and ${SWEEP[busy]} rounds found the last still running (cwsd's log)"
 }

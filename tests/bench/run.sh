@@ -465,43 +465,11 @@ for sc in $SCENARIOS; do
                        "${TPS[$sc,$st,1]}" "${TPS[$sc,$st,2]}" "${TPS[$sc,$st,4]}" "${TPS[$sc,$st,8]}"
         done
 done
-if want latency; then
-echo
-echo "targets (issue 3, 2-core machine); speed is reported, not asserted:"
-aa=$(added a cws) ab=$(added b cws) ac=$(added c cws)
-printf '  (a) adds <= 150 us to the pam_permit median: %6s us  %s\n' "$aa" "$(verdict "$aa <= 150")"
-printf '  (a) p99 < 1000 us:                          %6s us  %s\n' "${P99[a,cws]}" "$(verdict "${P99[a,cws]} < 1000")"
-printf '  (b) adds <= 1000 us:                        %6s us  %s\n' "$ab" "$(verdict "$ab <= 1000")"
-printf '  (c) adds <= 300 us:                         %6s us  %s\n' "$ac" "$(verdict "$ac <= 300")"
-echo
-echo "one validation (a \"validate\" request straight to cwsd, no PAM; $VN per figure), microseconds:"
-printf '  %-32s %10s %10s %16s\n' situation median_us p99_us vs_cached_us
 vrow() {
         local a=${VMED[a]:-FAIL} m=${VMED[$2]:-FAIL}
         case "$a$m" in *FAIL*|*n/a*) d=n/a;; *) d=$(awk -v m="$m" -v a="$a" 'BEGIN { printf "%+.0f", m - a }');; esac
         printf '  %-32s %10s %10s %16s\n' "$1" "$m" "${VP99[$2]:-FAIL}" "$d"
 }
-vrow "(a) cached" a
-vrow "(b) asks the file registry" b
-fi
-if [ -n "$D_UP" ]; then
-        vrow "(d) asks s3 on RGW (HTTPS, pin)" d
-elif want s3; then
-        echo "  (d) s3 on RGW: $S3_STATUS: $S3_WHY"
-fi
-if [ -n "$D_UP" ]; then
-        echo "target (issue 4): a validation that asks RGW over HTTPS, reused connection, median <= 10 ms on loopback:"
-        printf '  one validation:                            %6s us  %s\n' "${VMED[d]}" "$(verdict "${VMED[d]} <= 10000")"
-        ad=$(added d cws)
-        pv=$(case "${MED[d,cws]}${MED[a,cws]}" in *FAIL*) echo FAIL;; *) awk -v d="${MED[d,cws]}" -v a="${MED[a,cws]}" 'BEGIN { printf "%.0f", (d - a) / 2 }';; esac)
-        printf '  in PAM, ((d) minus (a) cws) / 2:          %6s us  %s\n' "$pv" "$(verdict "$pv <= 10000")"
-        echo "  (a PAM transaction validates twice, account and session; (d) adds $ad us to pam_permit's median)"
-        echo "  cwsd's connections to RGW: $CONN_PORTS distinct seen in $CONN_SAMPLES samples (every 0.2 s through (d)); $CONNECTS"
-fi
-if want file-size || want s3; then
-echo
-echo "registry size: one validation asking the registry, the enrolled invitation plus dummy others, microseconds:"
-printf '  %-8s %12s %10s %10s  %s\n' backend invitations median_us p99_us note
 srow() {
         local be=$1 sizes=$2 sz first= last=
         for sz in $sizes; do
@@ -514,19 +482,55 @@ srow() {
         r=$(awk -v a="${VMED[$be,$first]}" -v b="${VMED[$be,$last]}" 'BEGIN { printf "%.2f", b / a }')
         printf '  %-8s median at %s / at %s = %s; flat (within 25%%): %s\n' "$be" "$last" "$first" "$r" "$(verdict "$r <= 1.25")"
 }
-want file-size && srow file "$FILE_SIZES"
-if [ -n "$D_UP" ]; then srow s3 "$S3_SIZES"; elif want s3; then echo "  s3: $S3_STATUS: $S3_WHY"; fi
-fi
-if want nss; then
-echo
-echo "libnss_cws.so.2: what \"group: files cws\" adds to \"group: files\" per call (the module's own median), microseconds:"
-printf '  %-34s %12s %10s %14s %10s\n' lookup files_median files_p99 added_median added_p99
 nrow() {
         printf '  %-34s %12s %10s %14s %10s\n' "$1" "${NMED[files_$2]:-n/a}" "${NP99[files_$2]:-n/a}" \
                 "${NMED[cws_$2]:++}${NMED[cws_$2]:-n/a}" "${NP99[cws_$2]:-n/a}"
 }
-nrow "getgrnam_r cws-admin (getent group)" getgrnam
-nrow "initgroups $USER_NAME (id, login)" initgroups
+if want latency; then
+        echo
+        echo "targets (issue 3, 2-core machine); speed is reported, not asserted:"
+        aa=$(added a cws) ab=$(added b cws) ac=$(added c cws)
+        printf '  (a) adds <= 150 us to the pam_permit median: %6s us  %s\n' "$aa" "$(verdict "$aa <= 150")"
+        printf '  (a) p99 < 1000 us:                          %6s us  %s\n' "${P99[a,cws]}" "$(verdict "${P99[a,cws]} < 1000")"
+        printf '  (b) adds <= 1000 us:                        %6s us  %s\n' "$ab" "$(verdict "$ab <= 1000")"
+        printf '  (c) adds <= 300 us:                         %6s us  %s\n' "$ac" "$(verdict "$ac <= 300")"
+fi
+if want latency || want s3; then
+        echo
+        echo "one validation (a \"validate\" request straight to cwsd, no PAM; $VN per figure), microseconds:"
+        printf '  %-32s %10s %10s %16s\n' situation median_us p99_us vs_cached_us
+        if want latency; then
+                vrow "(a) cached" a
+                vrow "(b) asks the file registry" b
+        fi
+        if [ -n "$D_UP" ]; then
+                vrow "(d) asks s3 on RGW (HTTPS, pin)" d
+        elif want s3; then
+                echo "  (d) s3 on RGW: $S3_STATUS: $S3_WHY"
+        fi
+fi
+if [ -n "$D_UP" ]; then
+        echo "target (issue 4): a validation that asks RGW over HTTPS, reused connection, median <= 10 ms on loopback:"
+        printf '  one validation:                            %6s us  %s\n' "${VMED[d]}" "$(verdict "${VMED[d]} <= 10000")"
+        ad=$(added d cws)
+        pv=$(case "${MED[d,cws]}${MED[a,cws]:-FAIL}" in *FAIL*) echo FAIL;; *) awk -v d="${MED[d,cws]}" -v a="${MED[a,cws]}" 'BEGIN { printf "%.0f", (d - a) / 2 }';; esac)
+        printf '  in PAM, ((d) minus (a) cws) / 2:          %6s us  %s\n' "$pv" "$(verdict "$pv <= 10000")"
+        echo "  (a PAM transaction validates twice, account and session; (d) adds $ad us to pam_permit's median)"
+        echo "  cwsd's connections to RGW: $CONN_PORTS distinct seen in $CONN_SAMPLES samples (every 0.2 s through (d)); $CONNECTS"
+fi
+if want file-size || want s3; then
+        echo
+        echo "registry size: one validation asking the registry, the enrolled invitation plus dummy others, microseconds:"
+        printf '  %-8s %12s %10s %10s  %s\n' backend invitations median_us p99_us note
+        want file-size && srow file "$FILE_SIZES"
+        if [ -n "$D_UP" ]; then srow s3 "$S3_SIZES"; elif want s3; then echo "  s3: $S3_STATUS: $S3_WHY"; fi
+fi
+if want nss; then
+        echo
+        echo "libnss_cws.so.2: what \"group: files cws\" adds to \"group: files\" per call (the module's own median), microseconds:"
+        printf '  %-34s %12s %10s %14s %10s\n' lookup files_median files_p99 added_median added_p99
+        nrow "getgrnam_r cws-admin (getent group)" getgrnam
+        nrow "initgroups $USER_NAME (id, login)" initgroups
 fi
 echo
 echo "targets (issue 10, 2-core machine); reported, not asserted:"
