@@ -16,7 +16,7 @@
 SWEEP_BINDINGS=${BENCH_SWEEP_BINDINGS:-200}
 SWEEP_N=${BENCH_SWEEP_N:-$N_S3}
 FLEET_BINDINGS=${BENCH_FLEET_BINDINGS:-5}
-FLEET_ROUNDS=${BENCH_FLEET_ROUNDS:-3}
+FLEET_ROUNDS=${BENCH_FLEET_ROUNDS:-5}
 FLEET_INTERVAL=5
 declare -A SWEEP FLEET
 
@@ -124,30 +124,27 @@ next_round() {
         return 1
 }
 
-# fleet_count MODE: requests per round at the store over FLEET_ROUNDS
-# rounds, as FLEET[MODE] and FLEET[MODE,lists] (listings among them).
+# fleet_count MODE: the requests at the store in each of FLEET_ROUNDS
+# rounds (each from one stamp of monitor.last, once the store is quiet,
+# to the next), as FLEET[MODE,rounds]; their median as FLEET[MODE] (a
+# round of the full-sweep mode that starts a hair short of
+# full_sweep_interval after the last sweep lists the notices instead).
 fleet_count() {
-        local ctl=$T/fleet.ctl.log st=${INST_STATE[fleet]} c0 c1 r
+        local ctl=$T/fleet.ctl.log st=${INST_STATE[fleet]} prev c r counts=() lists=0
         next_round "$st" && settle "$ctl" || return 1
-        c0=$(lines_of "$ctl")
-        for r in $(seq "$FLEET_ROUNDS"); do next_round "$st" || return 1; done
-        settle "$ctl"
-        c1=$(lines_of "$ctl")
-        FLEET[$1,lists]=$(after "$ctl" "$c0" | grep -c 'list-type=2')
-        if [ "$1" = full ]; then
-                # A round that starts a hair short of full_sweep_interval after
-                # the last sweep lists the notices instead: not a sweep, so
-                # neither it nor its listing is counted.
-                [ "${FLEET[full,lists]}" -lt "$FLEET_ROUNDS" ] || return 1
-                FLEET[full]=$(awk -v a="$c0" -v b="$c1" -v l="${FLEET[full,lists]}" -v n="$FLEET_ROUNDS" \
-                        'BEGIN { printf "%.2f", (b - a - l) / (n - l) }')
-                echo "  full: $((c1 - c0)) requests at the store in $FLEET_ROUNDS rounds, of them" \
-                     "${FLEET[full,lists]} notice listings (a round that was not a sweep): ${FLEET[full]} per full sweep"
-        else
-                FLEET[$1]=$(awk -v a="$c0" -v b="$c1" -v n="$FLEET_ROUNDS" 'BEGIN { printf "%.2f", (b - a) / n }')
-                echo "  $1: $((c1 - c0)) requests at the store in $FLEET_ROUNDS rounds" \
-                     "(${FLEET[$1,lists]} listings): ${FLEET[$1]} per round"
-        fi
+        prev=$(lines_of "$ctl")
+        for r in $(seq "$FLEET_ROUNDS"); do
+                next_round "$st" || return 1
+                settle "$ctl"
+                c=$(lines_of "$ctl")
+                counts+=($((c - prev)))
+                lists=$((lists + $(after "$ctl" "$prev" | head -n $((c - prev)) | grep -c 'list-type=2')))
+                prev=$c
+        done
+        FLEET[$1,rounds]=${counts[*]} FLEET[$1,lists]=$lists
+        FLEET[$1]=$(printf '%s\n' "${counts[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+        echo "  $1: requests at the store in each of $FLEET_ROUNDS rounds: ${counts[*]}" \
+             "($lists listings in all); median ${FLEET[$1]} per round"
 }
 
 fleet_bench() {
@@ -206,10 +203,10 @@ monitor_report() {
                 echo "  sweep: n/a (${S3_WHY:-failed, see above})"
         fi
         if [ -n "${FLEET[notices]:-}" ]; then
-                printf '  fleet: store requests per host per interval, notices:  %6s  (%s listings in %s rounds)  %s\n' \
-                       "${FLEET[notices]}" "${FLEET[notices,lists]}" "$FLEET_ROUNDS" "$(verdict "${FLEET[notices]} <= 1")"
-                printf '  fleet: ... with a full sweep every interval:          %6s  (%s per binding; reported)\n' \
-                       "${FLEET[full]}" "${FLEET[per_binding]}"
+                printf '  fleet: store requests per host per interval, notices:  %6s  (median; rounds: %s; %s listings)  %s\n' \
+                       "${FLEET[notices]}" "${FLEET[notices,rounds]}" "${FLEET[notices,lists]}" "$(verdict "${FLEET[notices]} <= 1")"
+                printf '  fleet: ... with a full sweep every interval:          %6s  (%s per binding; rounds: %s; reported)\n' \
+                       "${FLEET[full]}" "${FLEET[per_binding]}" "${FLEET[full,rounds]}"
                 printf '  fleet: revocation found through its notice <= %s s:   %6s ms  %s\n' \
                        "$FLEET_INTERVAL" "${FLEET[found_ms]:-n/a}" "$(verdict "${FLEET[found_ms]:-FAIL} <= $FLEET_INTERVAL * 1000")"
                 fleet_model

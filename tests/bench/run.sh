@@ -48,7 +48,7 @@
 # (the set-up always runs), BENCH_SKIP="PART..." all but those; the
 # default runs all. More counts: BENCH_SC_N (strace'd transactions, 200),
 # BENCH_STALL_N (logins during the stall, 500), BENCH_SWEEP_N (logins per
-# figure, as BENCH_N_S3), BENCH_FLEET_ROUNDS (monitor rounds counted, 3).
+# figure, as BENCH_N_S3), BENCH_FLEET_ROUNDS (monitor rounds counted, 5).
 # Speed is reported against the targets of issues 3 and 10, never
 # asserted: the exit status is 1 only when a transaction failed (or the
 # set-up did).
