@@ -2,7 +2,8 @@
 #   make            build libcws, cwsd and the helpers
 #   make check      build and run every test (unit, integration)
 #   make demo       the invitation -> enrollment -> revocation life cycle
-#   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
+#   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix;
+#                   syscalls, a stalling registry, the monitor's cost (BENCH_ONLY=PART...)
 #   make mutants    (root) one-line mutations of the decision code, each of which the suite must catch
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
