@@ -21,11 +21,15 @@
 static int s3_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
 {
         s3_registry *s = (s3_registry *)r;
-        char url[CWS_S3_URL_MAX + CWS_KEY_MAX * 2];
+        char url[CWS_S3_URL_MAX + CWS_KEY_MAX * 2], vid[CWS_S3_VERSION_ID_MAX];
+        int k;
 
         if (s3_object_url(s, key, NULL, url, sizeof(url)) < 0)
                 return cws_error_set(err, -ENAMETOOLONG, "%s: URL too long", key);
-        return s3_get_url(s, key, url, data, len, err);
+        k = s3_get_url(s, key, url, data, len, vid, err);
+        if (k < 0)
+                return k;
+        return s3_keep_oldest(s, key, vid, data, len, err);
 }
 
 static int s3_put_create_only(cws_registry *r, const char *key, const void *data, size_t len,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "cws/cleanup.h"
 #include "cws/record.h"
 #include "cws/tls_policy.h"
@@ -36,6 +37,31 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         memcpy(b->buf + b->len, data, n);
         b->len += n;
         b->buf[b->len] = '\0';
+        return n;
+}
+
+/* x-amz-version-id: the version a versioned bucket made or served. Only
+ * printable bytes without space are kept; anything else leaves it empty. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+        static const char name[] = "x-amz-version-id:";
+        s3_body *b = ud;
+        size_t n = size * nmemb, nl = sizeof(name) - 1, i, e;
+
+        if (n <= nl || strncasecmp(data, name, nl) != 0)
+                return n;
+        for (i = nl; i < n && (data[i] == ' ' || data[i] == '\t'); i++)
+                ;
+        for (e = n; e > i && (data[e - 1] == '\r' || data[e - 1] == '\n' || data[e - 1] == ' '); e--)
+                ;
+        b->version_id[0] = '\0';
+        if (e - i == 0 || e - i >= sizeof(b->version_id))
+                return n;
+        for (size_t k = i; k < e; k++)
+                if (data[k] <= ' ' || data[k] >= 0x7f)
+                        return n;
+        memcpy(b->version_id, data + i, e - i);
+        b->version_id[e - i] = '\0';
         return n;
 }
 
@@ -197,6 +223,8 @@ static int setup_request(s3_registry *s, const s3_request *q, struct curl_slist 
         bad |= (int)curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         bad |= (int)curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+        bad |= (int)curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        bad |= (int)curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
         bad |= (int)curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max);
         bad |= cws_tls_apply(c, s->plain_http, s->ca_pem, s->ca_len, s->pins) ? 1 : 0;
         if (q->body) {
@@ -271,7 +299,7 @@ int s3_object_key(s3_registry *s, const char *key, char *out, size_t outsz)
 }
 
 int s3_get_url(s3_registry *s, const char *key, const char *url, char **data, size_t *len,
-               cws_error *err)
+               char vid[CWS_S3_VERSION_ID_MAX], cws_error *err)
 {
         s3_request q = { .method = "GET", .what = key, .url = url, .max = CWS_RECORD_MAX, .is_get = true };
         s3_body b;
@@ -283,6 +311,8 @@ int s3_get_url(s3_registry *s, const char *key, const char *url, char **data, si
                 return cws_error_set(err, -ENOMEM, "out of memory");
         *data = b.buf;
         *len = b.len;
+        if (vid)
+                memcpy(vid, b.version_id, sizeof(b.version_id));
         return 0;
 }
 
@@ -301,5 +331,7 @@ int s3_put_object(s3_registry *s, const char *key, const void *data, size_t len,
                 return cws_error_set(err, -ENAMETOOLONG, "%s: URL too long", key);
         k = s3_perform(s, &q, &b, err);
         free(b.buf);
-        return k;
+        if (k < 0)
+                return k;
+        return s3_create_only_check(s, key, b.version_id, err);
 }

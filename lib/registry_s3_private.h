@@ -35,6 +35,7 @@ typedef struct s3_body {
         char *buf;
         size_t len, cap, max;
         bool too_big;
+        char version_id[CWS_S3_VERSION_ID_MAX];  /* "" when the answer names none */
 } s3_body;
 
 typedef struct s3_request {
@@ -68,13 +69,26 @@ int s3_object_url(s3_registry *s, const char *key, const char *query, char *out,
 int s3_object_key(s3_registry *s, const char *key, char *out, size_t outsz);
 
 /* GET url, the object key: 0 and the body (never NULL), -ENOENT when the
- * store says NoSuchKey/NoSuchVersion, -EFBIG over CWS_RECORD_MAX. */
+ * store says NoSuchKey/NoSuchVersion, -EFBIG over CWS_RECORD_MAX. vid (may
+ * be NULL) gets the version the store served, "" when it names none. */
 int s3_get_url(s3_registry *s, const char *key, const char *url, char **data, size_t *len,
-               cws_error *err);
+               char vid[CWS_S3_VERSION_ID_MAX], cws_error *err);
 
-/* PUT with If-None-Match: * and the extra headers (up to 3, NULL-ended). */
+/* PUT with If-None-Match: * and the extra headers (up to 3, NULL-ended);
+ * on a versioned bucket also s3_create_only_check(). */
 int s3_put_object(s3_registry *s, const char *key, const void *data, size_t len,
                   const char *const extra[3], bool lock_put, cws_error *err);
+
+/* Create-only on a versioned bucket (registry_s3_lock.c). Ceph RGW ignores
+ * If-None-Match: * there and every PUT makes a version, so the record is
+ * the oldest version: a PUT that made version ours (from the answer; ""
+ * or "null": not versioned, nothing to do) is -EEXIST unless ours is the
+ * oldest. */
+int s3_create_only_check(s3_registry *s, const char *key, const char *ours, cws_error *err);
+/* After a GET that served version served: replaces *data and *len with
+ * the oldest version when the bucket is versioned and they differ. */
+int s3_keep_oldest(s3_registry *s, const char *key, const char *served, char **data, size_t *len,
+                   cws_error *err);
 
 /* The Object Lock operations (registry_s3_lock.c). */
 int s3_get_versions(cws_registry *r, const char *key, cws_registry_versions *v, cws_error *err);
