@@ -27,7 +27,12 @@ succeeded=0 full=0 winner=
 for i in $(seq $N); do
         rc=$(cat "$T/h$i/rc" 2>/dev/null)
         [ "$rc" = 0 ] && succeeded=$((succeeded + 1)) && winner=$i
-        [ "$rc" = 1 ] && grep -q invitation_full "$T/h$i/out" && full=$((full + 1))
+        if [ "$rc" = 1 ] && grep -q invitation_full "$T/h$i/out"; then
+                full=$((full + 1))
+        elif [ "$rc" != 0 ]; then
+                echo "# host $i: exit $rc: $(head -c 300 "$T/h$i/out")"
+                tail -n 3 "$T/h$i/cwsd.log" | sed 's/^/#   /'
+        fi
 done
 check "exactly 1 of $N concurrent enrollments into one slot succeeds (got $succeeded)" [ "$succeeded" -eq 1 ]
 check "the other $((N - 1)) get invitation_full (got $full)" [ "$full" -eq $((N - 1)) ]
