@@ -93,7 +93,7 @@ $(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/nss_cws.map include/cws/nss_grou
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
-$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
+$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 

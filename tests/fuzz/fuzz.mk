@@ -41,7 +41,7 @@ $(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o
 	$(FB)/obj/nss/group_parse.o
 fuzz-build: $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
 
-$(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard tests/fuzz/*.h)
+$(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -c $< -o $@
 
