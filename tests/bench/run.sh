@@ -34,7 +34,8 @@
 # cws" (getgrnam_r of cws-admin, initgroups of the bench user), against
 # "group: files" alone: build/bench-nss, BENCH_NSS_N calls per figure
 # (default 20000), a groups file of BENCH_NSS_MEMBERS members (default
-# 1000) in a private mount namespace.
+# 1000) in a private mount namespace. BENCH_ONLY=nss runs that part alone
+# (no cwsd, no PAM stacks).
 # Speed is reported against the targets of issue 3, never asserted: the
 # exit status is 1 only when a transaction failed (or the set-up did).
 set -u
@@ -128,6 +129,64 @@ stop_cwsd() {
         rm -f "$SOCK"   # cwsd removes it itself; this only makes sure
 }
 
+field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# bench_fail WHAT: reports a failed bench run (its stderr names the transaction).
+bench_fail() {
+        echo "FAILED: $1:" >&2
+        sed 's/^/  /' "$T/err" | head -5 >&2
+        failed=1
+}
+
+# --- the NSS module: what "group: files cws" adds to a group lookup --------
+# The module reads the fixed path /run/cws/groups, so the bench runs in a
+# private mount namespace: a tmpfs on /run with a groups file as cwsd
+# writes it (the bench user an admin, NSS_MEMBERS - 1 others read_only),
+# and an nsswitch.conf with "group: files" for glibc's own figures.
+NSS_N=${BENCH_NSS_N:-20000}
+NSS_MEMBERS=${BENCH_NSS_MEMBERS:-1000}
+nss_bench() {
+        mount -t tmpfs -o mode=755 cws-bench-run /run && mkdir -m 755 /run/cws || return 1
+        { printf 'cws-groups 1\ngroup cws-read_only 110000\ngroup cws-read_write 110001\ngroup cws-admin 110002\n'
+          printf 'member %s admin 4000000000\n' "$USER_NAME"
+          seq -f 'member bench%.0f read_only 4000000000' $((NSS_MEMBERS - 1)); } >/run/cws/groups
+        chmod 644 /run/cws/groups
+        sed 's/^group:.*/group: files/' /etc/nsswitch.conf >"$T/nsswitch.files"
+        mount --bind "$T/nsswitch.files" /etc/nsswitch.conf || return 1
+        "$T/bin/bench-nss" "$T/bin/libnss_cws.so.2" cws-admin "$USER_NAME" "$NSS_N"
+}
+declare -A NMED NP99
+nss_measure() {
+        echo "libnss_cws.so.2: $NSS_N calls per figure, a groups file of $NSS_MEMBERS members"
+        if T=$T USER_NAME=$USER_NAME NSS_N=$NSS_N NSS_MEMBERS=$NSS_MEMBERS unshare -m --propagation private \
+                        bash -c "$(declare -f nss_bench); nss_bench" >"$T/nss.out" 2>"$T/err"; then
+                while read -r kind rest; do
+                        NMED[$kind]=$(field median_us "$rest") NP99[$kind]=$(field p99_us "$rest")
+                        echo "  $kind $rest"
+                done <"$T/nss.out"
+        else
+                bench_fail "libnss_cws.so.2 lookups (bench-nss)"
+        fi
+}
+nss_report() {
+        echo "libnss_cws.so.2: what \"group: files cws\" adds to \"group: files\" per call (the module's own median), microseconds:"
+        printf '  %-34s %12s %10s %14s %10s\n' lookup files_median files_p99 added_median added_p99
+        nrow() {
+                printf '  %-34s %12s %10s %14s %10s\n' "$1" "${NMED[files_$2]:-n/a}" "${NP99[files_$2]:-n/a}" \
+                        "${NMED[cws_$2]:++}${NMED[cws_$2]:-n/a}" "${NP99[cws_$2]:-n/a}"
+        }
+        nrow "getgrnam_r cws-admin (getent group)" getgrnam
+        nrow "initgroups $USER_NAME (id, login)" initgroups
+}
+# BENCH_ONLY=nss: this part alone, without cwsd or the PAM stacks.
+if [ "${BENCH_ONLY:-}" = nss ]; then
+        nss_measure
+        nss_report
+        [ "$failed" -eq 0 ] || { echo "bench: the NSS lookups FAILED (see above)"; exit 1; }
+        echo "bench: every NSS lookup succeeded"
+        exit 0
+fi
+
 # --- set-up: administrator key, invitation, enrollment, PAM stacks -----
 mkdir -p "$T/etc" "$PAMD"
 write_config 1h
@@ -155,15 +214,6 @@ PAM
 
 # --- measuring ---------------------------------------------------------
 declare -A MED P99 TPS CACHE_NOTE VMED VP99
-field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-
-# bench_fail WHAT: reports a failed bench run (its stderr names the transaction).
-bench_fail() {
-        echo "FAILED: $1:" >&2
-        sed 's/^/  /' "$T/err" | head -5 >&2
-        failed=1
-}
-
 # pooled FILE: "median p99 n tps" (nearest rank; tps = n over the summed times).
 pooled() {
         sort -n "$1" | awk '{ v[NR] = $1; s += $1 }
@@ -459,34 +509,7 @@ for p in "${INST_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; don
 INST_PIDS=()
 rgw_stop
 
-# --- the NSS module: what "group: files cws" adds to a group lookup --------
-# The module reads the fixed path /run/cws/groups, so the bench runs in a
-# private mount namespace: a tmpfs on /run with a groups file as cwsd
-# writes it (the bench user an admin, NSS_MEMBERS - 1 others read_only),
-# and an nsswitch.conf with "group: files" for glibc's own figures.
-NSS_N=${BENCH_NSS_N:-20000}
-NSS_MEMBERS=${BENCH_NSS_MEMBERS:-1000}
-nss_bench() {
-        mount -t tmpfs -o mode=755 cws-bench-run /run && mkdir -m 755 /run/cws || return 1
-        { printf 'cws-groups 1\ngroup cws-read_only 110000\ngroup cws-read_write 110001\ngroup cws-admin 110002\n'
-          printf 'member %s admin 4000000000\n' "$USER_NAME"
-          seq -f 'member bench%.0f read_only 4000000000' $((NSS_MEMBERS - 1)); } >/run/cws/groups
-        chmod 644 /run/cws/groups
-        sed 's/^group:.*/group: files/' /etc/nsswitch.conf >"$T/nsswitch.files"
-        mount --bind "$T/nsswitch.files" /etc/nsswitch.conf || return 1
-        "$T/bin/bench-nss" "$T/bin/libnss_cws.so.2" cws-admin "$USER_NAME" "$NSS_N"
-}
-declare -A NMED NP99
-echo "libnss_cws.so.2: $NSS_N calls per figure, a groups file of $NSS_MEMBERS members"
-if T=$T USER_NAME=$USER_NAME NSS_N=$NSS_N NSS_MEMBERS=$NSS_MEMBERS unshare -m --propagation private \
-                bash -c "$(declare -f nss_bench); nss_bench" >"$T/nss.out" 2>"$T/err"; then
-        while read -r kind rest; do
-                NMED[$kind]=$(field median_us "$rest") NP99[$kind]=$(field p99_us "$rest")
-                echo "  $kind $rest"
-        done <"$T/nss.out"
-else
-        bench_fail "libnss_cws.so.2 lookups (bench-nss)"
-fi
+nss_measure
 
 # What the rest of the machine did meanwhile: all busy CPU time minus ours
 # (bash's "times": this shell's children, bench and cwsd, once reaped).
@@ -571,14 +594,7 @@ srow() {
 srow file "$FILE_SIZES"
 if [ "$S3_STATUS" = up ]; then srow s3 "$S3_SIZES"; else echo "  s3: $S3_STATUS: $S3_WHY"; fi
 echo
-echo "libnss_cws.so.2: what \"group: files cws\" adds to \"group: files\" per call (the module's own median), microseconds:"
-printf '  %-34s %12s %10s %14s %10s\n' lookup files_median files_p99 added_median added_p99
-nrow() {
-        printf '  %-34s %12s %10s %14s %10s\n' "$1" "${NMED[files_$2]:-n/a}" "${NP99[files_$2]:-n/a}" \
-                "${NMED[cws_$2]:++}${NMED[cws_$2]:-n/a}" "${NP99[cws_$2]:-n/a}"
-}
-nrow "getgrnam_r cws-admin (getent group)" getgrnam
-nrow "initgroups $USER_NAME (id, login)" initgroups
+nss_report
 if [ "$OTHER_PCT" -ge 10 ]; then
         echo "note: other work used ${OTHER_PCT}% of the CPUs during the run: these figures are inflated,"
         echo "      pam_cws's most (it waits on cwsd); run again on a quiet machine"
