@@ -87,8 +87,8 @@ $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
-NSS_SRC := nss/nss_cws.c nss/group_parse.c
-$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
+NSS_SRC := nss/nss_cws.c nss/group_parse.c nss/group_snapshot.c
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
