@@ -68,7 +68,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
-NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
+NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call $(B)/tests/nss_snapshot
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
@@ -141,6 +141,9 @@ $(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h
 $(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
+$(B)/tests/nss_snapshot: tests/nss/nss_snapshot.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl -pthread
 # These unit tests build the module's file reader in, as the module does.
 $(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
 		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
