@@ -145,11 +145,12 @@ $(B)/tests/nss_snapshot: tests/nss/nss_snapshot.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl -pthread
 # These unit tests build the module's file reader in, as the module does.
-$(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
-		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
+$(B)/tests/test_nss_parse $(B)/tests/test_group_file $(B)/tests/test_group_snapshot: \
+		$(B)/tests/%: tests/unit/%.c nss/group_parse.c nss/group_parse.h \
+		nss/group_snapshot.c nss/group_snapshot.h $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
-		$(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+		nss/group_snapshot.c $(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

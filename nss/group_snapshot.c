@@ -80,7 +80,11 @@ static int build(const char *data, size_t n, int fd, size_t size, cws_gs_snapsho
                 return r;
         }
         /* The hint counted comments and line overhead too. */
-        if (s->used > 0 && s->used < s->cap) {
+        if (s->used == 0) {
+                free(s->pool);
+                s->pool = NULL;
+                s->cap = 0;
+        } else if (s->used < s->cap) {
                 char *p = realloc(s->pool, s->used);
 
                 if (p) {
@@ -128,6 +132,11 @@ int cws_gs_replay(const cws_gs_snapshot *s, cws_gf_fn fn, void *ctx)
                         return r;
         }
         return 0;
+}
+
+size_t cws_gs_size(const cws_gs_snapshot *s)
+{
+        return sizeof(*s) + s->cap;
 }
 
 void cws_gs_free(cws_gs_snapshot *s)

@@ -21,6 +21,8 @@ int cws_gs_build_buffer(const char *data, size_t n, cws_gs_snapshot **out);
 /* Hands every entry to fn as the parser did: the groups, then the
  * members, in file order. 0 or what fn returned. */
 int cws_gs_replay(const cws_gs_snapshot *s, cws_gf_fn fn, void *ctx);
+/* The bytes it holds, for the bound above. */
+size_t cws_gs_size(const cws_gs_snapshot *s);
 void cws_gs_free(cws_gs_snapshot *s);
 
 /* Opens and checks path (cws_gf_open), then hands its entries to fn from
