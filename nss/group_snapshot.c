@@ -170,6 +170,16 @@ static bool cache_matches(const struct stat *st)
                same_time(&cache.mtim, &st->st_mtim) && same_time(&cache.ctim, &st->st_ctim);
 }
 
+#define SETTLE_SECONDS 2
+
+/* t is at least SETTLE_SECONDS before now. */
+static bool settled_at(const struct timespec *t, const struct timespec *now)
+{
+        time_t limit = now->tv_sec - SETTLE_SECONDS;
+
+        return t->tv_sec < limit || (t->tv_sec == limit && t->tv_nsec <= now->tv_nsec);
+}
+
 /* A write changes the file's ctime (and mtime) to the kernel's clock,
  * which may run a tick behind, at the granularity of the file system
  * (a second on some). A file changed in the last two seconds might be
@@ -181,7 +191,7 @@ static bool settled(const struct stat *st)
 
         if (clock_gettime(CLOCK_REALTIME, &now) < 0)
                 return false;
-        return st->st_ctim.tv_sec < now.tv_sec - 1 && st->st_mtim.tv_sec < now.tv_sec - 1;
+        return settled_at(&st->st_ctim, &now) && settled_at(&st->st_mtim, &now);
 }
 
 /* Under cache_lock: the snapshot of the open file fd. */
