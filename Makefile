@@ -69,7 +69,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
-NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
+NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call $(B)/tests/nss_snapshot
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
@@ -88,8 +88,8 @@ $(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
-NSS_SRC := nss/nss_cws.c nss/group_parse.c
-$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
+NSS_SRC := nss/nss_cws.c nss/group_parse.c nss/group_snapshot.c
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
@@ -142,12 +142,16 @@ $(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h
 $(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
+$(B)/tests/nss_snapshot: tests/nss/nss_snapshot.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl -pthread
 # These unit tests build the module's file reader in, as the module does.
-$(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
-		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
+$(B)/tests/test_nss_parse $(B)/tests/test_group_file $(B)/tests/test_group_snapshot: \
+		$(B)/tests/%: tests/unit/%.c nss/group_parse.c nss/group_parse.h \
+		nss/group_snapshot.c nss/group_snapshot.h $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
-		$(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+		nss/group_snapshot.c $(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

@@ -406,6 +406,12 @@ nss_bench() {
           printf 'member %s admin 4000000000\n' "$USER_NAME"
           seq -f 'member bench%.0f read_only 4000000000' $((NSS_MEMBERS - 1)); } >/run/cws/groups
         chmod 644 /run/cws/groups
+        # The module's steady state between cwsd's writes: it keeps its
+        # parse of a file last changed over two seconds ago (nss_cws(8)).
+        for _ in $(seq 50); do
+                [ $(($(date +%s) - $(stat -c %Z /run/cws/groups))) -ge 3 ] && break
+                sleep 0.1
+        done
         sed 's/^group:.*/group: files/' /etc/nsswitch.conf >"$T/nsswitch.files"
         mount --bind "$T/nsswitch.files" /etc/nsswitch.conf || return 1
         "$T/bin/bench-nss" "$T/bin/libnss_cws.so.2" cws-admin "$USER_NAME" "$NSS_N"

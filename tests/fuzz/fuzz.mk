@@ -31,14 +31,14 @@ $(FB)/fuzz_pam: FUZZ_LDEXTRA = $(FUZZ_PAM_WRAP:%=-Wl,--wrap=%)
 $(FB)/fuzz_pam: $(FB)/obj/pam/pam_cws.o
 
 # fuzz_nss_groups reads with libnss_cws.so.2's own reader (nss (issue 13)).
-$(FB)/fuzz_nss_groups: FUZZ_EXTRA = $(FB)/obj/nss/group_parse.o
-$(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o
+$(FB)/fuzz_nss_groups: FUZZ_EXTRA = $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
+$(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
 
 # fuzz-run-<t> is a pattern rule, so it cannot be .PHONY (make skips the
 # implicit rule search for phony targets); no such file is ever made.
 .PHONY: fuzz-build fuzz-corpus
 .SECONDARY: $(FUZZ_ALL:%=$(FB)/obj/tests/fuzz/fuzz_%.o) $(FUZZ_HELPERS) $(FB)/obj/pam/pam_cws.o \
-	$(FB)/obj/nss/group_parse.o
+	$(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
 fuzz-build: $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
 
 $(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard tests/fuzz/*.h)
