@@ -36,6 +36,9 @@
 #define MAX_TIMEOUT_MS 60000
 #define ITEM_MAX 255
 #define DATA_ACCOUNT_USER "pam_cws_account_user"
+/* How old the account phase's allow may be for the session phase of the
+ * same transaction to take it instead of asking cwsd again (pam_cws(8)). */
+#define SESSION_REUSE_MS 10000
 
 typedef struct module_args {
         const char *conf;
@@ -61,13 +64,15 @@ typedef struct verdict {
         char device[CWS_ID_MAX];
         bool offline;
         bool answered;  /* a running cwsd answered about this user */
+        bool reused;    /* the session phase took the account phase's */
 } verdict;
 
 /* What this PAM transaction has already read, so that the session and
  * close phases do not read it again: the config file (keyed by its path,
  * before module-argument overrides) and the user's ids (keyed by name).
  * Only successful reads are kept; without it (pam_set_data refused) every
- * phase reads for itself. */
+ * phase reads for itself. And the account phase's allow, when cwsd
+ * answered it, for the session phase (SESSION_REUSE_MS). */
 #define DATA_TXN "pam_cws_txn"
 typedef struct txn_cache {
         bool have_cfg;
@@ -77,7 +82,20 @@ typedef struct txn_cache {
         char user[CWS_USER_MAX];
         uid_t uid;
         gid_t gid;
+        bool have_allow;
+        char allow_user[CWS_USER_MAX];
+        char allow_service[CWS_NAME_MAX];
+        int64_t allow_at_ms;    /* CLOCK_MONOTONIC */
+        verdict allow;
 } txn_cache;
+
+static int64_t monotonic_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The cleanup of everything this module keeps with pam_set_data. */
 static void free_data(pam_handle_t *pamh, void *data, int error_status)
@@ -374,6 +392,55 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         return 0;
 }
 
+/* The account phase's allow, kept for the session phase when cwsd gave
+ * it and the module let the user in on it. */
+static void remember_allow(pam_handle_t *pamh, const session_info *si, const verdict *v)
+{
+        txn_cache *t = txn(pamh);
+
+        if (!t || !v->allow || !v->answered || v->offline)
+                return;
+        snprintf(t->allow_user, sizeof(t->allow_user), "%s", si->user);
+        snprintf(t->allow_service, sizeof(t->allow_service), "%s", si->service);
+        t->allow_at_ms = monotonic_ms();
+        t->allow = *v;
+        t->have_allow = true;
+}
+
+/* The session phase takes the account phase's allow of this transaction,
+ * for the same user and service and at most SESSION_REUSE_MS old, and
+ * only registers the session with cwsd (a note, not awaited). false when
+ * there is none or cwsd cannot take the note: then the session phase
+ * asks, or decides offline, as the account phase does. */
+static bool reuse_allow(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
+                        const session_info *si, verdict *v)
+{
+        const void *d = NULL;
+        const txn_cache *t;
+        cws_error err = { 0 };
+        cws_msg note;
+        int64_t age;
+
+        if (pam_get_data(pamh, DATA_TXN, &d) != PAM_SUCCESS || !d)
+                return false;
+        t = d;
+        age = monotonic_ms() - t->allow_at_ms;
+        if (!t->have_allow || strcmp(t->allow_user, si->user) != 0 ||
+            strcmp(t->allow_service, si->service) != 0 || age < 0 || age > SESSION_REUSE_MS)
+                return false;
+        cws_msg_init(&note);
+        if (cws_msg_add(&note, "op", "session_open") < 0 || cws_msg_add(&note, "user", si->user) < 0 ||
+            cws_msg_addf(&note, "pid", "%ld", (long)getpid()) < 0)
+                return false;
+        if (cws_agent_notify(cfg->socket_path, &note, a->timeout_ms, &err) < 0) {
+                pam_syslog(pamh, LOG_WARNING, "%s", cws_error_message(&err));
+                return false;
+        }
+        *v = t->allow;
+        v->reused = true;
+        return true;
+}
+
 /* cwsd did not answer: the authenticated cache, within the grace. */
 static void decide_offline(pam_handle_t *pamh, const cws_config *cfg, const session_info *si,
                            verdict *v)
@@ -476,7 +543,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         cws_error err = { 0 };
         session_info si = { 0 };
         verdict v = { .allow = false, .reason = CWS_R_INTERNAL_ERROR };
-        bool have_fail_mode = false, audited;
+        bool have_fail_mode = false, audited, account = strcmp(phase, "account") == 0;
         int r, code;
 
         cws_config_defaults(&overrides);
@@ -494,7 +561,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (have_fail_mode)
                 cfg.fail_mode = overrides.fail_mode;
 
-        r = get_items(pamh, strcmp(phase, "account") == 0, &si);
+        r = get_items(pamh, account, &si);
         if (r < 0) {
                 pam_syslog(pamh, LOG_NOTICE, "refusing a request with a missing, unknown or malformed "
                            "user, service, rhost or tty");
@@ -506,7 +573,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 tell_user(pamh, flags, &v);
                 return PAM_PERM_DENIED;
         }
-        if (strcmp(phase, "account") == 0) {
+        if (account) {
                 /* Not fatal: without it the session checks PAM_USER. */
                 char *u = strdup(si.user);
                 if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, free_data) != PAM_SUCCESS) {
@@ -529,8 +596,10 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 return PAM_AUTHINFO_UNAVAIL;
         }
 
-        if (ask_agent(pamh, &cfg, &a, &si, phase, &v) < 0)
-                decide_offline(pamh, &cfg, &si, &v);
+        if (account || !reuse_allow(pamh, &cfg, &a, &si, &v)) {
+                if (ask_agent(pamh, &cfg, &a, &si, phase, &v) < 0)
+                        decide_offline(pamh, &cfg, &si, &v);
+        }
         code = pam_code(&cfg, &v);
         if (code == PAM_SUCCESS && !v.allow)
                 pam_syslog(pamh, LOG_WARNING, "fail_mode=open: allowing %s without a decision (%s)",
@@ -542,10 +611,13 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         }
         if (code != PAM_SUCCESS)
                 tell_user(pamh, flags, &v);
+        else if (account)
+                remember_allow(pamh, &si, &v);
         if (a.debug)
                 pam_syslog(pamh, LOG_DEBUG, "%s %s service=%s decision=%s reason=%s%s", phase, si.user,
                            si.service, code == PAM_SUCCESS ? "allow" : "deny",
-                           cws_reason_to_string(v.reason), v.offline ? " (offline cache)" : "");
+                           cws_reason_to_string(v.reason),
+                           v.offline ? " (offline cache)" : v.reused ? " (the account phase's)" : "");
         return code;
 }
 
@@ -560,14 +632,14 @@ PUBLIC int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 }
 
 /* Tells cwsd the session ended, so a later revocation does not look for
- * it. Not a gate: nothing to deny here. */
+ * it: a note, not awaited. Not a gate: nothing to deny here. */
 PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         module_args a = { .timeout_ms = DEFAULT_TIMEOUT_MS };
         cws_config cfg, overrides;
         bool have_fail_mode = false;
         const char *user = NULL;
-        cws_msg req, resp;
+        cws_msg req;
 
         (void)flags;
         cws_config_defaults(&overrides);
@@ -579,7 +651,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&
             cws_msg_addf(&req, "pid", "%ld", (long)getpid()) == 0)
-                (void)cws_agent_call(cfg.socket_path, &req, &resp, a.timeout_ms, NULL);
+                (void)cws_agent_notify(cfg.socket_path, &req, a.timeout_ms, NULL);
         return PAM_SUCCESS;
 }
 

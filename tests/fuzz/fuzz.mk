@@ -24,7 +24,7 @@ FUZZ_HELPERS := $(addprefix $(FB)/obj/tests/fuzz/,harness.o forge.o cache_load.o
 FUZZ_LIBS    := $(PKG_LIBS)
 
 # fuzz_pam runs pam_cws.c in-process: see the top of tests/fuzz/fuzz_pam.c.
-FUZZ_PAM_WRAP := cws_agent_call getpwnam_r getgrnam getgrouplist audit_open audit_close \
+FUZZ_PAM_WRAP := cws_agent_call cws_agent_notify getpwnam_r getgrnam getgrouplist audit_open audit_close \
 		 audit_log_user_message cws_journal_send
 $(FB)/fuzz_pam: FUZZ_EXTRA = $(FB)/obj/pam/pam_cws.o
 $(FB)/fuzz_pam: FUZZ_LDEXTRA = $(FUZZ_PAM_WRAP:%=-Wl,--wrap=%)
