@@ -85,8 +85,10 @@ all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 # pam_cws_offline.so beside it, loaded only when cwsd does not answer
 # (pam/offline.h): a process that logs in once (su, sudo, cron) would pay
 # about a millisecond to map and initialise libcrypto.
-$(MODULE): pam/pam_cws.c pam/pam_cws.map pam/offline.h $(B)/libcws.a $(wildcard include/cws/*.h)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
+MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
+$(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcws.a \
+		$(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
 		$(LIBINIH) -lpam -laudit
 $(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcws.a \

@@ -5,8 +5,6 @@
  * does not answer in time it decides from cwsd's authenticated cache,
  * within the offline grace and never beyond. Every path that is not an
  * explicit allow is a denial. */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -32,118 +30,18 @@
 #include "cws/reason.h"
 #include "cws/ids.h"
 #include "cws/record.h"
-#include "offline.h"
+#include "gate.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 #define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS 60000
 #define ITEM_MAX 255
 #define DATA_ACCOUNT_USER "pam_cws_account_user"
-/* How old the account phase's allow may be for the session phase of the
- * same transaction to take it instead of asking cwsd again (pam_cws(8)). */
-#define SESSION_REUSE_MS 10000
-
-typedef struct module_args {
-        const char *conf;
-        bool debug;
-        bool noaudit;
-        int timeout_ms;
-} module_args;
-
-typedef struct session_info {
-        const char *user;
-        const char *service;
-        const char *rhost;
-        const char *tty;
-        uid_t uid;
-        gid_t gid;
-} session_info;
-
-typedef struct verdict {
-        bool allow;
-        cws_reason reason;
-        char profile[CWS_PROFILE_MAX];
-        char invitation[CWS_ID_MAX];
-        char device[CWS_ID_MAX];
-        bool offline;
-        bool answered;  /* a running cwsd answered about this user */
-        bool reused;    /* the session phase took the account phase's */
-} verdict;
-
-/* What this PAM transaction has already read, so that the session and
- * close phases do not read it again: the config file (keyed by its path,
- * before module-argument overrides) and the user's ids (keyed by name).
- * Only successful reads are kept; without it (pam_set_data refused) every
- * phase reads for itself. And the account phase's allow, when cwsd
- * answered it, for the session phase (SESSION_REUSE_MS). */
-#define DATA_TXN "pam_cws_txn"
-typedef struct txn_cache {
-        bool have_cfg;
-        char conf_path[CWS_CONFIG_PATH_MAX];
-        cws_config cfg;
-        bool have_user;
-        char user[CWS_USER_MAX];
-        uid_t uid;
-        gid_t gid;
-        bool have_allow;
-        char allow_user[CWS_USER_MAX];
-        char allow_service[CWS_NAME_MAX];
-        int64_t allow_at_ms;    /* CLOCK_MONOTONIC */
-        verdict allow;
-} txn_cache;
-
-static int64_t monotonic_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The cleanup of everything this module keeps with pam_set_data. */
-static void free_data(pam_handle_t *pamh, void *data, int error_status)
-{
-        (void)pamh; (void)error_status;
-        free(data);
-}
 
 /* The rest of s after prefix, or NULL (Linux-PAM's pam_str_skip_prefix,
  * which its headers do not export). */
 #define skip_prefix(s, prefix) \
         (strncmp((s), (prefix), sizeof(prefix) - 1) == 0 ? (s) + sizeof(prefix) - 1 : NULL)
-
-static txn_cache *txn(pam_handle_t *pamh)
-{
-        const void *d = NULL;
-        txn_cache *t;
-
-        if (pam_get_data(pamh, DATA_TXN, &d) == PAM_SUCCESS && d)
-                return (txn_cache *)d;
-        t = calloc(1, sizeof(*t));
-        if (!t || pam_set_data(pamh, DATA_TXN, t, free_data) != PAM_SUCCESS) {
-                free(t);
-                return NULL;
-        }
-        return t;
-}
-
-static int load_config(pam_handle_t *pamh, const char *path, cws_config *cfg, cws_error *err)
-{
-        txn_cache *t = txn(pamh);
-        int r;
-
-        if (t && t->have_cfg && strcmp(t->conf_path, path) == 0) {
-                *cfg = t->cfg;
-                return 0;
-        }
-        r = cws_config_load(cfg, path, err);
-        if (r == 0 && t && strlen(path) < sizeof(t->conf_path)) {
-                t->cfg = *cfg;
-                snprintf(t->conf_path, sizeof(t->conf_path), "%s", path);
-                t->have_cfg = true;
-        }
-        return r;
-}
 
 /* Reported once per process, not once per login. */
 static bool audit_failure_reported;
@@ -245,7 +143,7 @@ static int get_items(pam_handle_t *pamh, bool account, session_info *si)
         if (pam_get_item(pamh, PAM_TTY, &v) != PAM_SUCCESS || !item_ok(v))
                 return -EINVAL;
         si->tty = v;
-        t = txn(pamh);
+        t = gate_txn(pamh);
         if (t && t->have_user && strcmp(t->user, si->user) == 0) {
                 si->uid = t->uid;
                 si->gid = t->gid;
@@ -321,7 +219,7 @@ static int user_is_gated(const cws_config *cfg, const session_info *si)
         return 0;
 }
 
-static void copy(char *dst, size_t n, const char *src)
+void gate_copy(char *dst, size_t n, const char *src)
 {
         snprintf(dst, n, "%s", src ? src : "");
 }
@@ -389,132 +287,10 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         }
         v->allow = v->reason == CWS_R_OK;
         v->answered = true;
-        copy(v->profile, sizeof(v->profile), cws_msg_get(&resp, "profile"));
-        copy(v->invitation, sizeof(v->invitation), cws_msg_get(&resp, "invitation"));
-        copy(v->device, sizeof(v->device), cws_msg_get(&resp, "device"));
+        gate_copy(v->profile, sizeof(v->profile), cws_msg_get(&resp, "profile"));
+        gate_copy(v->invitation, sizeof(v->invitation), cws_msg_get(&resp, "invitation"));
+        gate_copy(v->device, sizeof(v->device), cws_msg_get(&resp, "device"));
         return 0;
-}
-
-/* The account phase's allow, kept for the session phase when cwsd gave
- * it and the module let the user in on it. */
-static void remember_allow(pam_handle_t *pamh, const session_info *si, const verdict *v)
-{
-        txn_cache *t = txn(pamh);
-
-        if (!t || !v->allow || !v->answered || v->offline)
-                return;
-        snprintf(t->allow_user, sizeof(t->allow_user), "%s", si->user);
-        snprintf(t->allow_service, sizeof(t->allow_service), "%s", si->service);
-        t->allow_at_ms = monotonic_ms();
-        t->allow = *v;
-        t->have_allow = true;
-}
-
-/* The session phase takes the account phase's allow of this transaction,
- * for the same user and service and at most SESSION_REUSE_MS old, and
- * only registers the session with cwsd (a note, not awaited). false when
- * there is none or cwsd cannot take the note: then the session phase
- * asks, or decides offline, as the account phase does. */
-static bool reuse_allow(pam_handle_t *pamh, const cws_config *cfg, const module_args *a,
-                        const session_info *si, verdict *v)
-{
-        const void *d = NULL;
-        const txn_cache *t;
-        cws_error err = { 0 };
-        cws_msg note;
-        int64_t age;
-
-        if (pam_get_data(pamh, DATA_TXN, &d) != PAM_SUCCESS || !d)
-                return false;
-        t = d;
-        age = monotonic_ms() - t->allow_at_ms;
-        if (!t->have_allow || strcmp(t->allow_user, si->user) != 0 ||
-            strcmp(t->allow_service, si->service) != 0 || age < 0 || age > SESSION_REUSE_MS)
-                return false;
-        cws_msg_init(&note);
-        if (cws_msg_add(&note, "op", "session_open") < 0 || cws_msg_add(&note, "user", si->user) < 0 ||
-            cws_msg_addf(&note, "pid", "%ld", (long)getpid()) < 0)
-                return false;
-        if (cws_agent_notify(cfg->socket_path, &note, a->timeout_ms, &err) < 0) {
-                pam_syslog(pamh, LOG_WARNING, "%s", cws_error_message(&err));
-                return false;
-        }
-        *v = t->allow;
-        v->reused = true;
-        return true;
-}
-
-#ifdef CWS_OFFLINE_LINKED
-/* Built with pam_cws_offline.c in one binary (the fuzz harness). */
-int cws_offline_decide_v1(const char *state_dir, uid_t uid, const char *user,
-                          cws_inv_type min_type, uint32_t offline_grace, cws_offline_verdict *v,
-                          cws_error *err);
-#endif
-
-/* The offline decision of pam_cws_offline.so, loaded from this module's
- * own directory only now: a login that cwsd answers never maps it, nor
- * libcrypto. Not loadable: -ELIBACC, a denial. */
-static int offline_decide(const cws_config *cfg, const session_info *si, cws_offline_verdict *ov,
-                          cws_error *err)
-{
-        cws_inv_type min_type = cws_config_min_type_for_service(cfg, si->service);
-#ifdef CWS_OFFLINE_LINKED
-        return cws_offline_decide_v1(cfg->state_dir, si->uid, si->user, min_type,
-                                     cfg->offline_grace, ov, err);
-#else
-        char path[PATH_MAX];
-        const char *slash;
-        cws_offline_decide_fn fn;
-        Dl_info info;
-        void *h;
-        int n, r;
-
-        if (!dladdr((void *)&offline_decide, &info) || !info.dli_fname ||
-            !(slash = strrchr(info.dli_fname, '/')))
-                return cws_error_set(err, -ELIBACC, "cannot tell the directory of pam_cws.so, "
-                                     "where " CWS_OFFLINE_LIB " is (load the module by its path)");
-        n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname,
-                     CWS_OFFLINE_LIB);
-        if (n < 0 || (size_t)n >= sizeof(path))
-                return cws_error_set(err, -ELIBACC, "the path of " CWS_OFFLINE_LIB " is too long");
-        h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-                return cws_error_set(err, -ELIBACC, "cannot load %s: %s (reinstall pam_cws)", path,
-                                     dlerror());
-        fn = (cws_offline_decide_fn)dlsym(h, CWS_OFFLINE_SYMBOL);
-        if (!fn) {
-                r = cws_error_set(err, -ELIBACC, "%s has no %s (pam_cws.so and it are of different "
-                                  "builds: reinstall pam_cws)", path, CWS_OFFLINE_SYMBOL);
-        } else {
-                r = fn(cfg->state_dir, si->uid, si->user, min_type, cfg->offline_grace, ov, err);
-        }
-        dlclose(h);
-        return r;
-#endif
-}
-
-/* cwsd did not answer: the authenticated cache, within the grace. */
-static void decide_offline(pam_handle_t *pamh, const cws_config *cfg, const session_info *si,
-                           verdict *v)
-{
-        cws_offline_verdict ov;
-        cws_error err = { 0 };
-        int r;
-
-        v->allow = false;
-        v->offline = true;
-        v->reason = CWS_R_REGISTRY_UNAVAILABLE;
-        r = offline_decide(cfg, si, &ov, &err);
-        if (r < 0) {
-                if (r != -ENOENT)
-                        pam_syslog(pamh, LOG_ERR, "offline cache: %s", cws_error_message(&err));
-                return;
-        }
-        v->allow = ov.allow;
-        v->reason = ov.reason;
-        copy(v->profile, sizeof(v->profile), ov.profile);
-        copy(v->invitation, sizeof(v->invitation), ov.invitation);
-        copy(v->device, sizeof(v->device), ov.device);
 }
 
 /* The PAM code for a verdict. Only an explicit allow, or fail_mode=open
@@ -591,12 +367,14 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         session_info si = { 0 };
         verdict v = { .allow = false, .reason = CWS_R_INTERNAL_ERROR };
         bool have_fail_mode = false, audited, account = strcmp(phase, "account") == 0;
+        const char *conf;
         int r, code;
 
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0)
                 return PAM_AUTHINFO_UNAVAIL;
-        r = load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, &err);
+        conf = a.conf ? a.conf : CWS_DEFAULT_CONFIG;
+        r = gate_load_config(pamh, conf, &cfg, &err);
         if (r == -ENOENT && !a.conf) {
                 cws_config_defaults(&cfg);
         } else if (r < 0) {
@@ -623,7 +401,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (account) {
                 /* Not fatal: without it the session checks PAM_USER. */
                 char *u = strdup(si.user);
-                if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, free_data) != PAM_SUCCESS) {
+                if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, gate_free_data) != PAM_SUCCESS) {
                         free(u);
                         pam_syslog(pamh, LOG_WARNING, "cannot remember the account user; "
                                    "the session will check PAM_USER");
@@ -643,9 +421,9 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 return PAM_AUTHINFO_UNAVAIL;
         }
 
-        if (account || !reuse_allow(pamh, &cfg, &a, &si, &v)) {
+        if (account || !gate_reuse_allow(pamh, conf, &cfg, &a, &si, &v)) {
                 if (ask_agent(pamh, &cfg, &a, &si, phase, &v) < 0)
-                        decide_offline(pamh, &cfg, &si, &v);
+                        gate_decide_offline(pamh, &cfg, &si, &v);
         }
         code = pam_code(&cfg, &v);
         if (code == PAM_SUCCESS && !v.allow)
@@ -659,7 +437,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (code != PAM_SUCCESS)
                 tell_user(pamh, flags, &v);
         else if (account)
-                remember_allow(pamh, &si, &v);
+                gate_remember_allow(pamh, conf, &si, &v);
         if (a.debug)
                 pam_syslog(pamh, LOG_DEBUG, "%s %s service=%s decision=%s reason=%s%s", phase, si.user,
                            si.service, code == PAM_SUCCESS ? "allow" : "deny",
@@ -691,7 +469,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         (void)flags;
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
-            load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
+            gate_load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
                 cws_config_defaults(&cfg);
         if (get_user(pamh, &user, false, false) < 0 || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
