@@ -264,8 +264,7 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         if (cws_msg_add(&req, "op", "validate") < 0 || cws_msg_add(&req, "user", si->user) < 0 ||
             cws_msg_add(&req, "service", si->service) < 0 || cws_msg_add(&req, "phase", phase) < 0 ||
             (si->rhost && cws_msg_add(&req, "rhost", si->rhost) < 0) ||
-            (si->tty && cws_msg_add(&req, "tty", si->tty) < 0) ||
-            cws_msg_addf(&req, "pid", "%ld", (long)getpid()) < 0)
+            (si->tty && cws_msg_add(&req, "tty", si->tty) < 0))
                 return -EINVAL;
         r = cws_agent_call(cfg->socket_path, &req, &resp, a->timeout_ms, &err);
         if (r == -EBADMSG) {
@@ -474,8 +473,8 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         if (get_user(pamh, &user, false, false) < 0 || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
-        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&
-            cws_msg_addf(&req, "pid", "%ld", (long)getpid()) == 0)
+        /* No pid: cwsd knows the session's process from SO_PEERCRED. */
+        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0)
                 (void)cws_agent_notify(cfg.socket_path, &req, a.timeout_ms, NULL);
         return PAM_SUCCESS;
 }

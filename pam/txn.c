@@ -97,8 +97,8 @@ bool gate_reuse_allow(pam_handle_t *pamh, const char *conf, const cws_config *cf
             strcmp(t->allow_service, si->service) != 0 || age < 0 || age > SESSION_REUSE_MS)
                 return false;
         cws_msg_init(&note);
-        if (cws_msg_add(&note, "op", "session_open") < 0 || cws_msg_add(&note, "user", si->user) < 0 ||
-            cws_msg_addf(&note, "pid", "%ld", (long)getpid()) < 0)
+        /* No pid: cwsd registers the process SO_PEERCRED names. */
+        if (cws_msg_add(&note, "op", "session_open") < 0 || cws_msg_add(&note, "user", si->user) < 0)
                 return false;
         if (cws_agent_notify(cfg->socket_path, &note, a->timeout_ms, &err) < 0) {
                 pam_syslog(pamh, LOG_WARNING, "%s", cws_error_message(&err));
