@@ -1,4 +1,4 @@
-/* Sealed bindings in cwsd's state directory (DESIGN §3). The host identity
+/* Sealed bindings in cwsd's state directory (docs/design.md §3.4). The host identity
  * and the user are in the AEAD's associated data, so a binding opens only
  * on the host, and for the account, it was sealed for. */
 #include <dirent.h>

@@ -150,7 +150,7 @@ static inline int fx_teardown(void **state)
         return r == 0 ? 0 : -1;
 }
 
-/* Defaults of the seed (DESIGN §3) made at FX_NOW, with a profile name. */
+/* The defaults (cws_invitation_defaults) made at FX_NOW, with a profile name. */
 static inline void fx_inv_defaults(cws_invitation *inv, cws_inv_type type)
 {
         cws_invitation_defaults(inv, type, FX_NOW);
