@@ -75,16 +75,28 @@ MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
 	deb clean-cache rpm selinux
 MODULE    := $(B)/pam_cws.so
+OFFLINE_MODULE := $(B)/pam_cws_offline.so
 NSS_MODULE := $(B)/libnss_cws.so.2
-all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
+all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 
-# The module links libpam, libaudit and libcrypto only (journal entries go
-# over journald's native protocol, lib/journal.c); inih
-# goes in statically, and nothing that uses json-c is pulled from libcws.
-$(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
+# The module links libpam and libaudit only (journal entries go over
+# journald's native protocol, lib/journal.c); inih goes in statically, and
+# nothing that uses json-c or libcrypto is pulled from libcws. Its offline
+# decision, which needs libcrypto for the cache's MAC, is
+# pam_cws_offline.so beside it, loaded only when cwsd does not answer
+# (pam/offline.h): a process that logs in once (su, sudo, cron) would pay
+# about a millisecond to map and initialise libcrypto.
+MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
+$(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcws.a \
+		$(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		$(LIBINIH) -lpam -laudit -lcrypto
+		$(LIBINIH) -lpam -laudit
+$(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcws.a \
+		$(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
+		$(B)/libcws.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
+		-Wl,--no-undefined -lcrypto
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
@@ -200,6 +212,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/cws
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_cws.so
+	install -m 0644 $(OFFLINE_MODULE) $(DESTDIR)$(PAMDIR)/pam_cws_offline.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/lib/cws
 	install -m 0644 $(NSS_MODULE) $(DESTDIR)$(LIBDIR)/libnss_cws.so.2
 	install -m 0755 nss/nsswitch-cws $(DESTDIR)$(PREFIX)/lib/cws/nsswitch-cws

@@ -18,12 +18,6 @@ static void kdf_ctx_freep(EVP_KDF_CTX **p) { EVP_KDF_CTX_free(*p); }
 static void mac_freep(EVP_MAC **p) { EVP_MAC_free(*p); }
 static void mac_ctx_freep(EVP_MAC_CTX **p) { EVP_MAC_CTX_free(*p); }
 
-void cws_wipe(void *p, size_t n)
-{
-        if (p && n)
-                OPENSSL_cleanse(p, n);
-}
-
 bool cws_ct_equal(const void *a, const void *b, size_t n)
 {
         return CRYPTO_memcmp(a, b, n) == 0;

@@ -78,7 +78,7 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "bench: must run as root (cwsd's state directory, pam_unix for root); try: sudo make bench" >&2
         exit 1
 fi
-for f in bench bench-validate bench-nss cwsd pam_cws.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do
+for f in bench bench-validate bench-nss cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do
         [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate $B/bench-nss' first" >&2; exit 1; }
 done
 
@@ -87,7 +87,7 @@ chmod 755 "$T"
 # A private copy of the build, so a rebuild during the run cannot swap a
 # module under a transaction.
 mkdir "$T/bin"
-for f in bench bench-validate bench-nss cwsd pam_cws.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do cp "$B/$f" "$T/bin/" || exit 1; done
+for f in bench bench-validate bench-nss cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do cp "$B/$f" "$T/bin/" || exit 1; done
 BENCH=$T/bin/bench
 VALIDATE=$T/bin/bench-validate
 CWSD=
