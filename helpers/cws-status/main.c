@@ -58,43 +58,12 @@ static void usage(FILE *f)
                 CWS_DEFAULT_CONFIG);
 }
 
-/* The project's files next to this program, and where packages put them. */
-static const char *const *project_files(void)
-{
-        static const char *const names[] = { "cwsd", "cws-invite", "cws-enroll", "cws-revoke",
-                                             "cws-devices", "cws-status", "pam_cws.so" };
-        static const char *const installed[] = {
-                "/usr/sbin/cwsd", "/usr/bin/cws-invite", "/usr/bin/cws-enroll",
-                "/usr/bin/cws-revoke", "/usr/bin/cws-devices", "/usr/bin/cws-status",
-                "/usr/sbin/cws-status", "/lib/x86_64-linux-gnu/security/pam_cws.so",
-                "/usr/lib/x86_64-linux-gnu/security/pam_cws.so", "/usr/lib64/security/pam_cws.so",
-        };
-        static char here[CWS_ELEMENTSOF(names)][PATH_MAX + 32];
-        static const char *v[CWS_ELEMENTSOF(names) + CWS_ELEMENTSOF(installed) + 1];
-        char self[PATH_MAX];
-        size_t n = 0;
-        ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (k > 0) {
-                self[k] = '\0';
-                if (strrchr(self, '/'))
-                        *strrchr(self, '/') = '\0';
-                for (size_t i = 0; i < CWS_ELEMENTSOF(names); i++) {
-                        snprintf(here[i], sizeof(here[i]), "%s/%s", self, names[i]);
-                        v[n++] = here[i];
-                }
-        }
-        for (size_t i = 0; i < CWS_ELEMENTSOF(installed); i++)
-                v[n++] = installed[i];
-        v[n] = NULL;
-        return v;
-}
-
 static void run_checks(const opts *o, cws_config *cfg, cws_posture *p)
 {
+        static cws_health_files files;
         cws_health_opts h = {
                 .config_path = o->config, .pam_dir = o->pam_dir, .auditd_conf = o->auditd_conf,
-                .journald_conf = o->journald_conf, .project_files = project_files(),
+                .journald_conf = o->journald_conf, .project_files = cws_health_project_files(&files),
                 .now = (int64_t)time(NULL), .timeout_ms = 5000,
         };
         cws_health_run(&h, cfg, p);

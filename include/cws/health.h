@@ -17,15 +17,41 @@ typedef struct cws_health_opts {
         int timeout_ms;                 /* for cwsd, the registry and TLS */
 } cws_health_opts;
 
+/* The paths of the project's files for the setuid check: next to the
+ * running program, and where the packages put them. */
+typedef struct cws_health_files {
+        char here[7][4200];
+        const char *v[7 + 10 + 1];
+} cws_health_files;
+const char *const *cws_health_project_files(cws_health_files *f);
+
 /* Runs every check. cfg receives the configuration the checks used (the
  * defaults when it did not load). */
 void cws_health_run(const cws_health_opts *o, cws_config *cfg, cws_posture *p);
+
+/* The checks that read only local files and settings (health.c; which
+ * ones: cwsd(8)), for cwsd's timer: they never wait on another process.
+ * The configuration file is loaded again to check it; cfg (the one in
+ * force) is what the others judge. The rest are CWS_CHECK_NA. */
+void cws_health_local(const cws_health_opts *o, const cws_config *cfg, cws_posture *p);
 
 /* Single checks, for the tests and for cwsd's timer. */
 void cws_health_config(const cws_health_opts *o, cws_config *cfg, cws_posture *p);
 void cws_health_policy(const cws_config *cfg, cws_posture *p);
 void cws_health_monitor(const cws_config *cfg, int64_t now, cws_posture *p);
 void cws_health_pam(const cws_config *cfg, const char *pam_dir, cws_posture *p);
+
+/* health_system.c: the checks that ask another party (cwsd, the
+ * registry, TLS, the kernel's audit, systemd): cws-status only. */
+void cws_health_agent(const cws_health_opts *o, const cws_config *cfg, cws_posture *p);
+void cws_health_registry(const cws_health_opts *o, const cws_config *cfg, cws_posture *p);
+void cws_health_tls(const cws_health_opts *o, const cws_config *cfg, cws_posture *p);
+void cws_health_audit(cws_posture *p);
+void cws_health_sandbox(cws_posture *p);
+
+/* -EACCES, or -EPERM when not root: a check says "run as root". */
+bool cws_health_denied(int r);
+#define CWS_HEALTH_RUN_AS_ROOT "run cws-status as root to check it"
 
 /* Days from now to a certificate's notAfter ("Mar  3 12:00:00 2025 GMT",
  * as curl's certinfo gives it); -EINVAL when it does not parse. */
