@@ -98,7 +98,7 @@ static const key_spec keys[] = {
         { "monitor", "analysis_interval", V_DURATION, FIELD(analysis_interval), MINUTE, DAY,
           "a duration from 1m to 1d, e.g. 5m" },
         { "monitor", "health_check_interval", V_DURATION, FIELD(health_check_interval),
-          MINUTE, DAY, "a duration from 1m to 1d, e.g. 15m" },
+          5, DAY, "a duration from 5s to 1d, e.g. 15m" },
         { "monitor", "full_sweep_interval", V_DURATION, FIELD(full_sweep_interval), 5, 7 * DAY,
           "a duration from 5s to 7d, e.g. 1h" },
         { "monitor", "log_retention_days", V_COUNT, FIELD(log_retention_days), 1, 3650,

@@ -270,7 +270,7 @@ static int field(sd_journal *j, const char *name, char *out, size_t n)
 typedef struct event_row {
         int64_t usec;
         size_t type;
-        char user[96], reason[64], risk[16], service[64], alert[64];
+        char user[96], reason[64], risk[16], service[64], alert[64], detail[160];
 } event_row;
 
 static int cmd_events_once(const opts *o)
@@ -327,6 +327,7 @@ static int cmd_events_once(const opts *o)
                 field(j, "CWS_RISK", e->risk, sizeof(e->risk));
                 field(j, "CWS_SERVICE", e->service, sizeof(e->service));
                 field(j, "CWS_ALERT", e->alert, sizeof(e->alert));
+                field(j, "CWS_DETAIL", e->detail, sizeof(e->detail));
         }
         sd_journal_close(j);
         if (o->json) {
@@ -350,6 +351,8 @@ static int cmd_events_once(const opts *o)
                         cli_json_string(stdout, rows[i].alert);
                         printf(",\"risk\":");
                         cli_json_string(stdout, rows[i].risk);
+                        printf(",\"detail\":");
+                        cli_json_string(stdout, rows[i].detail);
                         printf("}");
                 }
                 printf("]}\n");
@@ -365,10 +368,10 @@ static int cmd_events_once(const opts *o)
         for (size_t i = nrows > EVENTS_LIST_MAX ? nrows - EVENTS_LIST_MAX : 0; i < nrows; i++) {
                 const event_row *e = &rows[i];
                 strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&(time_t){ (time_t)(e->usec / 1000000) }));
-                printf("  %s  %-15s %-9s %-22s user=%s%s%s %s\n", buf, event_types[e->type].type,
+                printf("  %s  %-15s %-9s %-22s user=%s%s%s%s%s\n", buf, event_types[e->type].type,
                        e->risk[0] ? e->risk : "-", e->alert[0] ? e->alert : e->reason,
                        e->user[0] ? e->user : "-", e->service[0] ? " service=" : "", e->service,
-                       "");
+                       e->detail[0] ? " detail=" : "", e->detail);
         }
         return CWS_EXIT_OK;
 }
