@@ -197,6 +197,18 @@ void cws_correlate_decision(cws_correlator *c, const char *user, const char *dev
         cws_correlate_decision_at(c, user, device, service, allow, reason, now, (unsigned)tm.tm_hour);
 }
 
+bool cws_keychain_failure_kind_valid(const char *kind)
+{
+        static const char *const kinds[] = { "locked", "no_answer", "unavailable", "missing_key",
+                                             "bad_item", "unsafe_file", "bad_passphrase",
+                                             "service_error" };
+
+        for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (!strcmp(kind, kinds[i]))
+                        return true;
+        return false;
+}
+
 void cws_correlate_keychain_failure(cws_correlator *c, const char *user, const char *kind,
                                     int64_t now)
 {

@@ -9,7 +9,7 @@
  *   groups.c    nss_cws's membership file
  *   alerts.c    alerts to the [alerts] webhook, from a queue, on a thread
  *   posture.c   the local health checks every health_check_interval
- *   keychain_report.c  the report op: a helper's keychain failure
+ *   reports.c   the report op: a helper's keychain failure, an alert
  *   main.c      arguments, set-up, the event loop
  * Everything runs on the event loop's thread but a job's run() (workers.c)
  * and the webhook's sender (alerts.c). */
@@ -149,6 +149,9 @@ int reply_error(cws_msg *out, cws_reason reason, const char *message);
 /* The decision parameters of this agent for (service, registry). */
 void decide_params(const agent *a, const char *service, cws_registry *registry,
                    cws_decide_params *p);
+
+/* reports.c: op=report kind=keychain_failure detail=KIND. */
+int op_report(request *q);
 
 /* sessions.c */
 void session_note(agent *a, const request *q, bool open);

@@ -512,6 +512,9 @@ static const struct op {
          * cws-revoke --admin, checked by signature in the registry. */
         { "revoke", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, op_revoke },
         { "session_close", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, op_session_close },
+        /* A helper's keychain failure (reports.c): anyone, as themselves
+         * (the peer's uid), rate-limited. */
+        { "report", PERM_ANYONE, true, CWS_COST_REPORT, ON_LOOP, op_report },
 };
 
 static const struct op *op_find(const char *name)

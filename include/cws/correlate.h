@@ -81,6 +81,10 @@ void cws_correlate_decision(cws_correlator *c, const char *user, const char *dev
  * the words cwsd(8) lists. One alert per user and window. */
 void cws_correlate_keychain_failure(cws_correlator *c, const char *user, const char *kind,
                                     int64_t now);
+/* Whether kind is one of the keychain failures a helper may report:
+ * locked, no_answer, unavailable, missing_key, bad_item, unsafe_file,
+ * bad_passphrase, service_error. */
+bool cws_keychain_failure_kind_valid(const char *kind);
 /* What cwsd's health timer found worse than at its last run: one
  * posture_band_drop (HIGH) when the band fell, else one
  * health_check_failed (MEDIUM), its detail naming the newly failing

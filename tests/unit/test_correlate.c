@@ -165,6 +165,14 @@ static void test_registry_and_keychain(void **state)
         assert_int_equal(s.n, 3);
         cws_correlate_keychain_failure(c, "admin", "locked", 30 + 300);
         assert_int_equal(s.n, 4);
+        /* The kinds a helper may report: a fixed list, nothing else. */
+        assert_true(cws_keychain_failure_kind_valid("locked"));
+        assert_true(cws_keychain_failure_kind_valid("bad_passphrase"));
+        assert_true(cws_keychain_failure_kind_valid("service_error"));
+        assert_false(cws_keychain_failure_kind_valid(NULL));
+        assert_false(cws_keychain_failure_kind_valid(""));
+        assert_false(cws_keychain_failure_kind_valid("locked "));
+        assert_false(cws_keychain_failure_kind_valid("Locked"));
         cws_correlator_free(c);
 }
 
