@@ -12,14 +12,7 @@ fi
 MID_ALERT=62a5da1bcd6f40b5b3977c8cb8272d5f
 admin_setup || { nok "admin setup"; exit 1; }
 
-JOURNALD=
-if mount -t tmpfs -o mode=755 cws-run /run 2>/dev/null; then
-        mkdir -p /run/systemd/journal /run/log/journal
-        /lib/systemd/systemd-journald 2>/dev/null & JOURNALD=$!
-        PIDS+=("$JOURNALD")
-        wait_for 5 test -S /run/systemd/journal/socket || JOURNALD=
-fi
-[ -n "$JOURNALD" ] || { nok "a private journald starts"; exit 1; }
+private_journald || { nok "a private journald starts"; exit 1; }
 
 cat >>"$CONF" <<CONF
 

@@ -22,13 +22,7 @@ fi
 unset CWS_KEYCHAIN
 MID_ALERT=62a5da1bcd6f40b5b3977c8cb8272d5f
 
-JOURNALD=
-if [ -d /run/log/journal ] && [ ! -S /run/systemd/journal/socket ]; then
-        /lib/systemd/systemd-journald 2>/dev/null & JOURNALD=$!
-        PIDS+=("$JOURNALD")
-        wait_for 5 test -S /run/systemd/journal/socket || JOURNALD=
-fi
-[ -n "$JOURNALD" ] || { nok "a private journald starts"; exit 1; }
+[ -d /run/log/journal ] && private_journald mounted || { nok "a private journald starts"; exit 1; }
 
 export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_DATA_HOME=$T/home/.local/share \
         XDG_CACHE_HOME=$T/home/.cache XDG_RUNTIME_DIR=$T/xdg
