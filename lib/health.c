@@ -338,6 +338,13 @@ const char *const *cws_health_project_files(cws_health_files *f)
         return f->v;
 }
 
+const char *cws_health_cws_invite(const cws_health_files *f)
+{
+        if (f->v[0] == f->here[0] && access(f->here[1], X_OK) == 0)
+                return f->here[1];      /* names[1] */
+        return access("/usr/bin/cws-invite", X_OK) == 0 ? "/usr/bin/cws-invite" : NULL;
+}
+
 static void check_setuid(const cws_health_opts *o, cws_posture *p)
 {
         const char *const *v = o->project_files ? o->project_files : installed;
@@ -458,4 +465,5 @@ void cws_health_run(const cws_health_opts *o, cws_config *cfg, cws_posture *p)
         cws_health_sandbox(p);
         cws_health_policy(cfg, p);
         check_alerts(cfg, p);
+        cws_health_keychain(o, p);
 }

@@ -22,6 +22,8 @@ static const cws_check_spec specs[_CWS_CHK_MAX] = {
         [CWS_CHK_SANDBOX] = { "sandbox", "cwsd unit sandbox", 2 },
         [CWS_CHK_POLICY] = { "policy", "fail-closed policy and alerting settings", 6 },
         [CWS_CHK_ALERTS] = { "alerts", "alerts delivered off the host", 2 },
+        /* A person's keychain, not the host's: shown, never scored. */
+        [CWS_CHK_KEYCHAIN] = { "keychain", "administrators' keychain backend and level", 0 },
 };
 
 const cws_check_spec *cws_check_spec_of(cws_check_id id)

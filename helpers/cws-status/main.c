@@ -61,9 +61,11 @@ static void usage(FILE *f)
 static void run_checks(const opts *o, cws_config *cfg, cws_posture *p)
 {
         static cws_health_files files;
+        const char *const *mine = cws_health_project_files(&files);
         cws_health_opts h = {
                 .config_path = o->config, .pam_dir = o->pam_dir, .auditd_conf = o->auditd_conf,
-                .journald_conf = o->journald_conf, .project_files = cws_health_project_files(&files),
+                .journald_conf = o->journald_conf, .project_files = mine,
+                .cws_invite = cws_health_cws_invite(&files),
                 .now = (int64_t)time(NULL), .timeout_ms = 5000,
         };
         cws_health_run(&h, cfg, p);

@@ -15,6 +15,7 @@ typedef struct cws_health_opts {
         const char *const *project_files;       /* for the setuid check, NULL-terminated */
         int64_t now;                    /* UTC seconds */
         int timeout_ms;                 /* for cwsd, the registry and TLS */
+        const char *cws_invite;         /* for the keychain check; NULL: none here */
 } cws_health_opts;
 
 /* The paths of the project's files for the setuid check: next to the
@@ -24,6 +25,9 @@ typedef struct cws_health_files {
         const char *v[7 + 10 + 1];
 } cws_health_files;
 const char *const *cws_health_project_files(cws_health_files *f);
+/* cws-invite next to the running program, else the packaged one; NULL
+ * when neither is there. After cws_health_project_files(f). */
+const char *cws_health_cws_invite(const cws_health_files *f);
 
 /* Runs every check. cfg receives the configuration the checks used (the
  * defaults when it did not load). */
@@ -48,6 +52,10 @@ void cws_health_registry(const cws_health_opts *o, const cws_config *cfg, cws_po
 void cws_health_tls(const cws_health_opts *o, const cws_config *cfg, cws_posture *p);
 void cws_health_audit(cws_posture *p);
 void cws_health_sandbox(cws_posture *p);
+/* Asks o->cws_invite (--json keychain, the caller's environment) where
+ * this user's administrator key is: ok in the Secret Service, warn in the
+ * encrypted file, n/a with no key or no cws-invite. Never fail: weight 0. */
+void cws_health_keychain(const cws_health_opts *o, cws_posture *p);
 
 /* -EACCES, or -EPERM when not root: a check says "run as root". */
 bool cws_health_denied(int r);

@@ -21,6 +21,7 @@ typedef enum cws_check_id {
         CWS_CHK_SANDBOX,        /* the cwsd unit's sandbox, where systemd runs it */
         CWS_CHK_POLICY,         /* fail_mode, audit_required, correlation, alert_threshold */
         CWS_CHK_ALERTS,         /* alerts leave the host ([alerts] url) */
+        CWS_CHK_KEYCHAIN,       /* the administrators' keychain: backend, level (weight 0) */
         _CWS_CHK_MAX,
 } cws_check_id;
 

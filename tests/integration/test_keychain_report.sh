@@ -28,6 +28,9 @@ export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_DATA_HOME=$T/home/.local
         XDG_CACHE_HOME=$T/home/.cache XDG_RUNTIME_DIR=$T/xdg
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
+# The default keystore name, so that cws-status (which runs cws-invite
+# without -k) finds the same key.
+KS=$XDG_CONFIG_HOME/cws/admin.key
 has_secrets() {
         gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
                 --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true
@@ -51,12 +54,27 @@ reports() { grep -c 'report: keychain failure' "$T/cwsd.log"; }
 expect_rc "init keeps the administrator key in the keyring" 0 invite init
 invite pubkey >"$T/etc/trusted_keys" && chmod 644 "$T/etc/trusted_keys"
 start_cwsd "$T" || exit 1
+# cws-status health: the keychain check (weight 0) as cws-invite reports it.
+keychain_check() {
+        "$B/cws-status" --config "$CONF" health --json |
+                python3 -c 'import json,sys; c=[c for c in json.load(sys.stdin)["checks"] if c["name"]=="keychain"][0]; print(c["status"], c["weight"], c["evidence"])'
+}
+got=$(keychain_check)
+echo "#   keychain check: $got"
+check "cws-status health: keychain ok, weight 0, in the Secret Service, level high, unlocked" \
+        test "$got" = "ok 0 the administrator key is in the Secret Service (security level high), keyring unlocked"
+got=$(env CWS_KEYCHAIN=file XDG_CONFIG_HOME=$T/other "$B/cws-status" --config "$CONF" health --json |
+        python3 -c 'import json,sys; print([c["status"] for c in json.load(sys.stdin)["checks"] if c["name"]=="keychain"][0])')
+check "... n/a for a user with no administrator key" test "$got" = n/a
 expect_rc "create works while the keyring is unlocked" 0 invite --json create lab
 INV=$(json_field id <"$T/out")
 check "... and nothing is reported" test "$(reports)" -eq 0
 
 gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
         --method org.freedesktop.Secret.Service.Lock "[objectpath '/org/freedesktop/secrets/collection/login']" >/dev/null
+got=$(keychain_check)
+check "cws-status health: keychain locked, still ok" \
+        test "$got" = "ok 0 the administrator key is in the Secret Service (security level high), keyring locked"
 expect_rc "locked: create is refused (exit 6)" 6 invite create z
 check "... the refusal says the keyring is locked" grep -q "keyring is locked" "$T/err"
 check "... cwsd got the report" wait_for 5 grep -q 'report: keychain failure (locked) from root (uid 0' "$T/cwsd.log"

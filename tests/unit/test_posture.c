@@ -20,7 +20,7 @@ static void test_weights_sum_to_100_and_names_are_stable(void **state)
                 { "config", 10 }, { "trusted_keys", 8 }, { "state", 8 }, { "agent", 10 },
                 { "registry", 8 }, { "tls", 8 }, { "clock", 4 }, { "audit", 10 },
                 { "retention", 4 }, { "pam", 10 }, { "monitor", 6 }, { "setuid", 4 },
-                { "sandbox", 2 }, { "policy", 6 }, { "alerts", 2 },
+                { "sandbox", 2 }, { "policy", 6 }, { "alerts", 2 }, { "keychain", 0 },
         };
         unsigned sum = 0;
         (void)state;
