@@ -59,7 +59,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 # The administrators' keychain is linked only where it is needed (below),
 # never through libcwscli.a.
 KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c \
-		helpers/common/admin_registry.c
+		helpers/common/admin_registry.c helpers/common/admin_report.c
 KEYCHAIN_OBJ := $(KEYCHAIN_SRC:%.c=$(B)/%.o)
 CLI_SRC   := $(filter-out $(KEYCHAIN_SRC),$(sort $(wildcard helpers/common/*.c)))
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)

@@ -63,7 +63,7 @@ static const key_spec keys[] = {
         RANGED("monitor", "analysis_interval", V_DURATION, analysis_interval, MINUTE, DAY,
                "a duration from 1m to 1d, e.g. 5m"),
         RANGED("monitor", "health_check_interval", V_DURATION, health_check_interval,
-               MINUTE, DAY, "a duration from 1m to 1d, e.g. 15m"),
+               5, DAY, "a duration from 5s to 1d, e.g. 15m"),
         RANGED("monitor", "full_sweep_interval", V_DURATION, full_sweep_interval, 5, 7 * DAY,
                "a duration from 5s to 7d, e.g. 1h"),
         RANGED("monitor", "log_retention_days", V_COUNT, log_retention_days, 1, 3650,

@@ -96,17 +96,25 @@ static void host_counter(cws_correlator *c, cws_corr_entry *e, int64_t now)
         e->last = now;
 }
 
-static void raise_alert(cws_correlator *c, const char *pattern, cws_risk risk, const char *user,
-                        const char *device, const char *service, cws_reason reason,
-                        const cws_corr_entry *e, int64_t now)
+static void raise_detailed(cws_correlator *c, const char *pattern, cws_risk risk,
+                           const char *user, const char *device, const char *service,
+                           cws_reason reason, const cws_corr_entry *e, int64_t now,
+                           const char *detail)
 {
         if (risk < c->threshold)
                 return;
         cws_alert a = { .pattern = pattern, .risk = risk, .user = user, .device = device,
                         .service = service, .reason = reason, .count = e ? e->count : 1,
-                        .window_start = e ? e->start : now, .at = now };
+                        .window_start = e ? e->start : now, .at = now, .detail = detail };
         c->alerts++;
         c->sink(&a, c->sink_data);
+}
+
+static void raise_alert(cws_correlator *c, const char *pattern, cws_risk risk, const char *user,
+                        const char *device, const char *service, cws_reason reason,
+                        const cws_corr_entry *e, int64_t now)
+{
+        raise_detailed(c, pattern, risk, user, device, service, reason, e, now, NULL);
 }
 
 /* Counts one event under key; true once, when the threshold is reached. */
@@ -189,12 +197,52 @@ void cws_correlate_decision(cws_correlator *c, const char *user, const char *dev
         cws_correlate_decision_at(c, user, device, service, allow, reason, now, (unsigned)tm.tm_hour);
 }
 
-void cws_correlate_keychain_failure(cws_correlator *c, const char *user, int64_t now)
+bool cws_keychain_failure_kind_valid(const char *kind)
 {
+        static const char *const kinds[] = { "locked", "no_answer", "unavailable", "missing_key",
+                                             "bad_item", "unsafe_file", "bad_passphrase",
+                                             "service_error" };
+
+        for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (!strcmp(kind, kinds[i]))
+                        return true;
+        return false;
+}
+
+void cws_correlate_keychain_failure(cws_correlator *c, const char *user, const char *kind,
+                                    int64_t now)
+{
+        char key[CWS_CORR_KEY_MAX];
+
         if (!c || !c->enabled)
                 return;
-        raise_alert(c, "keychain_failure", CWS_RISK_HIGH, user, NULL, NULL, CWS_R_INTERNAL_ERROR,
-                    NULL, now);
+        snprintf(key, sizeof(key), "k:%s", user ? user : "?");
+        cws_corr_entry *e = lookup(c, key, now);
+        if (count(e, 1))
+                raise_detailed(c, "keychain_failure", CWS_RISK_HIGH, user, NULL, NULL,
+                               CWS_R_INTERNAL_ERROR, e, now, kind);
+}
+
+void cws_correlate_posture(cws_correlator *c, const cws_posture_change *ch, int64_t now)
+{
+        char detail[512];
+        size_t n = 0;
+
+        if (!c || (!ch->band_dropped && !ch->n_failed))
+                return;
+        for (size_t i = 0; i < ch->n_failed && n < sizeof(detail); i++)
+                n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s%s", i ? "," : "",
+                                      cws_check_spec_of(ch->failed[i])->name);
+        if (n < sizeof(detail))
+                snprintf(detail + n, sizeof(detail) - n, "%sscore=%u->%u;band=%s->%s",
+                         n ? ";" : "", ch->score_before, ch->score_now,
+                         cws_posture_band(ch->score_before), cws_posture_band(ch->score_now));
+        if (ch->band_dropped)
+                raise_detailed(c, "posture_band_drop", CWS_RISK_HIGH, NULL, NULL, NULL,
+                               CWS_R_OK, NULL, now, detail);
+        else
+                raise_detailed(c, "health_check_failed", CWS_RISK_MEDIUM, NULL, NULL, NULL,
+                               CWS_R_OK, NULL, now, detail);
 }
 
 void cws_alert_emit(const cws_alert *a, void *userdata)
@@ -205,6 +253,7 @@ void cws_alert_emit(const cws_alert *a, void *userdata)
         snprintf(n, sizeof(n), "%u", a->count);
         cws_event ev = { .kind = CWS_EV_ALERT, .program = "cwsd", .user = a->user,
                          .device = a->device, .service = a->service, .reason = a->reason,
-                         .risk = cws_risk_to_string(a->risk), .alert = a->pattern, .count = n };
+                         .risk = cws_risk_to_string(a->risk), .alert = a->pattern, .count = n,
+                         .detail = a->detail };
         cws_evidence_emit(&ev, true, NULL);
 }

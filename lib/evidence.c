@@ -183,7 +183,8 @@ static int write_audit(const cws_event *ev)
             (ev->violation && append_field(msg, sizeof(msg), &used, "violation", ev->violation) < 0) ||
             (ev->risk && append_field(msg, sizeof(msg), &used, "risk", ev->risk) < 0) ||
             (ev->alert && append_field(msg, sizeof(msg), &used, "alert", ev->alert) < 0) ||
-            (ev->count && append_field(msg, sizeof(msg), &used, "count", ev->count) < 0)) {
+            (ev->count && append_field(msg, sizeof(msg), &used, "count", ev->count) < 0) ||
+            (ev->detail && append_field(msg, sizeof(msg), &used, "detail", ev->detail) < 0)) {
                 audit_close(fd);
                 return -E2BIG;
         }
@@ -235,9 +236,10 @@ static int write_journal(const cws_event *ev)
         /* MESSAGE carries the reason, not the user name: the name may be
          * hostile and lives only in its own field. */
         if (ev->kind == CWS_EV_ALERT)
-                snprintf(message, sizeof(message), "pam_cws: %s alert %s (%s events in the window): %s",
+                snprintf(message, sizeof(message), "pam_cws: %s alert %s (%s events in the window): %s%s%s",
                          ev->risk ? ev->risk : "?", ev->alert ? ev->alert : "?",
-                         ev->count ? ev->count : "1", reason);
+                         ev->count ? ev->count : "1", reason,
+                         ev->detail && *ev->detail ? " " : "", ev->detail ? ev->detail : "");
         else if (ev->kind == CWS_EV_ALERT_DROPPED)
                 snprintf(message, sizeof(message),
                          "pam_cws: the webhook's alert queue is full: the oldest alert dropped "
@@ -267,6 +269,7 @@ static int write_journal(const cws_event *ev)
                 { "CWS_RISK", ev->risk },
                 { "CWS_ALERT", ev->alert },
                 { "CWS_COUNT", ev->count },
+                { "CWS_DETAIL", ev->detail },
         };
         return cws_journal_send(f, CWS_ELEMENTSOF(f));
 }

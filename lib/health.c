@@ -1,37 +1,28 @@
 /* cws-status health: each check looks at one thing, says what it saw and,
- * when points are lost, what to do. Nothing here changes the host. */
+ * when points are lost, what to do. Nothing here changes the host. This
+ * file holds the checks that read this host's files and settings (and
+ * the kernel's clock status): cheap, never waiting on another process,
+ * the set cwsd also runs on its health timer (cws_health_local). The
+ * checks that ask cwsd, the registry, audit or systemd are in
+ * health_system.c. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <libaudit.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include "cws/base64.h"
 #include "cws/cleanup.h"
 #include "cws/health.h"
-#include "cws/host_key.h"
 #include "cws/monitor_stamp.h"
 #include "cws/pam_stack.h"
-#include "cws/protocol.h"
-#include "cws/registry.h"
 #include "cws/safe_file.h"
-#include "cws/tls_policy.h"
 #include "cws/trust.h"
 
-#define RUN_AS_ROOT "run cws-status as root to check it"
-
-static bool denied(int r)
+bool cws_health_denied(int r)
 {
         return r == -EACCES || (r == -EPERM && geteuid() != 0);
 }
@@ -46,8 +37,8 @@ void cws_health_config(const cws_health_opts *o, cws_config *cfg, cws_posture *p
                 cws_check_set(p, CWS_CHK_CONFIG, CWS_CHECK_WARN,
                               "install /etc/cws/cws.conf (root:root 0644) with the host's settings",
                               "%s is absent: compiled-in defaults apply", path);
-        else if (denied(r))
-                cws_check_set(p, CWS_CHK_CONFIG, CWS_CHECK_UNKNOWN, RUN_AS_ROOT, "%s",
+        else if (cws_health_denied(r))
+                cws_check_set(p, CWS_CHK_CONFIG, CWS_CHECK_UNKNOWN, CWS_HEALTH_RUN_AS_ROOT, "%s",
                               cws_error_message(&err));
         else if (r < 0)
                 cws_check_set(p, CWS_CHK_CONFIG, CWS_CHECK_FAIL,
@@ -65,8 +56,8 @@ static void check_trusted_keys(const cws_config *cfg, cws_posture *p)
         cws_error err = { 0 };
         int r = cws_trust_load(cfg->trusted_keys, &t, &err);
 
-        if (denied(r))
-                cws_check_set(p, CWS_CHK_TRUSTED_KEYS, CWS_CHECK_UNKNOWN, RUN_AS_ROOT, "%s",
+        if (cws_health_denied(r))
+                cws_check_set(p, CWS_CHK_TRUSTED_KEYS, CWS_CHECK_UNKNOWN, CWS_HEALTH_RUN_AS_ROOT, "%s",
                               cws_error_message(&err));
         else if (r < 0)
                 cws_check_set(p, CWS_CHK_TRUSTED_KEYS, CWS_CHECK_FAIL,
@@ -96,8 +87,8 @@ static void check_state(const cws_config *cfg, cws_posture *p)
                 close(fd);
                 cws_check_set(p, CWS_CHK_STATE, CWS_CHECK_OK, NULL, "%s and its host.key: "
                               "owner and modes safe", cfg->state_dir);
-        } else if (denied(fd)) {
-                cws_check_set(p, CWS_CHK_STATE, CWS_CHECK_UNKNOWN, RUN_AS_ROOT, "%s",
+        } else if (cws_health_denied(fd)) {
+                cws_check_set(p, CWS_CHK_STATE, CWS_CHECK_UNKNOWN, CWS_HEALTH_RUN_AS_ROOT, "%s",
                               cws_error_message(&err));
         } else if (fd == -ENOENT) {
                 cws_check_set(p, CWS_CHK_STATE, CWS_CHECK_FAIL, "start cwsd once: it creates them",
@@ -107,222 +98,6 @@ static void check_state(const cws_config *cfg, cws_posture *p)
                               "chown -R cws: the state directory, chmod 0700 it and 0600 host.key",
                               "%s", cws_error_message(&err));
         }
-}
-
-static bool owner_root_or_cws(uid_t uid)
-{
-        struct passwd pw, *res = NULL;
-        char buf[1024];
-
-        if (uid == 0)
-                return true;
-        return getpwnam_r("cws", &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_uid == uid;
-}
-
-static void check_agent(const cws_health_opts *o, const cws_config *cfg, cws_posture *p)
-{
-        struct stat st;
-        cws_msg req, resp;
-        cws_error err = { 0 };
-
-        if (lstat(cfg->socket_path, &st) < 0) {
-                cws_check_set(p, CWS_CHK_AGENT, CWS_CHECK_FAIL,
-                              "start cwsd (systemctl enable --now cws.socket)",
-                              "%s: %s: cwsd is not running; pam_cws decides from its cache "
-                              "within offline_grace only", cfg->socket_path, strerror(errno));
-                return;
-        }
-        if (!S_ISSOCK(st.st_mode) || !owner_root_or_cws(st.st_uid)) {
-                cws_check_set(p, CWS_CHK_AGENT, CWS_CHECK_FAIL,
-                              "remove it and restart cws.socket: only root or cws may own it",
-                              "%s is %s owned by uid %u", cfg->socket_path,
-                              S_ISSOCK(st.st_mode) ? "a socket" : "not a socket", (unsigned)st.st_uid);
-                return;
-        }
-        cws_msg_init(&req);
-        cws_msg_add(&req, "op", "ping");
-        if (cws_agent_call(cfg->socket_path, &req, &resp, o->timeout_ms, &err) < 0) {
-                cws_check_set(p, CWS_CHK_AGENT, CWS_CHECK_FAIL,
-                              "restart cwsd and read its log (journalctl -u cwsd)",
-                              "%s does not answer: %s", cfg->socket_path, cws_error_message(&err));
-                return;
-        }
-        cws_check_set(p, CWS_CHK_AGENT, CWS_CHECK_OK, NULL, "cwsd %s answers on %s (uid %u owns it)",
-                      cws_msg_get(&resp, "version") ?: "?", cfg->socket_path, (unsigned)st.st_uid);
-}
-
-static void check_registry(const cws_health_opts *o, const cws_config *cfg, cws_posture *p)
-{
-        cws_registry *reg = NULL;
-        cws_error err = { 0 };
-        char *data = NULL;
-        size_t len;
-        struct timespec a, b;
-        int r;
-
-        (void)o;
-        if (!strncmp(cfg->registry_url, "file://", 7)) {
-                /* file: answers "not found" for a directory that is not there. */
-                struct stat st;
-                if (stat(cfg->registry_url + 7, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                        cws_check_set(p, CWS_CHK_REGISTRY, errno == EACCES ? CWS_CHECK_UNKNOWN : CWS_CHECK_FAIL,
-                                      errno == EACCES ? RUN_AS_ROOT : "create the registry directory or "
-                                      "mount the shared one; fix [registry] url",
-                                      "%s: %s", cfg->registry_url + 7,
-                                      S_ISDIR(st.st_mode) || errno ? strerror(errno) : "not a directory");
-                        return;
-                }
-        }
-        r = cws_registry_open_config(cfg, &reg, &err);
-        if (denied(r)) {
-                cws_check_set(p, CWS_CHK_REGISTRY, CWS_CHECK_UNKNOWN, RUN_AS_ROOT, "%s",
-                              cws_error_message(&err));
-                return;
-        }
-        if (r < 0) {
-                cws_check_set(p, CWS_CHK_REGISTRY, CWS_CHECK_FAIL,
-                              "fix [registry] in cws.conf", "%s", cws_error_message(&err));
-                return;
-        }
-        /* A key that never exists: "not found" is an answer. */
-        clock_gettime(CLOCK_MONOTONIC, &a);
-        r = cws_registry_get(reg, "inv/inv-AAAAAAAAAAAAAAAAAAAAAA/invitation", &data, &len, &err);
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        free(data);
-        cws_registry_free(reg);
-        long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
-        if (r == 0 || r == -ENOENT)
-                cws_check_set(p, CWS_CHK_REGISTRY, CWS_CHECK_OK, NULL, "%s answers (%ld ms)",
-                              cfg->registry_url, ms);
-        else
-                cws_check_set(p, CWS_CHK_REGISTRY, CWS_CHECK_FAIL,
-                              "bring the registry back or fix [registry]; logins use cached "
-                              "validations within offline_grace meanwhile",
-                              "%s does not answer: %s", cfg->registry_url, cws_error_message(&err));
-}
-
-int cws_cert_days_left(const char *expire, int64_t now, int64_t *days)
-{
-        struct tm tm = { 0 };
-        const char *end = strptime(expire, "%b %d %H:%M:%S %Y", &tm);
-
-        if (!end)
-                return -EINVAL;
-        *days = ((int64_t)timegm(&tm) - now) / 86400;
-        return 0;
-}
-
-/* sha256//BASE64 of the certificate's public key, from curl's PEM. */
-static int pin_of_pem(const char *pem, char *out, size_t n)
-{
-        BIO *bio = BIO_new_mem_buf(pem, -1);
-        X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-        unsigned char *der = NULL, md[32];
-        unsigned mdlen = 0;
-        int len = x ? i2d_PUBKEY(X509_get0_pubkey(x), &der) : -1;
-        int r = -EINVAL;
-
-        if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) == 1 &&
-            n > 8 + 45) {
-                memcpy(out, "sha256//", 8);
-                if (EVP_EncodeBlock((unsigned char *)out + 8, md, (int)mdlen) == 44)
-                        r = 0;
-        }
-        OPENSSL_free(der);
-        X509_free(x);
-        BIO_free(bio);
-        return r;
-}
-
-static size_t discard(char *p, size_t s, size_t n, void *u)
-{
-        (void)p;
-        (void)u;
-        return s * n;
-}
-
-static void check_tls(const cws_health_opts *o, const cws_config *cfg, cws_posture *p)
-{
-        _cleanup_free_ char *ca = NULL;
-        char errbuf[CURL_ERROR_SIZE] = "", pin[64] = "", expire[128] = "";
-        struct curl_certinfo *ci = NULL;
-        cws_error err = { 0 };
-        size_t ca_len = 0;
-        int64_t days = 0;
-        CURLcode rc;
-        CURL *c;
-
-        if (strncmp(cfg->registry_url, "s3://", 5) != 0 || strncmp(cfg->s3_endpoint, "http://", 7) == 0) {
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_NA, NULL, "the registry (%s) is not "
-                              "reached over TLS", cfg->registry_url);
-                return;
-        }
-        if (cfg->s3_ca_file[0]) {
-                int r = cws_file_read_checked(cfg->s3_ca_file, 1 << 20, 0, &ca, &ca_len, &err);
-                if (r < 0) {
-                        cws_check_set(p, CWS_CHK_TLS, denied(r) ? CWS_CHECK_UNKNOWN : CWS_CHECK_FAIL,
-                                      denied(r) ? RUN_AS_ROOT : "fix [registry] ca_file", "%s",
-                                      cws_error_message(&err));
-                        return;
-                }
-        }
-        c = curl_easy_init();
-        if (!c) {
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_UNKNOWN, NULL, "out of memory");
-                return;
-        }
-        /* The registry's own rules (CA, TLS 1.2, host name), pins aside:
-         * those are compared below, so a mismatch can name what was seen. */
-        cws_tls_apply(c, false, ca, ca_len, NULL);
-        curl_easy_setopt(c, CURLOPT_URL, cfg->s3_endpoint[0] ? cfg->s3_endpoint : "https://s3.amazonaws.com");
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        rc = curl_easy_perform(c);
-        if (rc != CURLE_OK) {
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_FAIL,
-                              "check the endpoint's certificate against ca_file, and that it runs",
-                              "TLS to %s failed: %s", cfg->s3_endpoint, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-                curl_easy_cleanup(c);
-                return;
-        }
-        if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0)
-                for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next) {
-                        if (!strncmp(s->data, "Expire date:", 12))
-                                snprintf(expire, sizeof(expire), "%s", s->data + 12);
-                        else if (!strncmp(s->data, "Cert:", 5))
-                                (void)pin_of_pem(s->data + 5, pin, sizeof(pin));
-                }
-        curl_easy_cleanup(c);
-        if (!pin[0] || cws_cert_days_left(expire, o->now, &days) < 0) {
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_UNKNOWN, NULL,
-                              "cannot read the certificate of %s", cfg->s3_endpoint);
-                return;
-        }
-        if (cfg->s3_pinned_keys[0] && !strstr(cfg->s3_pinned_keys, pin))
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_FAIL,
-                              "the registry refuses this server: add its pin to pinned_keys if "
-                              "the key was rotated on purpose, else investigate",
-                              "%s presents %s, which is not in pinned_keys", cfg->s3_endpoint, pin);
-        else if (days < 7)
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_FAIL, "renew the certificate now",
-                              "the certificate of %s expires in %lld days (%s)", cfg->s3_endpoint,
-                              (long long)days, expire);
-        else if (days < 30)
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_WARN, "renew the certificate",
-                              "the certificate of %s expires in %lld days", cfg->s3_endpoint,
-                              (long long)days);
-        else if (!cfg->s3_pinned_keys[0])
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_WARN,
-                              "set [registry] pinned_keys (cws-status health prints the pin)",
-                              "no pinned_keys: any certificate the CA store accepts is the "
-                              "registry (seen: %s)", pin);
-        else
-                cws_check_set(p, CWS_CHK_TLS, CWS_CHECK_OK, NULL, "%s: pin matches (%s), "
-                              "certificate valid %lld more days", cfg->s3_endpoint, pin, (long long)days);
 }
 
 static void check_clock(cws_posture *p)
@@ -340,43 +115,6 @@ static void check_clock(cws_posture *p)
         else
                 cws_check_set(p, CWS_CHK_CLOCK, CWS_CHECK_OK, NULL,
                               "synchronised (estimated error %ld us)", tx.esterror);
-}
-
-static void check_audit(cws_posture *p)
-{
-        struct audit_reply rep;
-        int fd = audit_open(), r, enabled, pid;
-
-        if (fd < 0) {
-                cws_check_set(p, CWS_CHK_AUDIT, CWS_CHECK_FAIL,
-                              "boot a kernel with audit support (CONFIG_AUDIT)",
-                              "no kernel audit: %s", strerror(errno));
-                return;
-        }
-        r = audit_request_status(fd);
-        if (r > 0)
-                r = audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0);
-        if (r <= 0 || rep.type != AUDIT_GET || !rep.status) {
-                int e = errno;
-                audit_close(fd);
-                cws_check_set(p, CWS_CHK_AUDIT, geteuid() ? CWS_CHECK_UNKNOWN : CWS_CHECK_FAIL,
-                              geteuid() ? RUN_AS_ROOT : NULL, "cannot read the audit status: %s",
-                              strerror(e ? e : EIO));
-                return;
-        }
-        enabled = (int)rep.status->enabled;
-        pid = (int)rep.status->pid;
-        audit_close(fd);
-        if (!enabled)
-                cws_check_set(p, CWS_CHK_AUDIT, CWS_CHECK_FAIL,
-                              "enable audit (auditctl -e 1, or start auditd): the decisions' "
-                              "audit records are dropped", "audit is disabled (enabled=0)");
-        else if (pid == 0 || kill(pid, 0) < 0)
-                cws_check_set(p, CWS_CHK_AUDIT, CWS_CHECK_FAIL, "start auditd",
-                              "audit is enabled but no auditd receives the records (pid %d)", pid);
-        else
-                cws_check_set(p, CWS_CHK_AUDIT, CWS_CHECK_OK, NULL,
-                              "audit enabled (%d), auditd running (pid %d)", enabled, pid);
 }
 
 /* KEY = VALUE from an auditd.conf or journald.conf ([Journal] only has
@@ -545,8 +283,8 @@ void cws_health_monitor(const cws_config *cfg, int64_t now, cws_posture *p)
         int64_t when = 0, limit = 2 * (int64_t)cfg->monitor_interval;
         int r = cws_monitor_stamp_read(cfg->state_dir, &when, &err);
 
-        if (denied(r))
-                cws_check_set(p, CWS_CHK_MONITOR, CWS_CHECK_UNKNOWN, RUN_AS_ROOT, "%s",
+        if (cws_health_denied(r))
+                cws_check_set(p, CWS_CHK_MONITOR, CWS_CHECK_UNKNOWN, CWS_HEALTH_RUN_AS_ROOT, "%s",
                               cws_error_message(&err));
         else if (r == -ENOENT)
                 cws_check_set(p, CWS_CHK_MONITOR, CWS_CHECK_FAIL,
@@ -566,15 +304,49 @@ void cws_health_monitor(const cws_config *cfg, int64_t now, cws_posture *p)
                               (long long)(now - when), cfg->monitor_interval);
 }
 
+static const char *const installed[] = {
+        "/usr/sbin/cwsd", "/usr/bin/cws-invite", "/usr/bin/cws-enroll",
+        "/usr/bin/cws-revoke", "/usr/bin/cws-devices", "/usr/bin/cws-status",
+        "/usr/sbin/cws-status", "/lib/x86_64-linux-gnu/security/pam_cws.so",
+        "/usr/lib/x86_64-linux-gnu/security/pam_cws.so", "/usr/lib64/security/pam_cws.so",
+        NULL,
+};
+
+const char *const *cws_health_project_files(cws_health_files *f)
+{
+        static const char *const names[] = { "cwsd", "cws-invite", "cws-enroll", "cws-revoke",
+                                             "cws-devices", "cws-status", "pam_cws.so" };
+        char self[PATH_MAX];
+        size_t n = 0;
+        ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        _Static_assert(CWS_ELEMENTSOF(names) == CWS_ELEMENTSOF(f->here), "one buffer a name");
+        _Static_assert(CWS_ELEMENTSOF(f->v) >= CWS_ELEMENTSOF(names) + CWS_ELEMENTSOF(installed),
+                       "room for every path and the NULL");
+        if (k > 0) {
+                self[k] = '\0';
+                if (strrchr(self, '/'))
+                        *strrchr(self, '/') = '\0';
+                for (size_t i = 0; i < CWS_ELEMENTSOF(names); i++) {
+                        snprintf(f->here[i], sizeof(f->here[i]), "%s/%s", self, names[i]);
+                        f->v[n++] = f->here[i];
+                }
+        }
+        for (size_t i = 0; installed[i]; i++)
+                f->v[n++] = installed[i];
+        f->v[n] = NULL;
+        return f->v;
+}
+
+const char *cws_health_cws_invite(const cws_health_files *f)
+{
+        if (f->v[0] == f->here[0] && access(f->here[1], X_OK) == 0)
+                return f->here[1];      /* names[1] */
+        return access("/usr/bin/cws-invite", X_OK) == 0 ? "/usr/bin/cws-invite" : NULL;
+}
+
 static void check_setuid(const cws_health_opts *o, cws_posture *p)
 {
-        static const char *const installed[] = {
-                "/usr/sbin/cwsd", "/usr/bin/cws-invite", "/usr/bin/cws-enroll",
-                "/usr/bin/cws-revoke", "/usr/bin/cws-devices", "/usr/bin/cws-status",
-                "/usr/sbin/cws-status", "/lib/x86_64-linux-gnu/security/pam_cws.so",
-                "/usr/lib/x86_64-linux-gnu/security/pam_cws.so", "/usr/lib64/security/pam_cws.so",
-                NULL,
-        };
         const char *const *v = o->project_files ? o->project_files : installed;
         char bad[CWS_CHECK_TEXT_MAX] = "";
         size_t nb = 0;
@@ -597,53 +369,6 @@ static void check_setuid(const cws_health_opts *o, cws_posture *p)
         else
                 cws_check_set(p, CWS_CHK_SETUID, CWS_CHECK_OK, NULL,
                               "%u installed files, none setuid or setgid", seen);
-}
-
-/* systemctl show, only where systemd is PID 1. */
-static void check_sandbox(cws_posture *p)
-{
-        static const char *const want[][2] = {
-                { "NoNewPrivileges", "yes" }, { "ProtectSystem", "strict" },
-                { "ProtectHome", "yes" }, { "PrivateTmp", "yes" },
-        };
-        char line[512], missing[CWS_CHECK_TEXT_MAX] = "";
-        size_t nm = 0;
-        FILE *f;
-
-        if (access("/run/systemd/system", F_OK) < 0) {
-                cws_check_set(p, CWS_CHK_SANDBOX, CWS_CHECK_NA, NULL,
-                              "not under systemd (no /run/systemd/system): no unit to inspect");
-                return;
-        }
-        f = popen("systemctl show cwsd.service -p NoNewPrivileges -p ProtectSystem "
-                  "-p ProtectHome -p PrivateTmp -p User 2>/dev/null", "re");
-        if (!f) {
-                cws_check_set(p, CWS_CHK_SANDBOX, CWS_CHECK_UNKNOWN, NULL, "systemctl: %s",
-                              strerror(errno));
-                return;
-        }
-        bool found[CWS_ELEMENTSOF(want)] = { false };
-        while (fgets(line, sizeof(line), f)) {
-                line[strcspn(line, "\n")] = '\0';
-                for (size_t i = 0; i < CWS_ELEMENTSOF(want); i++) {
-                        size_t k = strlen(want[i][0]);
-                        if (!strncmp(line, want[i][0], k) && line[k] == '=' &&
-                            !strcmp(line + k + 1, want[i][1]))
-                                found[i] = true;
-                }
-        }
-        pclose(f);
-        for (size_t i = 0; i < CWS_ELEMENTSOF(want); i++)
-                if (!found[i])
-                        nm += (size_t)snprintf(missing + nm, nm < sizeof(missing) ? sizeof(missing) - nm : 0,
-                                               "%s%s=%s", nm ? " " : "", want[i][0], want[i][1]);
-        if (nm)
-                cws_check_set(p, CWS_CHK_SANDBOX, CWS_CHECK_FAIL,
-                              "restore the packaged cwsd.service (systemctl revert cwsd)",
-                              "cwsd.service lacks %s", missing);
-        else
-                cws_check_set(p, CWS_CHK_SANDBOX, CWS_CHECK_OK, NULL,
-                              "cwsd.service: NoNewPrivileges, ProtectSystem=strict, ProtectHome, PrivateTmp");
 }
 
 void cws_health_policy(const cws_config *cfg, cws_posture *p)
@@ -694,22 +419,51 @@ static void check_alerts(const cws_config *cfg, cws_posture *p)
                               cfg->alerts_url);
 }
 
+/* The checks that only read this host's files and settings, and the
+ * clock's status from the kernel: config (into a scratch copy: the rest
+ * judge cfg, the configuration in force), trusted_keys, state, clock,
+ * retention, pam, monitor, setuid, policy and alerts. The others are
+ * CWS_CHECK_NA, out of the total. */
+void cws_health_local(const cws_health_opts *o, const cws_config *cfg, cws_posture *p)
+{
+        cws_config *scratch = malloc(sizeof(*scratch));
+
+        memset(p, 0, sizeof(*p));
+        for (unsigned i = 0; i < _CWS_CHK_MAX; i++)
+                p->r[i].status = CWS_CHECK_NA;
+        if (scratch)
+                cws_health_config(o, scratch, p);
+        else
+                cws_check_set(p, CWS_CHK_CONFIG, CWS_CHECK_UNKNOWN, NULL, "out of memory");
+        free(scratch);
+        check_trusted_keys(cfg, p);
+        check_state(cfg, p);
+        check_clock(p);
+        check_retention(o, cfg, p);
+        cws_health_pam(cfg, o->pam_dir, p);
+        cws_health_monitor(cfg, o->now, p);
+        check_setuid(o, p);
+        cws_health_policy(cfg, p);
+        check_alerts(cfg, p);
+}
+
 void cws_health_run(const cws_health_opts *o, cws_config *cfg, cws_posture *p)
 {
         memset(p, 0, sizeof(*p));
         cws_health_config(o, cfg, p);
         check_trusted_keys(cfg, p);
         check_state(cfg, p);
-        check_agent(o, cfg, p);
-        check_registry(o, cfg, p);
-        check_tls(o, cfg, p);
+        cws_health_agent(o, cfg, p);
+        cws_health_registry(o, cfg, p);
+        cws_health_tls(o, cfg, p);
         check_clock(p);
-        check_audit(p);
+        cws_health_audit(p);
         check_retention(o, cfg, p);
         cws_health_pam(cfg, o->pam_dir, p);
         cws_health_monitor(cfg, o->now, p);
         check_setuid(o, p);
-        check_sandbox(p);
+        cws_health_sandbox(p);
         cws_health_policy(cfg, p);
         check_alerts(cfg, p);
+        cws_health_keychain(o, p);
 }

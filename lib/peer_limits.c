@@ -13,6 +13,7 @@ void cws_peer_limits_init(cws_peer_limits *l, unsigned total)
                 .rate = {
                         [CWS_COST_CHECK] = { .burst = 30, .interval_usec = 500000 },
                         [CWS_COST_CHANGE] = { .burst = 5, .interval_usec = 12000000 },
+                        [CWS_COST_REPORT] = { .burst = 3, .interval_usec = 60000000 },
                 },
         };
 }

@@ -22,6 +22,8 @@ static const cws_check_spec specs[_CWS_CHK_MAX] = {
         [CWS_CHK_SANDBOX] = { "sandbox", "cwsd unit sandbox", 2 },
         [CWS_CHK_POLICY] = { "policy", "fail-closed policy and alerting settings", 6 },
         [CWS_CHK_ALERTS] = { "alerts", "alerts delivered off the host", 2 },
+        /* A person's keychain, not the host's: shown, never scored. */
+        [CWS_CHK_KEYCHAIN] = { "keychain", "administrators' keychain backend and level", 0 },
 };
 
 const cws_check_spec *cws_check_spec_of(cws_check_id id)
@@ -83,13 +85,28 @@ unsigned cws_posture_score(const cws_posture *p)
 
 const char *cws_posture_band(unsigned score)
 {
-        if (score >= 90)
-                return "Enterprise";
-        if (score >= 75)
-                return "Hardened";
-        if (score >= 50)
-                return "Standard";
-        return "Basic";
+        static const char *const names[] = { "Basic", "Standard", "Hardened", "Enterprise" };
+
+        return names[cws_posture_band_rank(score)];
+}
+
+unsigned cws_posture_band_rank(unsigned score)
+{
+        return score >= 90 ? 3 : score >= 75 ? 2 : score >= 50 ? 1 : 0;
+}
+
+bool cws_posture_compare(const cws_posture *before, const cws_posture *now,
+                         cws_posture_change *out)
+{
+        memset(out, 0, sizeof(*out));
+        out->score_before = cws_posture_score(before);
+        out->score_now = cws_posture_score(now);
+        out->band_dropped = cws_posture_band_rank(out->score_now) <
+                            cws_posture_band_rank(out->score_before);
+        for (unsigned i = 0; i < _CWS_CHK_MAX; i++)
+                if (now->r[i].status == CWS_CHECK_FAIL && before->r[i].status != CWS_CHECK_FAIL)
+                        out->failed[out->n_failed++] = (cws_check_id)i;
+        return out->band_dropped || out->n_failed;
 }
 
 static unsigned lost(const cws_posture *p, unsigned i)

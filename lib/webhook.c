@@ -225,7 +225,8 @@ char *cws_webhook_body(const cws_alert *a, uint32_t window, const char *host)
             add_string(o, "reason", cws_reason_to_string(a->reason)) == 0 &&
             add_int(o, "count", a->count) == 0 && add_int(o, "window", window) == 0 &&
             add_string(o, "window_start", start) == 0 && add_string(o, "time", at) == 0 &&
-            add_string(o, "host", cws_evidence_plain(host) ? host : "?") == 0) {
+            add_string(o, "host", cws_evidence_plain(host) ? host : "?") == 0 &&
+            add_string(o, "detail", a->detail ? a->detail : "") == 0) {
                 const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
                 out = s ? strdup(s) : NULL;
         }

@@ -53,21 +53,27 @@ int admin_key_open_keychain(const admin_key_source *src, char ks[ADMIN_KEYSTORE_
 
         if (keystore_path(src, ks, ADMIN_KEYSTORE_PATH_MAX) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "cannot find a keystore path; use --keystore PATH");
-        if (keychain_open(src->keychain, kc, &err) < 0) {
+        int r = keychain_open(src->keychain, kc, &err);
+
+        if (r < 0) {
                 keychain_free(*kc);
                 *kc = NULL;
-                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+                return admin_key_keychain_fail(src, r, &err);
         }
         return 0;
 }
 
-int admin_key_keychain_fail(int r, const cws_error *err)
+int admin_key_keychain_fail(const admin_key_source *src, int r, const cws_error *err)
 {
-        return cli_fail(r == -EACCES ? CWS_EXIT_AUTH : r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG,
-                        "%s", cws_error_message(err));
+        int code = cli_fail(r == -EACCES ? CWS_EXIT_AUTH : r == -EEXIST ? CWS_EXIT_REFUSED : CWS_EXIT_CONFIG,
+                            "%s", cws_error_message(err));
+
+        admin_key_report(src, admin_key_failure_kind(r));
+        return code;
 }
 
-static int from_file(const char *ks, const char *passfile, uint8_t priv[CWS_ED25519_KEY_LEN])
+static int from_file(const admin_key_source *src, const char *ks, const char *passfile,
+                     uint8_t priv[CWS_ED25519_KEY_LEN])
 {
         _cleanup_erase_ char *pass = NULL;
         cws_error err = { 0 };
@@ -77,11 +83,17 @@ static int from_file(const char *ks, const char *passfile, uint8_t priv[CWS_ED25
         if (!pass)
                 return passfile ? CWS_EXIT_CONFIG : CWS_EXIT_USAGE;
         r = cws_keystore_open(ks, pass, priv, &err);
-        if (r == -EBADMSG)
-                return cli_fail(CWS_EXIT_AUTH, "%s", cws_error_message(&err));
-        if (r < 0)
-                return cli_fail(CWS_EXIT_CONFIG, "%s%s", cws_error_message(&err),
-                                r == -ENOENT ? " (run 'cws-invite init' first)" : "");
+        if (r == -EBADMSG) {
+                r = cli_fail(CWS_EXIT_AUTH, "%s", cws_error_message(&err));
+                admin_key_report(src, "bad_passphrase");
+                return r;
+        }
+        if (r < 0) {
+                int code = cli_fail(CWS_EXIT_CONFIG, "%s%s", cws_error_message(&err),
+                                    r == -ENOENT ? " (run 'cws-invite init' first)" : "");
+                admin_key_report(src, admin_key_failure_kind(r));
+                return code;
+        }
         return 0;
 }
 
@@ -100,15 +112,18 @@ int admin_key_load(const admin_key_source *src, uint8_t priv[CWS_ED25519_KEY_LEN
                 if (r == 0)
                         return 0;
                 if (r != -ENOENT)
-                        return admin_key_keychain_fail(r, &err);
-                if (src->keychain == KEYCHAIN_SECRET_SERVICE || !admin_key_file_exists(ks))
-                        return cli_fail(CWS_EXIT_CONFIG, "no administrator key: none in the Secret "
-                                        "Service under %s%s (run 'cws-invite init' first)", ks,
-                                        src->keychain == KEYCHAIN_SECRET_SERVICE ? ""
-                                        : ", and no keystore file there");
-                return from_file(ks, src->passfile, priv);
+                        return admin_key_keychain_fail(src, r, &err);
+                if (src->keychain == KEYCHAIN_SECRET_SERVICE || !admin_key_file_exists(ks)) {
+                        r = cli_fail(CWS_EXIT_CONFIG, "no administrator key: none in the Secret "
+                                     "Service under %s%s (run 'cws-invite init' first)", ks,
+                                     src->keychain == KEYCHAIN_SECRET_SERVICE ? ""
+                                     : ", and no keystore file there");
+                        admin_key_report(src, "missing_key");
+                        return r;
+                }
+                return from_file(src, ks, src->passfile, priv);
         }
         admin_key_fallback_note(src, kc, ks);
         keychain_free(kc);
-        return from_file(ks, src->passfile, priv);
+        return from_file(src, ks, src->passfile, priv);
 }

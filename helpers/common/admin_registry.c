@@ -28,9 +28,9 @@ int admin_registry_open(const admin_key_source *src, const cws_config *cfg, cws_
 
         if (strncmp(cfg->registry_url, "s3://", 5) != 0 || src->keychain == KEYCHAIN_FILE)
                 return cli_open_registry(cfg, reg);
-        if (keychain_open(src->keychain, &kc, &err) < 0) {
+        if ((r = keychain_open(src->keychain, &kc, &err)) < 0) {
                 keychain_free(kc);
-                return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
+                return admin_key_keychain_fail(src, r, &err);
         }
         if (keychain_get_state(kc) != KEYCHAIN_READY) {
                 file_note(src, kc, cfg);
@@ -42,7 +42,7 @@ int admin_registry_open(const admin_key_source *src, const cws_config *cfg, cws_
         if (r == -ENOENT)
                 return cli_open_registry(cfg, reg);
         if (r < 0)
-                return admin_key_keychain_fail(r, &err);
+                return admin_key_keychain_fail(src, r, &err);
         snprintf(origin, sizeof(origin), "the Secret Service item for %s", cfg->registry_url);
         if (cws_registry_open_config_credentials(cfg, text, origin, reg, &err) < 0)
                 return cli_fail(CWS_EXIT_REGISTRY, "%s", cws_error_message(&err));

@@ -116,7 +116,7 @@ static int cmd_init(const options *o)
                 cws_wipe(priv, sizeof(priv));
                 if (r < 0) {
                         keychain_free(kc);
-                        return admin_key_keychain_fail(r, &err);
+                        return admin_key_keychain_fail(&o->key, r, &err);
                 }
                 print_init(o, line, ks, "secret-service", kc);
                 keychain_free(kc);
@@ -509,7 +509,7 @@ static int cmd_keychain(const options *o)
         return CWS_EXIT_OK;
 fail:
         keychain_free(kc);
-        return admin_key_keychain_fail(r, &err);
+        return admin_key_keychain_fail(&o->key, r, &err);
 }
 
 /* The registry credentials file goes into the Secret Service, named by the
@@ -551,7 +551,7 @@ static int cmd_import_credentials(const options *o, const char *file)
         }
         r = keychain_credentials_store(kc, cfg.registry_url, buf, len, &err);
         if (r < 0) {
-                r = admin_key_keychain_fail(r, &err);
+                r = admin_key_keychain_fail(&o->key, r, &err);
                 goto out;
         }
         if (o->json) {
@@ -655,6 +655,7 @@ int main(int argc, char **argv)
                 default: usage(stderr); return CWS_EXIT_USAGE;
                 }
         }
+        o.key.config = o.config;
         if (optind >= argc) {
                 usage(stderr);
                 return CWS_EXIT_USAGE;

@@ -193,6 +193,7 @@ int main(int argc, char **argv)
                 return cli_fail(CWS_EXIT_USAGE, "expected an invitation id (inv-…) and a device id (dev-…)");
         if (why && strlen(why) > 200)
                 return cli_fail(CWS_EXIT_USAGE, "--reason: at most 200 characters");
+        key.config = config;
         if ((r = cli_load_config(config, &cfg)))
                 return r;
         if (admin)

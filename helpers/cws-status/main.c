@@ -58,43 +58,14 @@ static void usage(FILE *f)
                 CWS_DEFAULT_CONFIG);
 }
 
-/* The project's files next to this program, and where packages put them. */
-static const char *const *project_files(void)
-{
-        static const char *const names[] = { "cwsd", "cws-invite", "cws-enroll", "cws-revoke",
-                                             "cws-devices", "cws-status", "pam_cws.so" };
-        static const char *const installed[] = {
-                "/usr/sbin/cwsd", "/usr/bin/cws-invite", "/usr/bin/cws-enroll",
-                "/usr/bin/cws-revoke", "/usr/bin/cws-devices", "/usr/bin/cws-status",
-                "/usr/sbin/cws-status", "/lib/x86_64-linux-gnu/security/pam_cws.so",
-                "/usr/lib/x86_64-linux-gnu/security/pam_cws.so", "/usr/lib64/security/pam_cws.so",
-        };
-        static char here[CWS_ELEMENTSOF(names)][PATH_MAX + 32];
-        static const char *v[CWS_ELEMENTSOF(names) + CWS_ELEMENTSOF(installed) + 1];
-        char self[PATH_MAX];
-        size_t n = 0;
-        ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (k > 0) {
-                self[k] = '\0';
-                if (strrchr(self, '/'))
-                        *strrchr(self, '/') = '\0';
-                for (size_t i = 0; i < CWS_ELEMENTSOF(names); i++) {
-                        snprintf(here[i], sizeof(here[i]), "%s/%s", self, names[i]);
-                        v[n++] = here[i];
-                }
-        }
-        for (size_t i = 0; i < CWS_ELEMENTSOF(installed); i++)
-                v[n++] = installed[i];
-        v[n] = NULL;
-        return v;
-}
-
 static void run_checks(const opts *o, cws_config *cfg, cws_posture *p)
 {
+        static cws_health_files files;
+        const char *const *mine = cws_health_project_files(&files);
         cws_health_opts h = {
                 .config_path = o->config, .pam_dir = o->pam_dir, .auditd_conf = o->auditd_conf,
-                .journald_conf = o->journald_conf, .project_files = project_files(),
+                .journald_conf = o->journald_conf, .project_files = mine,
+                .cws_invite = cws_health_cws_invite(&files),
                 .now = (int64_t)time(NULL), .timeout_ms = 5000,
         };
         cws_health_run(&h, cfg, p);
@@ -301,7 +272,7 @@ static int field(sd_journal *j, const char *name, char *out, size_t n)
 typedef struct event_row {
         int64_t usec;
         size_t type;
-        char user[96], reason[64], risk[16], service[64], alert[64];
+        char user[96], reason[64], risk[16], service[64], alert[64], detail[160];
 } event_row;
 
 static int cmd_events_once(const opts *o)
@@ -358,6 +329,7 @@ static int cmd_events_once(const opts *o)
                 field(j, "CWS_RISK", e->risk, sizeof(e->risk));
                 field(j, "CWS_SERVICE", e->service, sizeof(e->service));
                 field(j, "CWS_ALERT", e->alert, sizeof(e->alert));
+                field(j, "CWS_DETAIL", e->detail, sizeof(e->detail));
         }
         sd_journal_close(j);
         if (o->json) {
@@ -381,6 +353,8 @@ static int cmd_events_once(const opts *o)
                         cli_json_string(stdout, rows[i].alert);
                         printf(",\"risk\":");
                         cli_json_string(stdout, rows[i].risk);
+                        printf(",\"detail\":");
+                        cli_json_string(stdout, rows[i].detail);
                         printf("}");
                 }
                 printf("]}\n");
@@ -396,10 +370,10 @@ static int cmd_events_once(const opts *o)
         for (size_t i = nrows > EVENTS_LIST_MAX ? nrows - EVENTS_LIST_MAX : 0; i < nrows; i++) {
                 const event_row *e = &rows[i];
                 strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&(time_t){ (time_t)(e->usec / 1000000) }));
-                printf("  %s  %-15s %-9s %-22s user=%s%s%s %s\n", buf, event_types[e->type].type,
+                printf("  %s  %-15s %-9s %-22s user=%s%s%s%s%s\n", buf, event_types[e->type].type,
                        e->risk[0] ? e->risk : "-", e->alert[0] ? e->alert : e->reason,
                        e->user[0] ? e->user : "-", e->service[0] ? " service=" : "", e->service,
-                       "");
+                       e->detail[0] ? " detail=" : "", e->detail);
         }
         return CWS_EXIT_OK;
 }

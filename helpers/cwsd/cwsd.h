@@ -8,6 +8,8 @@
  *   report.c    log lines and evidence (audit + journal) of findings
  *   groups.c    nss_cws's membership file
  *   alerts.c    alerts to the [alerts] webhook, from a queue, on a thread
+ *   posture.c   the local health checks every health_check_interval
+ *   reports.c   the report op: a helper's keychain failure, an alert
  *   main.c      arguments, set-up, the event loop
  * Everything runs on the event loop's thread but a job's run() (workers.c)
  * and the webhook's sender (alerts.c). */
@@ -22,6 +24,7 @@
 #include "cws/decide.h"
 #include "cws/evidence.h"
 #include "cws/group_file.h"
+#include "cws/health.h"
 #include "cws/host_key.h"
 #include "cws/peer_limits.h"
 #include "cws/protocol.h"
@@ -62,6 +65,13 @@ struct agent {
         cws_groups groups;              /* groups.c: nss_cws's cws-* groups */
         cws_correlator *corr;           /* lib/correlate.c (NULL: off) */
         alerts *alerts;                 /* alerts.c (NULL: no webhook) */
+        /* posture.c: the health timer */
+        const char *config_path;        /* --config, NULL: the default */
+        cws_health_files files;
+        const char *const *project_files;
+        sd_event_source *posture;
+        bool posture_pending, posture_baseline;
+        cws_posture *posture_last;      /* the last run's results */
 };
 
 /* A unit of registry work (workers.c). Specific jobs embed it first. */
@@ -142,6 +152,9 @@ int reply_error(cws_msg *out, cws_reason reason, const char *message);
 void decide_params(const agent *a, const char *service, cws_registry *registry,
                    cws_decide_params *p);
 
+/* reports.c: op=report kind=keychain_failure detail=KIND. */
+int op_report(request *q);
+
 /* sessions.c */
 void session_note(agent *a, const request *q, bool open);
 void terminate_sessions(agent *a, uid_t uid, const char *user);
@@ -173,6 +186,11 @@ int alerts_start(agent *a, cws_error *err);
 /* The correlator's sink for the webhook (NULL without one: the default). */
 cws_alert_sink alerts_sink(agent *a, void **userdata);
 void alerts_stop(agent *a);
+
+/* posture.c: the first run 5 s after start (the baseline), then every
+ * health_check_interval; background jobs on the workers. */
+int posture_start(agent *a);
+void posture_free(agent *a);
 
 /* health.c */
 /* After a request failed for availability: marked down (logged once),

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
         }
         umask(077);
         cws_peer_limits_init(&a.limits, raise_fd_limit());
+        a.config_path = config;
         if (cli_load_config(config, &a.cfg) != 0)
                 return CWS_EXIT_CONFIG;
         if (cws_dir_ensure(a.cfg.state_dir, 0700, &err) < 0 ||
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
             (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
             (r = sd_event_add_io(a.event, &a.listener, fd, EPOLLIN, on_accept, &a)) < 0 ||
             (r = monitor_start(&a)) < 0 ||
+            (r = posture_start(&a)) < 0 ||
             (r = sd_event_set_watchdog(a.event, true)) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "event loop: %s", strerror(-r));
         a.queue_max = a.cfg.queue_max;
@@ -115,6 +117,7 @@ int main(int argc, char **argv)
         alerts_stop(&a);
         cws_registry_free(a.registry);
         registry_health_free(&a);
+        posture_free(&a);
         sd_event_source_disable_unref(a.monitor);
         sd_event_source_disable_unref(a.accept_pause);
         sd_event_source_disable_unref(a.listener);

@@ -526,6 +526,9 @@ static const struct op {
          * peers only register sessions, sessions.c). */
         { "session_open", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, true, op_session_open },
         { "session_close", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, true, op_session_close },
+        /* A helper's keychain failure (reports.c): anyone, as themselves
+         * (the peer's uid), rate-limited. */
+        { "report", PERM_ANYONE, true, CWS_COST_REPORT, ON_LOOP, false, op_report },
 };
 
 static const struct op *op_find(const char *name)

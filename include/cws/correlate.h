@@ -10,6 +10,11 @@
  *                                     active_hours (configured hours, local time)
  *   registry_unavailable    MEDIUM    the registry could not be asked (once a window)
  *   keychain_failure        HIGH      reported by an administrator's helper
+ *                                     (cwsd's report op): once per user and window
+ *   posture_band_drop       HIGH      cwsd's health timer: the score fell a band
+ *   health_check_failed     MEDIUM    cwsd's health timer: a check newly fails
+ *                                     (and the band held); one alert per run
+ *                                     that found a change, never per interval
  * An alert at or above alert_threshold becomes one audit record and one
  * journal entry (MESSAGE_ID CWS_MID_ALERT) through the sink.
  *
@@ -23,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cws/config.h"
+#include "cws/posture.h"
 #include "cws/reason.h"
 
 #define CWS_CORR_SLOTS 4096
@@ -35,6 +41,7 @@ typedef struct cws_alert {
         const char *user, *device, *service;
         cws_reason reason;          /* of the event that raised it */
         unsigned count;             /* events in the window */
+        const char *detail;         /* NULL, or what the pattern adds (no spaces) */
         int64_t window_start, at;   /* UTC seconds */
 } cws_alert;
 
@@ -70,8 +77,21 @@ void cws_correlate_decision_at(cws_correlator *c, const char *user, const char *
 /* The same, the hour taken from now (localtime_r). */
 void cws_correlate_decision(cws_correlator *c, const char *user, const char *device,
                             const char *service, bool allow, cws_reason reason, int64_t now);
-/* A helper could not use the administrators' keychain. */
-void cws_correlate_keychain_failure(cws_correlator *c, const char *user, int64_t now);
+/* A helper could not use the administrators' keychain; kind is one of
+ * the words cwsd(8) lists. One alert per user and window. */
+void cws_correlate_keychain_failure(cws_correlator *c, const char *user, const char *kind,
+                                    int64_t now);
+/* Whether kind is one of the keychain failures a helper may report:
+ * locked, no_answer, unavailable, missing_key, bad_item, unsafe_file,
+ * bad_passphrase, service_error. */
+bool cws_keychain_failure_kind_valid(const char *kind);
+/* What cwsd's health timer found worse than at its last run: one
+ * posture_band_drop (HIGH) when the band fell, else one
+ * health_check_failed (MEDIUM), its detail naming the newly failing
+ * checks and the scores ("config,pam;score=80->64;band=Hardened->Standard").
+ * alert_threshold applies; correlation_enabled does not (it is no
+ * correlation of decisions). */
+void cws_correlate_posture(cws_correlator *c, const cws_posture_change *ch, int64_t now);
 
 /* The default sink: one audit record and one journal entry. */
 void cws_alert_emit(const cws_alert *a, void *userdata);

@@ -45,6 +45,7 @@ typedef struct cws_event {
         const char *alert;          /* for alerts: the pattern (multiple_failed_logins, ...) */
         const char *count;          /* for alerts: how many events in the window;
                                      * for dropped alerts: how many since cwsd started */
+        const char *detail;         /* for alerts: what the pattern adds (CWS_DETAIL) */
 } cws_event;
 
 typedef struct cws_evidence_result {

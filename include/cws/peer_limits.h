@@ -13,6 +13,7 @@
 typedef enum cws_cost {
         CWS_COST_CHECK,         /* a validation that may ask the registry */
         CWS_COST_CHANGE,        /* enroll, revoke: registry writes */
+        CWS_COST_REPORT,        /* report: a helper's failure, an alert */
         _CWS_COST_MAX,
 } cws_cost;
 
@@ -42,7 +43,8 @@ typedef struct cws_peer_limits {
 } cws_peer_limits;
 
 /* 16 connections per uid, 256 for root, `total` in all; checks: 30 at
- * once then 2 a second; changes: 5 at once then one every 12 s. */
+ * once then 2 a second; changes: 5 at once then one every 12 s; reports:
+ * 3 at once then one a minute. */
 void cws_peer_limits_init(cws_peer_limits *l, unsigned total);
 void cws_peer_limits_free(cws_peer_limits *l);
 

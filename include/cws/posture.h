@@ -21,6 +21,7 @@ typedef enum cws_check_id {
         CWS_CHK_SANDBOX,        /* the cwsd unit's sandbox, where systemd runs it */
         CWS_CHK_POLICY,         /* fail_mode, audit_required, correlation, alert_threshold */
         CWS_CHK_ALERTS,         /* alerts leave the host ([alerts] url) */
+        CWS_CHK_KEYCHAIN,       /* the administrators' keychain: backend, level (weight 0) */
         _CWS_CHK_MAX,
 } cws_check_id;
 
@@ -67,6 +68,23 @@ unsigned cws_posture_score(const cws_posture *p);
 
 /* "Basic" < 50, "Standard" 50-74, "Hardened" 75-89, "Enterprise" >= 90. */
 const char *cws_posture_band(unsigned score);
+
+/* 0 Basic, 1 Standard, 2 Hardened, 3 Enterprise. */
+unsigned cws_posture_band_rank(unsigned score);
+
+/* What got worse from one run of the checks to the next (cwsd's timer). */
+typedef struct cws_posture_change {
+        unsigned score_before, score_now;
+        bool band_dropped;                      /* a band lower than before */
+        size_t n_failed;                        /* checks failing now that did not */
+        cws_check_id failed[_CWS_CHK_MAX];      /* those, in table order */
+} cws_posture_change;
+
+/* Fills out; true when there is something to tell: the band dropped or a
+ * check newly fails. A check that stays failing, or gets better, is no
+ * change. */
+bool cws_posture_compare(const cws_posture *before, const cws_posture *now,
+                         cws_posture_change *out);
 
 /* The checks that lost points, most points lost first (ties in table
  * order); returns how many ids were written to out (at most _CWS_CHK_MAX). */

@@ -162,6 +162,23 @@ stop_cwsd() {
         wait_for 5 test ! -S "$d/run/cwsd.sock"
 }
 
+# private_journald [mounted]: a journald of the test's own over a private
+# /run (tmpfs), as evidence_lib.sh starts it, for a script already in a
+# private mount namespace (unshare -m); "mounted" when the script mounted
+# that /run itself (and made /run/systemd/journal and /run/log/journal).
+# Sets JOURNALD to its pid; 1 when it did not start. Its files are under
+# /run/log/journal.
+private_journald() {
+        JOURNALD=
+        if [ "${1:-}" != mounted ]; then
+                mount -t tmpfs -o mode=755 cws-run /run 2>/dev/null || return 1
+                mkdir -p /run/systemd/journal /run/log/journal
+        fi
+        /lib/systemd/systemd-journald 2>/dev/null & JOURNALD=$!
+        PIDS+=("$JOURNALD")
+        wait_for 5 test -S /run/systemd/journal/socket || { JOURNALD=; return 1; }
+}
+
 CONF=$T/etc/cws.conf
 KS=$T/admin.key
 printf 'correct horse battery\n' >"$T/pass"; chmod 600 "$T/pass"

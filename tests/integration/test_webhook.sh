@@ -16,14 +16,7 @@ admin_setup || { nok "admin setup"; exit 1; }
 
 # A private journald over a private /run, as evidence_lib.sh starts it
 # (no auditd here: only one can run on a machine).
-JOURNALD=
-if mount -t tmpfs -o mode=755 cws-run /run 2>/dev/null; then
-        mkdir -p /run/systemd/journal /run/log/journal
-        /lib/systemd/systemd-journald 2>/dev/null & JOURNALD=$!
-        PIDS+=("$JOURNALD")
-        wait_for 5 test -S /run/systemd/journal/socket || JOURNALD=
-fi
-[ -n "$JOURNALD" ] || echo "# no private journald: the drop is checked in cwsd's log only"
+private_journald || echo "# no private journald: the drop is checked in cwsd's log only"
 
 # The receiver's certificate (ENVIRONMENT.md, TLS pinning) and its pin.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/rk.pem" \

@@ -582,6 +582,7 @@ static void test_set_bad_values_keep_old(void **state)
                 { "monitor", "full_sweep_interval", "0" },
                 { "monitor", "analysis_interval", "2d" },
                 { "monitor", "health_check_interval", "0" },
+                { "monitor", "health_check_interval", "4s" },
                 { "monitor", "health_check_interval", "86401" },
                 { "monitor", "log_retention_days", "0" },
                 { "monitor", "log_retention_days", "3651" },
@@ -764,6 +765,8 @@ static void test_set_good_values(void **state)
         assert_int_equal(cfg.analysis_interval, 60);
         SET("monitor", "health_check_interval", "24h");
         assert_int_equal(cfg.health_check_interval, 86400);
+        SET("monitor", "health_check_interval", "5s");
+        assert_int_equal(cfg.health_check_interval, 5);
         SET("monitor", "log_retention_days", "1");
         assert_int_equal(cfg.log_retention_days, 1);
         SET("monitor", "log_retention_days", "3650");

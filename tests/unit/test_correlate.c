@@ -13,6 +13,7 @@ typedef struct seen {
         char pattern[8][40];
         cws_risk risk[8];
         unsigned count[8];
+        char detail[8][128];
 } seen;
 
 static void sink(const cws_alert *a, void *userdata)
@@ -22,6 +23,7 @@ static void sink(const cws_alert *a, void *userdata)
                 snprintf(s->pattern[s->n], sizeof(s->pattern[0]), "%s", a->pattern);
                 s->risk[s->n] = a->risk;
                 s->count[s->n] = a->count;
+                snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", a->detail ? a->detail : "");
         }
         s->n++;
 }
@@ -135,7 +137,7 @@ static void test_unusual_hours_and_alert_threshold(void **state)
         cws_correlate_decision_at(c, "a", NULL, "sshd", false, CWS_R_TAMPER_DETECTED, 1, 12);
         for (int i = 0; i < 50; i++)
                 deny(c, "a", NULL, 2 + i);
-        cws_correlate_keychain_failure(c, "a", 3);
+        cws_correlate_keychain_failure(c, "a", "locked", 3);
         assert_int_equal(s.n, 0);
         cws_correlator_free(c);
 }
@@ -150,10 +152,85 @@ static void test_registry_and_keychain(void **state)
         assert_int_equal(s.n, 1);
         assert_string_equal(s.pattern[0], "registry_unavailable");
         assert_int_equal(s.risk[0], CWS_RISK_MEDIUM);
-        cws_correlate_keychain_failure(c, "admin", 30);
+        cws_correlate_keychain_failure(c, "admin", "locked", 30);
         assert_int_equal(s.n, 2);
         assert_string_equal(s.pattern[1], "keychain_failure");
         assert_int_equal(s.risk[1], CWS_RISK_HIGH);
+        assert_string_equal(s.detail[1], "locked");
+        /* Once per user and window, however often a helper reports. */
+        for (int i = 0; i < 100; i++)
+                cws_correlate_keychain_failure(c, "admin", "timeout", 31 + i);
+        assert_int_equal(s.n, 2);
+        cws_correlate_keychain_failure(c, "other", "missing_key", 40);
+        assert_int_equal(s.n, 3);
+        cws_correlate_keychain_failure(c, "admin", "locked", 30 + 300);
+        assert_int_equal(s.n, 4);
+        /* The kinds a helper may report: a fixed list, nothing else. */
+        assert_true(cws_keychain_failure_kind_valid("locked"));
+        assert_true(cws_keychain_failure_kind_valid("bad_passphrase"));
+        assert_true(cws_keychain_failure_kind_valid("service_error"));
+        assert_false(cws_keychain_failure_kind_valid(NULL));
+        assert_false(cws_keychain_failure_kind_valid(""));
+        assert_false(cws_keychain_failure_kind_valid("locked "));
+        assert_false(cws_keychain_failure_kind_valid("Locked"));
+        cws_correlator_free(c);
+}
+
+static void set_all(cws_posture *p, cws_check_status st)
+{
+        memset(p, 0, sizeof(*p));
+        for (unsigned i = 0; i < _CWS_CHK_MAX; i++)
+                p->r[i].status = st;
+}
+
+/* The health timer's changes: one alert per change, HIGH for a band
+ * lower, else MEDIUM; alert_threshold applies, correlation_enabled not. */
+static void test_posture_alerts(void **state)
+{
+        seen s;
+        cws_posture before, now;
+        cws_posture_change ch;
+        cws_correlator *c = make(&s, NULL);
+        (void)state;
+
+        set_all(&before, CWS_CHECK_OK);
+        now = before;
+        now.r[CWS_CHK_ALERTS].status = CWS_CHECK_FAIL;      /* 2 points: still Enterprise */
+        assert_true(cws_posture_compare(&before, &now, &ch));
+        cws_correlate_posture(c, &ch, 100);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.pattern[0], "health_check_failed");
+        assert_int_equal(s.risk[0], CWS_RISK_MEDIUM);
+        assert_string_equal(s.detail[0], "alerts;score=100->98;band=Enterprise->Enterprise");
+        now.r[CWS_CHK_CONFIG].status = CWS_CHECK_FAIL;
+        now.r[CWS_CHK_PAM].status = CWS_CHECK_FAIL;         /* 78: Hardened */
+        before = now;
+        before.r[CWS_CHK_CONFIG].status = CWS_CHECK_OK;
+        before.r[CWS_CHK_PAM].status = CWS_CHECK_OK;
+        assert_true(cws_posture_compare(&before, &now, &ch));
+        cws_correlate_posture(c, &ch, 200);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.pattern[1], "posture_band_drop");
+        assert_int_equal(s.risk[1], CWS_RISK_HIGH);
+        assert_string_equal(s.detail[1], "config,pam;score=98->78;band=Enterprise->Hardened");
+        /* Unchanged: nothing to tell. */
+        assert_false(cws_posture_compare(&now, &now, &ch));
+        cws_correlate_posture(c, &ch, 300);
+        assert_int_equal(s.n, 2);
+        cws_correlator_free(c);
+
+        /* alert_threshold HIGH: the band drop only; correlation off: still. */
+        c = make(&s, high);
+        set_all(&before, CWS_CHECK_OK);
+        now = before;
+        now.r[CWS_CHK_ALERTS].status = CWS_CHECK_FAIL;
+        assert_true(cws_posture_compare(&before, &now, &ch));
+        cws_correlate_posture(c, &ch, 100);
+        assert_int_equal(s.n, 0);
+        cws_correlator_free(c);
+        c = make(&s, off);
+        cws_correlate_posture(c, &ch, 100);
+        assert_int_equal(s.n, 1);
         cws_correlator_free(c);
 }
 
@@ -189,6 +266,7 @@ int main(void)
                 cmocka_unit_test(test_tamper_critical_at_once),
                 cmocka_unit_test(test_unusual_hours_and_alert_threshold),
                 cmocka_unit_test(test_registry_and_keychain),
+                cmocka_unit_test(test_posture_alerts),
                 cmocka_unit_test(test_memory_bounded_under_flood),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

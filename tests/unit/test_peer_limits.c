@@ -55,6 +55,11 @@ static void test_rate_burst_then_interval(void **state)
         assert_true(cws_peer_take(&l, 1001, CWS_COST_CHANGE, now, &retry));
         for (int i = 0; i < 1000; i++)
                 assert_true(cws_peer_take(&l, 0, CWS_COST_CHANGE, now, &retry));
+        /* Reports: their own bucket, 3 then one a minute. */
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(cws_peer_take(&l, 1000, CWS_COST_REPORT, now, &retry));
+        assert_false(cws_peer_take(&l, 1000, CWS_COST_REPORT, now, &retry));
+        assert_int_equal(retry, 60000000);
         /* One interval later, one more. */
         now += l.policy.rate[CWS_COST_CHANGE].interval_usec;
         assert_true(cws_peer_take(&l, 1000, CWS_COST_CHANGE, now, &retry));

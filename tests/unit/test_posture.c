@@ -20,7 +20,7 @@ static void test_weights_sum_to_100_and_names_are_stable(void **state)
                 { "config", 10 }, { "trusted_keys", 8 }, { "state", 8 }, { "agent", 10 },
                 { "registry", 8 }, { "tls", 8 }, { "clock", 4 }, { "audit", 10 },
                 { "retention", 4 }, { "pam", 10 }, { "monitor", 6 }, { "setuid", 4 },
-                { "sandbox", 2 }, { "policy", 6 }, { "alerts", 2 },
+                { "sandbox", 2 }, { "policy", 6 }, { "alerts", 2 }, { "keychain", 0 },
         };
         unsigned sum = 0;
         (void)state;
@@ -93,6 +93,41 @@ static void test_losses_most_first(void **state)
         assert_string_equal(cws_check_status_to_string(CWS_CHECK_NA), "n/a");
 }
 
+/* What cwsd's timer alerts on: a band lower, or a check newly failing;
+ * one that stays failing, or gets better, is no change. */
+static void test_compare(void **state)
+{
+        cws_posture before, now;
+        cws_posture_change ch;
+        (void)state;
+        memset(&before, 0, sizeof(before));
+        all(&before, CWS_CHECK_OK);
+        now = before;
+        assert_false(cws_posture_compare(&before, &now, &ch));
+        assert_int_equal(ch.score_before, 100);
+        now.r[CWS_CHK_CLOCK].status = CWS_CHECK_WARN;           /* 98: no fail, same band */
+        assert_false(cws_posture_compare(&before, &now, &ch));
+        now.r[CWS_CHK_CLOCK].status = CWS_CHECK_FAIL;           /* 96 */
+        assert_true(cws_posture_compare(&before, &now, &ch));
+        assert_false(ch.band_dropped);
+        assert_int_equal(ch.n_failed, 1);
+        assert_int_equal(ch.failed[0], CWS_CHK_CLOCK);
+        before = now;
+        now.r[CWS_CHK_AGENT].status = CWS_CHECK_WARN;           /* 91 */
+        assert_false(cws_posture_compare(&before, &now, &ch));
+        now.r[CWS_CHK_AGENT].status = CWS_CHECK_UNKNOWN;        /* 86: Hardened, not a fail */
+        assert_true(cws_posture_compare(&before, &now, &ch));
+        assert_true(ch.band_dropped);
+        assert_int_equal(ch.n_failed, 0);
+        assert_int_equal(ch.score_now, 86);
+        /* Better is no change. */
+        assert_false(cws_posture_compare(&now, &before, &ch));
+        assert_int_equal(cws_posture_band_rank(49), 0);
+        assert_int_equal(cws_posture_band_rank(50), 1);
+        assert_int_equal(cws_posture_band_rank(89), 2);
+        assert_int_equal(cws_posture_band_rank(90), 3);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -100,6 +135,7 @@ int main(void)
                 cmocka_unit_test(test_score_rules),
                 cmocka_unit_test(test_bands),
                 cmocka_unit_test(test_losses_most_first),
+                cmocka_unit_test(test_compare),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
