@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <setjmp.h>
@@ -18,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/safe_file.h"
 
 #define NOBODY 65534
@@ -73,25 +73,17 @@ static int count_others(const char *keep)
         return n;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-        (void)st;
-        (void)f;
-        return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
         umask(022);
-        snprintf(dir, sizeof(dir), "/tmp/cws-test-safe-file.XXXXXX");
-        return mkdtemp(dir) ? 0 : -1;
+        return fixture_dir_make(dir, sizeof(dir)) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void test_read_checked_ok(void **state)
