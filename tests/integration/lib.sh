@@ -148,18 +148,64 @@ CONF
 }
 
 # start_cwsd DIR [WRAPPER...]: starts cwsd for DIR's config, waits for its socket.
+# A WRAPPER is a command that execs cwsd (env, unshare without --fork) or
+# stays its parent (strace), not a shell function: stop_cwsd finds cwsd
+# from the pid started here.
+declare -A CWSD_OF=()
 start_cwsd() {
         local d=$1; shift
         "$@" "$B/cwsd" --config "$d/etc/cws.conf" 2>>"$d/cwsd.log" &
+        CWSD_OF[$d]=$!
         PIDS+=($!)
         wait_for 5 test -S "$d/run/cwsd.sock" && return 0
         echo "# cwsd did not start within 5 s:"; sed 's/^/#   /' "$d/cwsd.log"; return 1
 }
 
+# exited PID: PID is gone or a zombie (exited, not yet reaped by wait).
+exited() {
+        local st
+        st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+        st=${st##*) }
+        [ "${st%% *}" = Z ]
+}
+
+# stop_pid PID [SECONDS [TARGET]]: SIGTERM to TARGET (default PID), then the
+# exit status of PID, a child of this shell, once it is gone; still there
+# after SECONDS (default 5) it is killed and the status is 124.
+stop_pid() {
+        local pid=$1 secs=${2:-5} target=${3:-$1} p keep=()
+        [ -n "$pid" ] || return 0
+        for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+        PIDS=("${keep[@]}")
+        kill -TERM "$target" 2>/dev/null
+        if ! wait_for "$secs" exited "$pid"; then
+                echo "# pid $pid still running ${secs} s after SIGTERM to $target, killed"
+                kill -KILL "$target" "$pid" 2>/dev/null
+                wait_for "$secs" exited "$pid"
+                wait "$pid" 2>/dev/null
+                return 124
+        fi
+        wait "$pid" 2>/dev/null
+}
+
+# cwsd_of PID: PID when it is cwsd, else its child that is (the tracee of a
+# strace wrapper, which ends when cwsd does and passes on its status).
+cwsd_of() {
+        local p
+        for p in "$1" $(pgrep -P "$1"); do
+                [ "/proc/$p/exe" -ef "$B/cwsd" ] && { echo "$p"; return; }
+        done
+        echo "$1"
+}
+
+# stop_cwsd DIR: stops the cwsd that start_cwsd started for DIR; 0 when it
+# exited with 0 within 5 s and removed its socket.
 stop_cwsd() {
-        local d=$1
-        pkill -f -- "--config $d/etc/cws.conf" 2>/dev/null
-        wait_for 5 test ! -S "$d/run/cwsd.sock"
+        local d=$1 pid=${CWSD_OF[$1]:-}
+        [ -n "$pid" ] || { echo "# stop_cwsd $d: no cwsd was started for it"; return 1; }
+        unset "CWSD_OF[$d]"
+        stop_pid "$pid" 5 "$(cwsd_of "$pid")" || return 1
+        test ! -S "$d/run/cwsd.sock"
 }
 
 CONF=$T/etc/cws.conf

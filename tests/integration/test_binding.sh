@@ -13,13 +13,12 @@ stop_cwsd "$T"
 
 # The same state directory (binding and host key) on another machine.
 printf '%s\n' 0123456789abcdef0123456789abcdef >"$T/other-machine-id"
-other_machine() {
-        unshare -m --propagation private sh -c \
-                "mount --bind '$T/other-machine-id' /etc/machine-id && exec \"\$0\" \"\$@\"" "$@"
-}
+# Wrappers for start_cwsd: commands that exec cwsd (stop_cwsd signals its pid).
+other_machine=(unshare -m --propagation private sh -c
+        "mount --bind '$T/other-machine-id' /etc/machine-id && exec \"\$0\" \"\$@\"")
 check "the namespace really shows another machine id" \
         bash -c "[ \"\$(unshare -m --propagation private sh -c 'mount --bind $T/other-machine-id /etc/machine-id && cat /etc/machine-id')\" != \"\$(cat /etc/machine-id)\" ]"
-start_cwsd "$T" other_machine || exit 1
+start_cwsd "$T" "${other_machine[@]}" || exit 1
 expect_rc "a binding copied to another machine is refused" 1 enroll --check
 check "... as profile_copy_detected" grep -q profile_copy_detected "$T/out"
 check "... with the violation named" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q '\"violations\":\"profile_copy_detected\"'"
@@ -44,12 +43,11 @@ stop_cwsd "$T"
 # A new network interface (and every old one gone) is drift, not denial:
 # cwsd in a fresh network namespace, with its own sysfs, and a new veth
 # pair there; the host's interfaces are not touched.
-new_interfaces() {
-        unshare -n -m --propagation private sh -c "mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && exec \"\$0\" \"\$@\"" "$@"
-}
+new_interfaces=(unshare -n -m --propagation private sh -c
+        "mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && exec \"\$0\" \"\$@\"")
 check "the namespace has a MAC set unlike the host's" bash -c \
         "[ \"\$(unshare -n -m --propagation private sh -c 'mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && cat /sys/class/net/*/address' | sort)\" != \"\$(cat /sys/class/net/*/address | sort)\" ]"
-start_cwsd "$T" new_interfaces || exit 1
+start_cwsd "$T" "${new_interfaces[@]}" || exit 1
 expect_rc "new network interfaces do not lock anyone out" 0 enroll --check
 check "... and MAC drift is reported" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q mac_address_mismatch"
 stop_cwsd "$T"
