@@ -2,6 +2,17 @@
 # state directory and a real cwsd, all under one temp dir removed on exit.
 # Each check prints "ok - NAME" or "not ok - NAME".
 set -u
+# A script that sources this file as  MOUNT_NS=private . lib.sh  runs again
+# from its first line in a private mount namespace (unshare -m, propagation
+# private), so that what it mounts over /etc, /run or a library directory is
+# its own and goes with it; the host's are never touched. The guard is the
+# script's pid ($$ stays across exec), so a test started from such a script
+# gets a namespace of its own.
+private_mount_ns() {
+        [ "${CWS_MOUNT_NS_OF:-}" = "$$" ] && return 0
+        exec env CWS_MOUNT_NS_OF=$$ unshare -m --propagation private bash "$0" "$@"
+}
+if [ "${MOUNT_NS:-}" = private ]; then private_mount_ns "$@"; fi
 B=$(cd "${B:?B must point at the build directory}" && pwd)
 T=$(mktemp -d /tmp/cws-it.XXXXXX)
 chmod 755 "$T"
@@ -239,6 +250,39 @@ flip_after() {
         off=$(grep -bo -- "$2" "$1" | head -1 | cut -d: -f1)
         [ -n "$off" ] || return 1
         flip_at "$1" $((off + ${#2} + $3))
+}
+
+# private_system_copy UID USER...: (with MOUNT_NS=private) copies of
+# /etc/passwd, shadow, group, pam.d and sudoers.d in $E ($T/sys), the USERs
+# added to them: uids and gids the first free ones from UID up, home
+# $T/home/USER owned by the user, shell /bin/sh, no password. The script
+# edits the copies, then private_system_mount puts them in place.
+private_system_copy() {
+        local uid=$1 u; shift
+        E=$T/sys; mkdir -p "$E" "$T/home"
+        cp -a /etc/passwd /etc/shadow /etc/group /etc/pam.d /etc/sudoers.d "$E/" || return 1
+        for u in "$@"; do
+                while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
+                echo "$u:x:$uid:$uid:cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
+                echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
+                echo "$u:x:$uid:" >>"$E/group"
+                mkdir -m 700 "$T/home/$u" && chown "$uid:$uid" "$T/home/$u" || return 1
+                uid=$((uid + 1))
+        done
+}
+# private_system_mount [FILE...]: $E's passwd, shadow, group, pam.d,
+# sudoers.d and FILEs bind-mounted over /etc's; an empty tmpfs over /run
+# (with /run/sshd); wtmp, btmp and lastlog empty. nok and 1 on a failure.
+private_system_mount() {
+        local f
+        for f in passwd shadow group pam.d sudoers.d "$@"; do
+                mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; return 1; }
+        done
+        mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/sshd || { nok "private /run"; return 1; }
+        for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
+                [ -e "$f" ] || continue
+                : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f" || { nok "private $f"; return 1; }
+        done
 }
 
 # loopback_sshd PORT BINARY USER... [-- CONFIG_LINE...]: OpenSSH's sshd

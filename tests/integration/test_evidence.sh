@@ -5,10 +5,7 @@
 # violation on record. auditd runs with its own config and log under the
 # temp dir; journald runs in a private mount namespace over a private /run,
 # so nothing lands in the host's journal. The audit enable flag is restored.
-if [ -z "${CWS_EVIDENCE_NS:-}" ]; then
-        exec env CWS_EVIDENCE_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/evidence_lib.sh"
 admin_setup || { nok "admin setup"; exit 1; }
 

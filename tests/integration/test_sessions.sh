@@ -12,40 +12,21 @@ if [ -n "${SANITIZE:-}" ]; then
         echo "# SKIP test_sessions.sh: sshd, sudo and su are not built with ASan and cannot load the ASan pam_cws.so (SANITIZE=$SANITIZE)"
         exit 0
 fi
-if [ -z "${CWS_SESSIONS_NS:-}" ]; then
-        exec env CWS_SESSIONS_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 for p in /usr/sbin/sshd ssh ssh-keygen sudo su setpriv; do
         command -v "$p" >/dev/null || { nok "$p is installed (make deps)"; exit 1; }
 done
 admin_setup || { nok "admin setup"; exit 1; }
 
 # --- private /etc, /run and login records ----------------------------------
-E=$T/sys; mkdir -p "$E" "$T/home" "$T/keys"
-cp -a /etc/passwd /etc/shadow /etc/group "$E/"
-cp -a /etc/pam.d "$E/pam.d"
-cp -a /etc/sudoers.d "$E/sudoers.d"
-uid=64100
-for u in cwsro cwsadm cwsnone; do
-        while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
-        echo "$u:x:$uid:$uid:pam_cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
-        echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
-        echo "$u:x:$uid:" >>"$E/group"
-        mkdir -m 700 "$T/home/$u"; chown "$uid:$uid" "$T/home/$u"
-        echo "$u ALL=(ALL) NOPASSWD: ALL" >>"$E/sudoers.d/cws-test"
-        uid=$((uid + 1))
-done
+private_system_copy 64100 cwsro cwsadm cwsnone || { nok "private /etc copies"; exit 1; }
+for u in cwsro cwsadm cwsnone; do echo "$u ALL=(ALL) NOPASSWD: ALL" >>"$E/sudoers.d/cws-test"; done
 chmod 440 "$E/sudoers.d/cws-test"
 for s in sshd sudo su; do
         printf 'account required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so conf=%s\n' \
                 "$B" "$CONF" "$B" "$CONF" >>"$E/pam.d/$s"
 done
-for f in passwd shadow group pam.d sudoers.d; do mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; exit 1; }; done
-mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/sshd
-for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
-        [ -e "$f" ] && : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f"
-done
+private_system_mount || exit 1
 check "the sudoers drop-in is valid" visudo -cqf /etc/sudoers.d/cws-test
 
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }

@@ -6,10 +6,7 @@
 # it is back, in order; a 503 is retried; a full queue drops the oldest,
 # and the loss is in a private journald (MESSAGE_ID of CWS_MID_ALERT_DROPPED)
 # and cwsd's log.
-if [ -z "${CWS_WEBHOOK_NS:-}" ]; then
-        exec env CWS_WEBHOOK_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 MID_DROPPED=4c05bfbc56bf4611b0be2135e4aae04c
 admin_setup || { nok "admin setup"; exit 1; }
