@@ -134,12 +134,14 @@ write_config 1h
 printf 'bench passphrase\n' >"$T/pass"
 chmod 600 "$T/pass"
 invite() { "$T/bin/cws-invite" --config "$CONF" --keystore "$T/admin.key" --passphrase-file "$T/pass" "$@"; }
+# token_of FILE: the token in cws-invite --json create's output, by python3's json.
+token_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$1"; }
 invite init >/dev/null 2>"$T/err" || die "cws-invite init: $(cat "$T/err")"
 invite pubkey >"$T/etc/trusted_keys" 2>"$T/err" || die "cws-invite pubkey: $(cat "$T/err")"
 chmod 644 "$T/etc/trusted_keys"
 start_cwsd
 invite --json create bench >"$T/inv.json" 2>"$T/err" || die "cws-invite create: $(cat "$T/err")"
-TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json")
+TOKEN=$(token_of "$T/inv.json")
 [ -n "$TOKEN" ] || die "no token in the cws-invite output"
 "$T/bin/cws-enroll" --config "$CONF" "$TOKEN" >/dev/null 2>"$T/err" || die "cws-enroll: $(cat "$T/err")"
 
@@ -300,7 +302,7 @@ instance() {
         INST_PIDS+=($!)
         for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
         if [ -S "$SOCK" ] && invite --json create "bench-$name" >"$d/inv.json" 2>"$T/err" &&
-           tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$d/inv.json") && [ -n "$tok" ] &&
+           tok=$(token_of "$d/inv.json") && [ -n "$tok" ] &&
            "$T/bin/cws-enroll" --config "$CONF" "$tok" >/dev/null 2>>"$T/err"; then
                 ok=1
                 INST_SOCK[$name]=$SOCK
@@ -410,7 +412,7 @@ if [ "$S3_STATUS" = up ]; then
         write_config 0
         start_cwsd
         if ! invite --json create bench-s3 >"$T/inv.json" 2>"$T/err" ||
-           ! TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json") || [ -z "$TOKEN" ] ||
+           ! TOKEN=$(token_of "$T/inv.json") || [ -z "$TOKEN" ] ||
            ! "$T/bin/cws-enroll" --config "$CONF" "$TOKEN" >/dev/null 2>>"$T/err"; then
                 echo "FAILED: invitation and enrollment on the s3 registry:" >&2
                 sed 's/^/  /' "$T/err" | head -5 >&2

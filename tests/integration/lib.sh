@@ -227,7 +227,40 @@ invite() { "$B/cws-invite" --config "$CONF" --keystore "$KS" --passphrase-file "
 enroll() { "$B/cws-enroll" --config "$CONF" "$@"; }
 revoke() { "$B/cws-revoke" --config "$CONF" "$@"; }
 devices() { "$B/cws-devices" --config "$CONF" "$@"; }
-json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
+# JSON is read with python3's json module, never by field order or sed.
+# json_get SRC EXPR: prints EXPR, a Python expression over j, the document in
+# SRC (a file; - for stdin; the text itself when it starts with { or [); it
+# may span lines. A string is printed as it is, anything else as JSON (true, null, [...]). 1 and a
+# message when SRC is not JSON or EXPR fails (a missing key).
+# json_test SRC EXPR: 0 when EXPR is true; else 1, with the document shown.
+# jsonl_test SRC EXPR: the same over JSON lines (journalctl -o json): j is
+# the list of the documents, one a line.
+JSON_PY='import json, sys
+src, expr, mode = sys.argv[1:4]
+try:
+    if src[:1] in ("{", "["):
+        text = src
+    elif src == "-":
+        text = sys.stdin.read()
+    else:
+        text = open(src).read()
+    if mode == "lines":
+        j = [json.loads(l) for l in text.splitlines() if l.strip()]
+    else:
+        j = json.loads(text)
+    v = eval("(" + expr + "\n)", {"j": j})
+except Exception as e:
+    sys.exit("# json_%s %s: %s: %r" % (mode, expr, type(e).__name__, e))
+if mode in ("test", "lines"):
+    if not v:
+        sys.exit("# json_test %s is false for: %s" % (expr, text.strip()[:600]))
+elif isinstance(v, str):
+    print(v)
+else:
+    print(json.dumps(v, separators=(",", ":")))'
+json_get() { python3 -c "$JSON_PY" "$1" "$2" get; }
+json_test() { python3 -c "$JSON_PY" "$1" "$2" test; }
+jsonl_test() { python3 -c "$JSON_PY" "$1" "$2" lines; }
 
 # admin_setup: administrator key pinned in trusted_keys.
 admin_setup() {

@@ -7,7 +7,7 @@
 admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || exit 1
 invite --json create lab >"$T/inv.json"
-expect_rc "enroll" 0 enroll "$(json_field token <"$T/inv.json")"
+expect_rc "enroll" 0 enroll "$(json_get "$T/inv.json" 'j["token"]')"
 expect_rc "allowed on the machine it was enrolled on" 0 enroll --check
 stop_cwsd "$T"
 
@@ -21,7 +21,8 @@ check "the namespace really shows another machine id" \
 start_cwsd "$T" "${other_machine[@]}" || exit 1
 expect_rc "a binding copied to another machine is refused" 1 enroll --check
 check "... as profile_copy_detected" grep -q profile_copy_detected "$T/out"
-check "... with the violation named" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q '\"violations\":\"profile_copy_detected\"'"
+check "... with the violation named" \
+        json_test "$(enroll --check --json)" 'j["violations"] == "profile_copy_detected"'
 stop_cwsd "$T"
 check "the host's own machine-id is untouched" bash -c "! grep -q 0123456789abcdef /etc/machine-id"
 
@@ -49,6 +50,7 @@ check "the namespace has a MAC set unlike the host's" bash -c \
         "[ \"\$(unshare -n -m --propagation private sh -c 'mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && cat /sys/class/net/*/address' | sort)\" != \"\$(cat /sys/class/net/*/address | sort)\" ]"
 start_cwsd "$T" "${new_interfaces[@]}" || exit 1
 expect_rc "new network interfaces do not lock anyone out" 0 enroll --check
-check "... and MAC drift is reported" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q mac_address_mismatch"
+check "... and MAC drift is reported" \
+        json_test "$(enroll --check --json)" '"mac_address_mismatch" in j["violations"].split(",")'
 stop_cwsd "$T"
 check "no test interface left on the host" bash -c "! ip link show cwstest0 >/dev/null 2>&1"

@@ -31,8 +31,8 @@ ended_within() {
 }
 enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv and dev
         invite --json create "$1" >"$T/$1.json"
-        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
-        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
+        enroll "$(json_get "$T/$1.json" 'j["token"]')" >"$T/$1.enroll" || return 1
+        echo "$(json_get "$T/$1.json" 'j["id"]') $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
 }
 
 # 1. Without terminate_on_revoke: the revocation is seen and kept, the session stays.

@@ -60,11 +60,11 @@ check "cwsd writes $G at start" test -f "$G"
 check "... mode 0644, owned by root" test "$(stat -c '%a %u' "$G")" = "644 0"
 invite --json create lab-ro >"$T/ro.json"
 invite --json create lab-admin --type admin >"$T/adm.json"
-as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro.json")" >"$T/out" 2>&1 ||
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_get "$T/ro.json" 'j["token"]')" >"$T/out" 2>&1 ||
         { nok "cwsro enrolls"; cat "$T/out"; }
-as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/adm.json")" >"$T/ro.enroll" 2>&1 ||
+as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_get "$T/adm.json" 'j["token"]')" >"$T/ro.enroll" 2>&1 ||
         { nok "cwsadm enrolls"; cat "$T/ro.enroll"; }
-ADM_INV=$(json_field id <"$T/adm.json")
+ADM_INV=$(json_get "$T/adm.json" 'j["id"]')
 ADM_DEV=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/ro.enroll")
 # cwsd sweeps a user after an enrollment (a background job) to learn the
 # binding's type: the groups follow within moments, not before the reply.

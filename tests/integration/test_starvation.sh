@@ -29,8 +29,8 @@ SOCK=$T/run/cwsd.sock
 start_cwsd "$T" || exit 1
 CWSD=${PIDS[-1]}
 invite --json create lab >"$T/lab.json"
-INV=$(json_field id <"$T/lab.json")
-enroll "$(json_field token <"$T/lab.json")" >"$T/lab.enroll" || nok "enroll"
+INV=$(json_get "$T/lab.json" 'j["id"]')
+enroll "$(json_get "$T/lab.json" 'j["token"]')" >"$T/lab.enroll" || nok "enroll"
 DEV=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/lab.enroll")
 check "before the attack: the login is allowed online" grep -q "^acct=PAM_SUCCESS" <<<"$(pam)"
 BEFORE_MS=$(median_ms 5)

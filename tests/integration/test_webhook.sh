@@ -148,7 +148,8 @@ check "... the drop is in cwsd's log" wait_for 5 grep -q "alerts: the queue is f
 if [ -n "$JOURNALD" ]; then
         drops() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED 2>/dev/null; }
         check "... one journal entry for the burst (CWS_MID_ALERT_DROPPED)" wait_for 5 test "$(drops | grep -c .)" -eq 1
-        check "... with the count and priority err" bash -c "journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED | grep -q '\"CWS_COUNT\":\"1\"' && journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED | grep -q '\"PRIORITY\":\"3\"'"
+        check "... with the count and priority err" \
+                jsonl_test "$(drops)" '[(e.get("CWS_COUNT"), e.get("PRIORITY")) for e in j] == [("1", "3")]'
 fi
 receiver_start || nok "restart the receiver"
 check "receiver back: the two newest delivered" wait_for 40 is delivered -eq 7
