@@ -19,7 +19,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 started=$SECONDS
 CACHE=${CWS_TEST_CACHE:-/var/cache/pam_cws-test}
 PORT=2299
-MID_DENY=f9aa7301658048129aa98b48e074e3db
+. "$(dirname "$0")/message_ids.sh"
 R=$T/root
 NSPID=
 CPID=

@@ -86,7 +86,7 @@ check "health: sandbox not under systemd here" grep -qE "^n/a +sandbox .*not und
 printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$CONF" >"$PAMD/cws-login"
 for _ in 1 2 3 4 5 6; do "$B/pam_run" "$PAMD" cws-login nobody >/dev/null 2>&1; done
 sleep 0.3
-alerts() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=62a5da1bcd6f40b5b3977c8cb8272d5f "$@" 2>/dev/null; }
+alerts() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID="$MID_ALERT" "$@" 2>/dev/null; }
 check "6 refused logins: exactly one alert in the journal" test "$(alerts CWS_USER=nobody | grep -c .)" -eq 1
 check "... multiple_failed_logins, HIGH, 5 in the window, PRIORITY 3" \
         jsonl_test "$(alerts CWS_USER=nobody)" 'any(e.items() >= {"CWS_ALERT": "multiple_failed_logins",

@@ -8,7 +8,7 @@
 # and cwsd's log.
 MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-MID_DROPPED=4c05bfbc56bf4611b0be2135e4aae04c
+. "$(dirname "$0")/message_ids.sh"
 admin_setup || { nok "admin setup"; exit 1; }
 
 # A private journald over a private /run, as evidence_lib.sh starts it
@@ -146,7 +146,7 @@ for u in man lp mail news; do refuse "$u"; done
 check "queue_max 2: two alerts kept" wait_for 10 is queued -eq 2
 check "... the drop is in cwsd's log" wait_for 5 grep -q "alerts: the queue is full (queue_max 2)" "$T/cwsd.log"
 if [ -n "$JOURNALD" ]; then
-        drops() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED 2>/dev/null; }
+        drops() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID="$MID_ALERT_DROPPED" 2>/dev/null; }
         check "... one journal entry for the burst (CWS_MID_ALERT_DROPPED)" wait_for 5 test "$(drops | grep -c .)" -eq 1
         check "... with the count and priority err" \
                 jsonl_test "$(drops)" '[(e.get("CWS_COUNT"), e.get("PRIORITY")) for e in j] == [("1", "3")]'
