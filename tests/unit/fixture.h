@@ -4,8 +4,11 @@
  *   fixture_dir_make(dir, size) / fixture_dir_remove(dir): for a directory
  *     kept in a test's own state or in a file-scope buffer;
  *   fixture_dir_setup / fixture_dir_teardown: a cmocka setup/teardown
- *     pair (per test or per group) whose state is the directory's path.
- * Functions return 0 or a negative errno, as the code under test does. */
+ *     pair (per test or per group) whose state is the directory's path;
+ *   fixture_write(path, data, len, mode): a file with exactly that content
+ *     and mode, or the test fails.
+ * Functions return 0 or a negative errno, as the code under test does.
+ * Include after cmocka.h. */
 #pragma once
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef cmocka_unit_test
+#error "include cmocka.h before fixture.h"
+#endif
 
 #define FIXTURE_DIR_MAX 96
 
@@ -117,4 +124,17 @@ static inline int fixture_dir_teardown(void **state)
         free(dir);
         *state = NULL;
         return rc < 0 ? -1 : 0;
+}
+
+/* PATH (made or truncated) holds LEN bytes of DATA and has MODE, whatever
+ * the umask; the test fails otherwise. */
+static inline void fixture_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                fail_msg("cannot write %s: %s", path, strerror(errno));
+        assert_int_equal(write(fd, data, len), (ssize_t)len);
+        assert_int_equal(fchmod(fd, mode), 0);
+        assert_int_equal(close(fd), 0);
 }

@@ -48,12 +48,7 @@ static int teardown(void **state)
 /* Writes len bytes with exactly mode (no umask). */
 static void write_bytes(const char *path, const char *data, size_t len, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, data, len, mode);
 }
 
 static void write_conf(const fixture *fx, const char *text)

@@ -36,11 +36,7 @@ static int teardown(void **state)
 
 static void put(const char *content, size_t len, mode_t mode)
 {
-        int fd = open(keyfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        close(fd);
+        fixture_write(keyfile, content, len, mode);
 }
 
 static void test_create_and_reload(void **state)

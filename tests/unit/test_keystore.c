@@ -50,11 +50,7 @@ static size_t slurp(const char *path, char *buf, size_t sz)
 
 static void put(const char *path, const void *data, size_t len, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, data, len, mode);
 }
 
 /* Writes a keystore exactly as the format describes, with any parameters;

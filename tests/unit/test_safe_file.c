@@ -36,11 +36,7 @@ static char *at(const char *name)
 
 static void put(const char *path, const char *content, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, content, strlen(content), mode);
 }
 
 static char *slurp(const char *path)

@@ -30,11 +30,7 @@ static char dir[64], path[128];
 
 static void put(const char *content, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, content, strlen(content), mode);
 }
 
 /* A distinct, valid key per index, and its "ed25519 <b64>" line. */
