@@ -117,7 +117,7 @@ expect_rc "... and sudo is refused" 1 as_user cwsadm sudo -n true
 expect_rc "... and sshd (AllowGroups cws-read_only) refuses it (255)" 255 ssh_as cwsadm
 check "... by AllowGroups" \
         grep -q "User cwsadm from 127.0.0.1 not allowed because none of user's groups are listed in AllowGroups" "$T/sshd.log"
-kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
+stop_pid "$SSHD_PID"
 check "the read_only user stays" is_member cwsro cws-read_only
 
 # --- a clash with /etc/group is not served, and cwsd says so --------------

@@ -81,7 +81,7 @@ PY
 HANG=$!; PIDS+=($HANG)
 wait_for 5 test -S "$T/run/cwsd.sock" || nok "the hanging fake cwsd starts"
 expect "cwsd hangs: timeout, then fresh cache -> PAM_SUCCESS" "acct=PAM_SUCCESS" fast root
-kill $HANG; wait $HANG 2>/dev/null; rm -f "$T/run/cwsd.sock"
+stop_pid "$HANG"; rm -f "$T/run/cwsd.sock"
 
 start_cwsd "$T" || exit 1
 DEV=$(devices --json "$INV" | json_get - 'j["devices"][-1]["device_id"]')

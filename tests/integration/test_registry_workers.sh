@@ -34,7 +34,7 @@ STORE=http://127.0.0.1:$(cat "$T/fake.port")
 # restart SETTINGS...: cwsd again, through the controlled store, with
 # [agent] and [policy] lines.
 restart() {
-        kill "$CWSD_PID" 2>/dev/null; wait "$CWSD_PID" 2>/dev/null
+        stop_pid "$CWSD_PID"
         cat >"$CONF" <<CONF
 [registry]
 url = s3://$RGW_BUCKET/$S3_PREFIX

@@ -37,7 +37,7 @@ c2=$(cwsd_conn)
 check "cwsd reuses its connections to RGW across validations ($(echo $c1) -> $(echo $c2))" \
         test -n "$c1" -a "$(printf '%s\n' "$c2" | wc -l)" -le 5 -a -z "$(comm -23 <(echo "$c1") <(echo "$c2"))"
 
-stop_my_cwsd() { kill "$CWSD_PID" 2>/dev/null; wait "$CWSD_PID" 2>/dev/null; }
+stop_my_cwsd() { stop_pid "$CWSD_PID"; }
 
 # write_conf GRACE [NAME=VALUE...]: the config with the [registry] settings
 # of RGW, some replaced (endpoint ca pin creds timeout url; an empty ca or

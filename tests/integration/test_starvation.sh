@@ -116,7 +116,7 @@ for i in range(n):
     print([l[7:] for l in reply.splitlines() if l.startswith("reason=")][0])
 PY
 # The held connections are the user's whole allowance: let them go first.
-kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+stop_pid "$HOLDER"
 setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$T/flood.py" "$SOCK" 12 >"$T/flood.out" 2>"$T/flood.err"
 n_limited=$(grep -c '^rate_limited$' "$T/flood.out")
 check "12 enrollments with made-up tokens: cut off after a burst (${n_limited} rate_limited)" \

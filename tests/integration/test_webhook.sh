@@ -40,7 +40,7 @@ receiver_start() {
         wait_for 10 test -s "$T/port" || { echo "# the receiver did not start:"; sed 's/^/#   /' "$T/receiver.err"; return 1; }
         PORT=$(cat "$T/port")
 }
-receiver_stop() { kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null; RPID=; }
+receiver_stop() { stop_pid "$RPID"; RPID=; }
 receiver_start || { nok "start the HTTPS receiver"; exit 1; }
 
 # config QUEUE_MAX: the [monitor] and [alerts] sections for this receiver.
