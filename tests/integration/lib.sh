@@ -21,6 +21,10 @@ PIDS=()
 # keyring of whoever runs the tests (test_keychain.sh tests the keyring).
 export CWS_KEYCHAIN=file
 cleanup() {
+        local d p
+        # A cwsd under a wrapper that stays its parent (strace) is stopped
+        # itself: killing the wrapper alone can leave it running.
+        for d in "${!CWSD_OF[@]}"; do stop_cwsd "$d" >/dev/null; done
         for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
         declare -F rgw_stop >/dev/null && rgw_stop
         wait 2>/dev/null
