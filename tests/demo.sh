@@ -26,6 +26,13 @@ cleanup() {
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$B/##g; s#$T#\$DEMO#g"; "$@" 2>&1 | sed "s#$T#\$DEMO#g"; return "${PIPESTATUS[0]}"; }
+# json_get EXPR: EXPR (Python, over j) of the JSON document among the lines on
+# stdin (run's output: the command line, then the document), by python3's json.
+json_get() {
+        python3 -c 'import json, sys
+j = next(json.loads(l) for l in sys.stdin if l.startswith(("{", "[")))
+print(eval(sys.argv[1], {"j": j}))' "$1"
+}
 
 mkdir -p "$T/etc"
 cat >"$T/etc/cws.conf" <<CONF
@@ -60,8 +67,8 @@ echo "cwsd running (pid $CWSD)"
 
 step "3. An invitation for profile lab-access, up to 2 devices"
 run "$B/cws-invite" "${ADMIN[@]}" --json create lab-access --max-devices 2 | tee "$T/inv.json"
-TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json")
-INV=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$T/inv.json")
+TOKEN=$(json_get 'j["token"]' <"$T/inv.json")
+INV=$(json_get 'j["id"]' <"$T/inv.json")
 printf '%s\n' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
 
 step "4. The user enrolls this device with the token"
@@ -82,7 +89,7 @@ PAM sudo root
 step "6. The administrator's view"
 run "$B/cws-invite" "${C[@]}" list
 run "$B/cws-devices" "${C[@]}" "$INV"
-DEV=$("$B/cws-devices" "${C[@]}" --json "$INV" | sed -n 's/.*"device_id":"\([^"]*\)".*/\1/p')
+DEV=$("$B/cws-devices" "${C[@]}" --json "$INV" | json_get 'j["devices"][-1]["device_id"]')
 
 step "7. The administrator revokes the device; the next session is refused"
 run "$B/cws-revoke" "${ADMIN[@]}" --admin "$INV" "$DEV"

@@ -18,7 +18,9 @@ typedef enum cws_event_kind {
         CWS_EV_ALERT_DROPPED, /* the webhook's queue was full (lib/alert_queue.c) */
 } cws_event_kind;
 
-/* MESSAGE_IDs (journalctl --new-id128); packaging/cws.catalog explains them. */
+/* MESSAGE_IDs (journalctl --new-id128), their one source: packaging/cws.catalog
+ * has one entry for each and the tests read them from here at run time
+ * (tests/unit/test_message_ids.c fails when the catalog or a test disagrees). */
 #define CWS_MID_ALLOW "a9a3b2aa82b64453937014fdb7a7aa42"
 #define CWS_MID_DENY "f9aa7301658048129aa98b48e074e3db"
 #define CWS_MID_ENROLL "08b04f9428fb4c5e9618c7f88a342449"

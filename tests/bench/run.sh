@@ -54,6 +54,8 @@
 # set-up did).
 set -u
 PARTS="latency syscalls file-size s3 stall sweep fleet nss"
+# json_of KEY: the string KEY of the JSON object on stdin (python3's json).
+json_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 # want PART: whether BENCH_ONLY (default: every part) names PART and
 # BENCH_SKIP does not.
 want() {
@@ -167,7 +169,7 @@ invite pubkey >"$T/etc/trusted_keys" 2>"$T/err" || die "cws-invite pubkey: $(cat
 chmod 644 "$T/etc/trusted_keys"
 start_cwsd
 invite --json create bench >"$T/inv.json" 2>"$T/err" || die "cws-invite create: $(cat "$T/err")"
-TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json")
+TOKEN=$(json_of token <"$T/inv.json")
 [ -n "$TOKEN" ] || die "no token in the cws-invite output"
 "$T/bin/cws-enroll" --config "$CONF" "$TOKEN" >/dev/null 2>"$T/err" || die "cws-enroll: $(cat "$T/err")"
 
@@ -339,7 +341,7 @@ if [ "$S3_STATUS" = up ] && want s3; then
         write_config 0
         start_cwsd
         if ! invite --json create bench-s3 >"$T/inv.json" 2>"$T/err" ||
-           ! TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/inv.json") || [ -z "$TOKEN" ] ||
+           ! TOKEN=$(json_of token <"$T/inv.json") || [ -z "$TOKEN" ] ||
            ! "$T/bin/cws-enroll" --config "$CONF" "$TOKEN" >/dev/null 2>>"$T/err"; then
                 echo "FAILED: invitation and enrollment on the s3 registry:" >&2
                 sed 's/^/  /' "$T/err" | head -5 >&2

@@ -42,10 +42,10 @@ instance_enroll() {
         local name=$1 tok out enrolled
         shift
         out=$(CONF=${INST_CONF[$name]} invite --json create "bench-$name") &&
-                tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$out") && [ -n "$tok" ] &&
+                tok=$(json_of token <<<"$out") && [ -n "$tok" ] &&
                 enrolled=$("$T/bin/cws-enroll" --config "${INST_CONF[$name]}" "$@" "$tok") || return 1
         # root's own: its invitation and device, for a revocation.
-        [ $# -gt 0 ] || printf '%s %s\n' "$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$out")" \
+        [ $# -gt 0 ] || printf '%s %s\n' "$(json_of id <<<"$out")" \
                 "$(sed -n 's/^Enrolled device \([^ ]*\).*/\1/p' <<<"$enrolled")" >"$T/$name/last.ids"
 }
 

@@ -3,12 +3,8 @@
 #   evidence_start DIR   auditd with its own config and log under DIR, and
 #                        journald over a private /run (tmpfs)
 #   evidence_stop        stops both and puts the audit enable flag back
-# Sets AUDIT_LOG and the MESSAGE_IDs of packaging/cws.catalog.
-MID_ALLOW=a9a3b2aa82b64453937014fdb7a7aa42
-MID_DENY=f9aa7301658048129aa98b48e074e3db
-MID_ENROLL=08b04f9428fb4c5e9618c7f88a342449
-MID_REVOKE=d310513336fc4a27916de24026e8a100
-MID_VIOLATION=12e61f6187f04f0d80039677d4d0c92a
+# Sets AUDIT_LOG and (message_ids.sh) the MESSAGE_IDs, MID_ALLOW ...
+. "$(dirname "${BASH_SOURCE[0]}")/message_ids.sh"
 EV_AUDITD= EV_JOURNALD= EV_ENABLED=
 
 evidence_start() {

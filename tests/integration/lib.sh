@@ -2,6 +2,17 @@
 # state directory and a real cwsd, all under one temp dir removed on exit.
 # Each check prints "ok - NAME" or "not ok - NAME".
 set -u
+# A script that sources this file as  MOUNT_NS=private . lib.sh  runs again
+# from its first line in a private mount namespace (unshare -m, propagation
+# private), so that what it mounts over /etc, /run or a library directory is
+# its own and goes with it; the host's are never touched. The guard is the
+# script's pid ($$ stays across exec), so a test started from such a script
+# gets a namespace of its own.
+private_mount_ns() {
+        [ "${CWS_MOUNT_NS_OF:-}" = "$$" ] && return 0
+        exec env CWS_MOUNT_NS_OF=$$ unshare -m --propagation private bash "$0" "$@"
+}
+if [ "${MOUNT_NS:-}" = private ]; then private_mount_ns "$@"; fi
 B=$(cd "${B:?B must point at the build directory}" && pwd)
 T=$(mktemp -d /tmp/cws-it.XXXXXX)
 chmod 755 "$T"
@@ -10,6 +21,10 @@ PIDS=()
 # keyring of whoever runs the tests (test_keychain.sh tests the keyring).
 export CWS_KEYCHAIN=file
 cleanup() {
+        local d p
+        # A cwsd under a wrapper that stays its parent (strace) is stopped
+        # itself: killing the wrapper alone can leave it running.
+        for d in "${!CWSD_OF[@]}"; do stop_cwsd "$d" >/dev/null; done
         for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
         declare -F rgw_stop >/dev/null && rgw_stop
         wait 2>/dev/null
@@ -148,18 +163,64 @@ CONF
 }
 
 # start_cwsd DIR [WRAPPER...]: starts cwsd for DIR's config, waits for its socket.
+# A WRAPPER is a command that execs cwsd (env, unshare without --fork) or
+# stays its parent (strace), not a shell function: stop_cwsd finds cwsd
+# from the pid started here.
+declare -A CWSD_OF=()
 start_cwsd() {
         local d=$1; shift
         "$@" "$B/cwsd" --config "$d/etc/cws.conf" 2>>"$d/cwsd.log" &
+        CWSD_OF[$d]=$!
         PIDS+=($!)
         wait_for 5 test -S "$d/run/cwsd.sock" && return 0
         echo "# cwsd did not start within 5 s:"; sed 's/^/#   /' "$d/cwsd.log"; return 1
 }
 
+# exited PID: PID is gone or a zombie (exited, not yet reaped by wait).
+exited() {
+        local st
+        st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+        st=${st##*) }
+        [ "${st%% *}" = Z ]
+}
+
+# stop_pid PID [SECONDS [TARGET]]: SIGTERM to TARGET (default PID), then the
+# exit status of PID, a child of this shell, once it is gone; still there
+# after SECONDS (default 5) it is killed and the status is 124.
+stop_pid() {
+        local pid=$1 secs=${2:-5} target=${3:-$1} p keep=()
+        [ -n "$pid" ] || return 0
+        for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+        PIDS=("${keep[@]}")
+        kill -TERM "$target" 2>/dev/null
+        if ! wait_for "$secs" exited "$pid"; then
+                echo "# pid $pid still running ${secs} s after SIGTERM to $target, killed"
+                kill -KILL "$target" "$pid" 2>/dev/null
+                wait_for "$secs" exited "$pid"
+                wait "$pid" 2>/dev/null
+                return 124
+        fi
+        wait "$pid" 2>/dev/null
+}
+
+# cwsd_of PID: PID when it is cwsd, else its child that is (the tracee of a
+# strace wrapper, which ends when cwsd does and passes on its status).
+cwsd_of() {
+        local p
+        for p in "$1" $(pgrep -P "$1"); do
+                [ "/proc/$p/exe" -ef "$B/cwsd" ] && { echo "$p"; return; }
+        done
+        echo "$1"
+}
+
+# stop_cwsd DIR: stops the cwsd that start_cwsd started for DIR; 0 when it
+# exited with 0 within 5 s and removed its socket.
 stop_cwsd() {
-        local d=$1
-        pkill -f -- "--config $d/etc/cws.conf" 2>/dev/null
-        wait_for 5 test ! -S "$d/run/cwsd.sock"
+        local d=$1 pid=${CWSD_OF[$1]:-}
+        [ -n "$pid" ] || { echo "# stop_cwsd $d: no cwsd was started for it"; return 1; }
+        unset "CWSD_OF[$d]"
+        stop_pid "$pid" 5 "$(cwsd_of "$pid")" || return 1
+        test ! -S "$d/run/cwsd.sock"
 }
 
 # private_journald [mounted]: a journald of the test's own over a private
@@ -187,7 +248,40 @@ invite() { "$B/cws-invite" --config "$CONF" --keystore "$KS" --passphrase-file "
 enroll() { "$B/cws-enroll" --config "$CONF" "$@"; }
 revoke() { "$B/cws-revoke" --config "$CONF" "$@"; }
 devices() { "$B/cws-devices" --config "$CONF" "$@"; }
-json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
+# JSON is read with python3's json module, never by field order or sed.
+# json_get SRC EXPR: prints EXPR, a Python expression over j, the document in
+# SRC (a file; - for stdin; the text itself when it starts with { or [); it
+# may span lines. A string is printed as it is, anything else as JSON (true, null, [...]). 1 and a
+# message when SRC is not JSON or EXPR fails (a missing key).
+# json_test SRC EXPR: 0 when EXPR is true; else 1, with the document shown.
+# jsonl_test SRC EXPR: the same over JSON lines (journalctl -o json): j is
+# the list of the documents, one a line.
+JSON_PY='import json, sys
+src, expr, mode = sys.argv[1:4]
+try:
+    if src[:1] in ("{", "["):
+        text = src
+    elif src == "-":
+        text = sys.stdin.read()
+    else:
+        text = open(src).read()
+    if mode == "lines":
+        j = [json.loads(l) for l in text.splitlines() if l.strip()]
+    else:
+        j = json.loads(text)
+    v = eval("(" + expr + "\n)", {"j": j})
+except Exception as e:
+    sys.exit("# json_%s %s: %s: %r" % (mode, expr, type(e).__name__, e))
+if mode in ("test", "lines"):
+    if not v:
+        sys.exit("# json_test %s is false for: %s" % (expr, text.strip()[:600]))
+elif isinstance(v, str):
+    print(v)
+else:
+    print(json.dumps(v, separators=(",", ":")))'
+json_get() { python3 -c "$JSON_PY" "$1" "$2" get; }
+json_test() { python3 -c "$JSON_PY" "$1" "$2" test; }
+jsonl_test() { python3 -c "$JSON_PY" "$1" "$2" lines; }
 
 # admin_setup: administrator key pinned in trusted_keys.
 admin_setup() {
@@ -230,6 +324,39 @@ flip_after() {
         off=$(grep -bo -- "$2" "$1" | head -1 | cut -d: -f1)
         [ -n "$off" ] || return 1
         flip_at "$1" $((off + ${#2} + $3))
+}
+
+# private_system_copy UID USER...: (with MOUNT_NS=private) copies of
+# /etc/passwd, shadow, group, pam.d and sudoers.d in $E ($T/sys), the USERs
+# added to them: uids and gids the first free ones from UID up, home
+# $T/home/USER owned by the user, shell /bin/sh, no password. The script
+# edits the copies, then private_system_mount puts them in place.
+private_system_copy() {
+        local uid=$1 u; shift
+        E=$T/sys; mkdir -p "$E" "$T/home"
+        cp -a /etc/passwd /etc/shadow /etc/group /etc/pam.d /etc/sudoers.d "$E/" || return 1
+        for u in "$@"; do
+                while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
+                echo "$u:x:$uid:$uid:cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
+                echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
+                echo "$u:x:$uid:" >>"$E/group"
+                mkdir -m 700 "$T/home/$u" && chown "$uid:$uid" "$T/home/$u" || return 1
+                uid=$((uid + 1))
+        done
+}
+# private_system_mount [FILE...]: $E's passwd, shadow, group, pam.d,
+# sudoers.d and FILEs bind-mounted over /etc's; an empty tmpfs over /run
+# (with /run/sshd); wtmp, btmp and lastlog empty. nok and 1 on a failure.
+private_system_mount() {
+        local f
+        for f in passwd shadow group pam.d sudoers.d "$@"; do
+                mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; return 1; }
+        done
+        mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/sshd || { nok "private /run"; return 1; }
+        for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
+                [ -e "$f" ] || continue
+                : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f" || { nok "private $f"; return 1; }
+        done
 }
 
 # loopback_sshd PORT BINARY USER... [-- CONFIG_LINE...]: OpenSSH's sshd

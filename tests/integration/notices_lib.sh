@@ -6,8 +6,8 @@ TRACE=$T/strace.out
 admin_revoke() { revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$@" >/dev/null; }
 enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv and dev
         invite --json create "$1" >"$T/$1.json"
-        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
-        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
+        enroll "$(json_get "$T/$1.json" 'j["token"]')" >"$T/$1.enroll" || return 1
+        echo "$(json_get "$T/$1.json" 'j["id"]') $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
 }
 STAMP='rename[a-z0-9]*\(.*/state/monitor\.last"'
 ticks() { grep -cE "$STAMP" "$TRACE"; }

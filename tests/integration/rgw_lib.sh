@@ -136,7 +136,8 @@ CONF
         ceph-osd -c "$RGW_DIR/ceph.conf" -i "$id" -f >>"$RGW_DIR/log/osd.out" 2>&1 &
         RGW_PIDS+=($!)
         for _ in $(seq 100); do
-                ceph_ osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1' && break
+                ceph_ osd stat -f json 2>/dev/null | python3 -c 'import json, sys
+j = json.load(sys.stdin); sys.exit(j.get("osdmap", j).get("num_up_osds") != 1)' 2>/dev/null && break
                 sleep 0.05
         done
         rgw_radosgw || return 1

@@ -7,22 +7,22 @@
 admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || exit 1
 invite --json create lab >"$T/inv.json"
-expect_rc "enroll" 0 enroll "$(json_field token <"$T/inv.json")"
+expect_rc "enroll" 0 enroll "$(json_get "$T/inv.json" 'j["token"]')"
 expect_rc "allowed on the machine it was enrolled on" 0 enroll --check
 stop_cwsd "$T"
 
 # The same state directory (binding and host key) on another machine.
 printf '%s\n' 0123456789abcdef0123456789abcdef >"$T/other-machine-id"
-other_machine() {
-        unshare -m --propagation private sh -c \
-                "mount --bind '$T/other-machine-id' /etc/machine-id && exec \"\$0\" \"\$@\"" "$@"
-}
+# Wrappers for start_cwsd: commands that exec cwsd (stop_cwsd signals its pid).
+other_machine=(unshare -m --propagation private sh -c
+        "mount --bind '$T/other-machine-id' /etc/machine-id && exec \"\$0\" \"\$@\"")
 check "the namespace really shows another machine id" \
         bash -c "[ \"\$(unshare -m --propagation private sh -c 'mount --bind $T/other-machine-id /etc/machine-id && cat /etc/machine-id')\" != \"\$(cat /etc/machine-id)\" ]"
-start_cwsd "$T" other_machine || exit 1
+start_cwsd "$T" "${other_machine[@]}" || exit 1
 expect_rc "a binding copied to another machine is refused" 1 enroll --check
 check "... as profile_copy_detected" grep -q profile_copy_detected "$T/out"
-check "... with the violation named" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q '\"violations\":\"profile_copy_detected\"'"
+check "... with the violation named" \
+        json_test "$(enroll --check --json)" 'j["violations"] == "profile_copy_detected"'
 stop_cwsd "$T"
 check "the host's own machine-id is untouched" bash -c "! grep -q 0123456789abcdef /etc/machine-id"
 
@@ -44,13 +44,13 @@ stop_cwsd "$T"
 # A new network interface (and every old one gone) is drift, not denial:
 # cwsd in a fresh network namespace, with its own sysfs, and a new veth
 # pair there; the host's interfaces are not touched.
-new_interfaces() {
-        unshare -n -m --propagation private sh -c "mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && exec \"\$0\" \"\$@\"" "$@"
-}
+new_interfaces=(unshare -n -m --propagation private sh -c
+        "mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && exec \"\$0\" \"\$@\"")
 check "the namespace has a MAC set unlike the host's" bash -c \
         "[ \"\$(unshare -n -m --propagation private sh -c 'mount -t sysfs sysfs /sys && ip link add cwstest0 type veth peer name cwstest1 && cat /sys/class/net/*/address' | sort)\" != \"\$(cat /sys/class/net/*/address | sort)\" ]"
-start_cwsd "$T" new_interfaces || exit 1
+start_cwsd "$T" "${new_interfaces[@]}" || exit 1
 expect_rc "new network interfaces do not lock anyone out" 0 enroll --check
-check "... and MAC drift is reported" bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q mac_address_mismatch"
+check "... and MAC drift is reported" \
+        json_test "$(enroll --check --json)" '"mac_address_mismatch" in j["violations"].split(",")'
 stop_cwsd "$T"
 check "no test interface left on the host" bash -c "! ip link show cwstest0 >/dev/null 2>&1"

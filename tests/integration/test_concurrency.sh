@@ -7,7 +7,7 @@
 N=20
 admin_setup || { nok "admin setup"; exit 1; }
 invite --json create shared --max-devices 3 >"$T/inv.json"
-TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
+TOKEN=$(json_get "$T/inv.json" 'j["token"]'); INV=$(json_get "$T/inv.json" 'j["id"]')
 enroll_race $N "$TOKEN"
 case $? in
 1) nok "every concurrent enrollment ends within 60 s" ;;
@@ -22,7 +22,7 @@ done
 check "exactly 3 of $N concurrent enrollments succeed (got $succeeded)" [ "$succeeded" -eq 3 ]
 check "the other 17 get invitation_full (got $full)" [ "$full" -eq 17 ]
 check "the full error is clear" bash -c "cat $T/h*/out | grep -q 'is full: all 3 device slots are taken'"
-n=$(devices --json "$INV" | grep -o '"status":"active"' | wc -l)
+n=$(devices --json "$INV" | json_get - 'sum(d["status"] == "active" for d in j["devices"])')
 check "the registry holds exactly 3 active devices (got $n)" [ "$n" -eq 3 ]
 n=$(count_slot_records "$INV")
 check "exactly 3 slot records exist (got $n)" [ "$n" -eq 3 ]

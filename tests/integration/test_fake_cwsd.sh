@@ -132,7 +132,7 @@ check "... two validations in the transaction" \
 for m in garbage duplicate oversize; do expect "$m" closed PAM_AUTHINFO_UNAVAIL; done
 rm -f "$T/state/cache/0"
 
-kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null
+stop_pid "$FAKE_PID"
 wait_for 5 test ! -S "$T/run/cwsd.sock" || rm -f "$T/run/cwsd.sock"
 
 # cwsd stopped, fail_mode=open: an unenrolled user is refused.

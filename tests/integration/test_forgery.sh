@@ -5,8 +5,8 @@
 admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || exit 1
 mk() { invite --json create "$1" --max-devices 2 >"$T/$1.json"; }
-tok() { json_field token <"$T/$1.json"; }
-id() { json_field id <"$T/$1.json"; }
+tok() { json_get "$T/$1.json" 'j["token"]'; }
+id() { json_get "$T/$1.json" 'j["id"]'; }
 mk a; mk b; mk c
 expect_rc "enroll under a" 0 enroll "$(tok a)"
 expect_rc "a validates before tampering" 0 enroll --check
@@ -31,9 +31,9 @@ cp "$T/s.orig" "$s"
 # A record signed by a key that is not pinned.
 "$B/cws-invite" --config "$CONF" --keystore "$T/rogue.key" --passphrase-file "$T/pass" init >/dev/null
 "$B/cws-invite" --config "$CONF" --keystore "$T/rogue.key" --passphrase-file "$T/pass" --json create rogue >"$T/rogue.json"
-expect_rc "enrolling under an invitation signed by an unknown key is refused" 1 enroll "$(json_field token <"$T/rogue.json")"
+expect_rc "enrolling under an invitation signed by an unknown key is refused" 1 enroll "$(json_get "$T/rogue.json" 'j["token"]')"
 check "the reason is record_invalid" grep -q record_invalid "$T/err"
-check "list does not show it as active" bash -c "! '$B/cws-invite' --config '$CONF' list | grep '$(json_field id <"$T/rogue.json")' | grep -q active"
+check "list does not show it as active" bash -c "! '$B/cws-invite' --config '$CONF' list | grep '$(json_get "$T/rogue.json" 'j["id"]')' | grep -q active"
 
 # A record moved to another key: b's invitation placed at c's key.
 cp "$T/registry/inv/$(id b)/invitation" "$T/registry/inv/$(id c)/invitation.new"
@@ -45,7 +45,7 @@ check "the reason is record_invalid" grep -q record_invalid "$T/err"
 mkdir -p "$T/registry/inv/$(id a)/slot/2"
 cp "$T/registry/inv/$(id a)/slot/1/0" "$T/registry/inv/$(id a)/slot/2/0"
 check "devices does not list a moved slot record twice" \
-        [ "$(devices --json "$(id a)" | grep -o device_id | wc -l)" -eq 1 ]
+        json_test "$(devices --json "$(id a)")" 'len(j["devices"]) == 1'
 
 # Deleting a record denies (fail closed) — it never authorises.
 rm "$T/registry/inv/$(id a)/slot/1/0"

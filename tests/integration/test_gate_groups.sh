@@ -4,10 +4,7 @@
 # not the gate group is left alone (PAM_IGNORE). The module's group list
 # grows (it had room for 256, and denied as "cannot tell" beyond). Runs
 # in a private mount namespace over copies of /etc/passwd and /etc/group.
-if [ -z "${CWS_GATE_NS:-}" ]; then
-        exec env CWS_GATE_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 cp /etc/passwd "$T/passwd"; cp /etc/group "$T/group"
 printf 'cwsmany:x:4242:4242::/nonexistent:/usr/sbin/nologin\ncwsfew:x:4243:4243::/nonexistent:/usr/sbin/nologin\n' >>"$T/passwd"
 printf 'cwsmany:x:4242:\ncwsfew:x:4243:\n' >>"$T/group"

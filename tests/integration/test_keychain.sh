@@ -47,10 +47,13 @@ check "gnome-keyring answers on the private session bus" has_secrets
 invite --json keychain >"$T/kc0.json"
 cat "$T/kc0.json" >>"$T/all.log"
 check "keychain before init: secret-service, high, no key yet" \
-        grep -q '"keychain":"secret-service","mode":"auto","security_level":"high",.*"secret_service":"ready","fallback_reason":null,"keyring":"Login","locked":false,"admin_key":"none"' "$T/kc0.json"
+        json_test "$T/kc0.json" 'j.items() >= {"keychain": "secret-service", "mode": "auto", "security_level": "high",
+                "secret_service": "ready", "fallback_reason": None, "keyring": "Login", "locked": False,
+                "admin_key": "none"}.items()'
 expect_rc "init stores the key in the Secret Service" 0 invite --json init
 cp "$T/out" "$T/init.json"
-check "init --json says secret-service" grep -q '"keychain":"secret-service","fallback_reason":null' "$T/init.json"
+check "init --json says secret-service" \
+        json_test "$T/init.json" 'j["keychain"] == "secret-service" and j["fallback_reason"] is None'
 check "no keystore file was written" test ! -e "$KS"
 check "nothing under the configuration directory" test ! -e "$XDG_CONFIG_HOME/cws"
 KEYHEX=$(secret_hex keystore "$KS")
@@ -67,14 +70,14 @@ check "keychain: the key is in the Secret Service" \
         grep -q "^Administrator key: *in the Secret Service, named $KS" "$T/out"
 invite --json keychain >"$T/kc1.json"
 check "keychain --json: the key is in the Secret Service" \
-        grep -q "\"admin_key\":\"secret-service\",\"keystore\":\"$KS\"" "$T/kc1.json"
+        json_test "$T/kc1.json" "j['admin_key'] == 'secret-service' and j['keystore'] == '$KS'"
 
 rm -f "$T/pass"   # from here on no passphrase exists: only the keyring can give the key
 invite pubkey >"$T/etc/trusted_keys" && chmod 644 "$T/etc/trusted_keys"
 check "pubkey from the keyring matches init's" \
-        test "$(cat "$T/etc/trusted_keys")" = "$(sed -n 's/.*"public_key":"\([^"]*\)".*/\1/p' "$T/init.json")"
+        test "$(cat "$T/etc/trusted_keys")" = "$(json_get "$T/init.json" 'j["public_key"]')"
 expect_rc "create signs with the key from the keyring" 0 invite --json create lab-access --max-devices 2
-INV=$(json_field id <"$T/out")
+INV=$(json_get "$T/out" 'j["id"]')
 cp "$T/out" "$T/create.json"
 check "list verifies it against the pinned key: active" \
         bash -c "'$B/cws-invite' --config '$CONF' list | grep '$INV' | grep -q active"
@@ -89,10 +92,10 @@ ACONF=$T/agent/etc/cws.conf
 check "cwsd starts" start_cwsd "$T/agent"
 aenroll() { "$B/cws-enroll" --config "$ACONF" "$@"; }
 expect_rc "create an invitation whose devices are revoked" 0 invite --json create revoke-lab --max-devices 2
-RINV=$(json_field id <"$T/out")
-json_field token <"$T/out" >"$T/token"; chmod 600 "$T/token"
+RINV=$(json_get "$T/out" 'j["id"]')
+json_get "$T/out" 'j["token"]' >"$T/token"; chmod 600 "$T/token"
 expect_rc "enroll this device" 0 aenroll --json --token-file "$T/token"
-RDEV=$(json_field device_id <"$T/out")
+RDEV=$(json_get "$T/out" 'j["device_id"]')
 check "neither a keystore file nor a passphrase file exists" test ! -e "$KS" -a ! -e "$T/pass"
 expect_rc "cws-revoke --admin INV DEV signs with the key from the keyring" 0 \
         revoke -k "$KS" --admin "$RINV" "$RDEV"
@@ -101,11 +104,11 @@ check "the device is revoked for the pinned key" \
         bash -c "'$B/cws-devices' --config '$CONF' '$RINV' | grep '$RDEV' | grep -q revoked"
 expect_rc "the revoked device is denied" 1 aenroll --check
 expect_rc "create an invitation to revoke whole" 0 invite --json create revoke-all-lab
-RINV_ALL=$(json_field id <"$T/out")
+RINV_ALL=$(json_get "$T/out" 'j["id"]')
 expect_rc "cws-revoke --all INV signs with the key from the keyring" 0 \
         revoke -k "$KS" --json --all "$RINV_ALL"
 check "cws-revoke --all --json says revoked" \
-        grep -q "\"invitation\":\"$RINV_ALL\",\"device\":null,\"status\":\"revoked\"" "$T/out"
+        json_test "$T/out" "j == {'invitation': '$RINV_ALL', 'device': None, 'status': 'revoked'}"
 check "list shows that invitation revoked" \
         bash -c "'$B/cws-invite' --config '$CONF' list | grep '$RINV_ALL' | grep -q revoked"
 expect_rc "cws-revoke --keychain=secret-service finds the key (the device is already revoked)" 1 \
@@ -129,7 +132,7 @@ expect_rc "import-credentials keeps the file's contents in the keyring" 0 \
 check "the keyring holds exactly the file's contents" \
         test "$(secret_hex registry "file://$T/registry")" = "$(od -An -v -tx1 "$T/creds" | tr -d ' \n')"
 invite --json keychain >"$T/kc2.json"
-check "keychain --json reports the credentials" grep -q '"registry_credentials":"secret-service"' "$T/kc2.json"
+check "keychain --json reports the credentials" json_test "$T/kc2.json" 'j["registry_credentials"] == "secret-service"'
 chmod 644 "$T/creds"
 expect_rc "a world-readable credentials file is refused" 3 invite keychain import-credentials "$T/creds"
 
@@ -162,7 +165,7 @@ check "s3: the keyring holds them under the s3: URL" \
         test "$(secret_hex registry "$S3URL")" = "$(od -An -v -tx1 "$RGW_CREDS" | tr -d ' \n')"
 expect_rc "s3: create signs with the keyring's key and writes to RGW with its credentials" 0 \
         s3invite --json create s3-lab --max-devices 2
-S3INV=$(json_field id <"$T/out")
+S3INV=$(json_get "$T/out" 'j["id"]')
 check "s3: no note, no mention of the credentials file" \
         bash -c "! grep -q 'note:\|missing-credentials' '$T/err'"
 in_bucket() { s3req GET "keychain/inv/$1/invitation" -o /dev/null -w '%{http_code}' | grep -q '^200$'; }
@@ -174,10 +177,10 @@ chmod 600 "$S3DIR/wrong-credentials"
 s3conf "$S3DIR/wrong-credentials"
 expect_rc "s3: a credentials file with a wrong secret: the keyring's copy wins" 0 \
         s3invite --json create s3-lab-2
-S3INV2=$(json_field id <"$T/out")
+S3INV2=$(json_get "$T/out" 'j["id"]')
 expect_rc "s3: cws-revoke --all uses the keyring's credentials too" 0 \
         "$B/cws-revoke" --config "$S3CONF" -k "$KS" --json --all "$S3INV2"
-check "s3: cws-revoke --all says revoked" grep -q "\"invitation\":\"$S3INV2\",.*\"status\":\"revoked\"" "$T/out"
+check "s3: cws-revoke --all says revoked" json_test "$T/out" "j['invitation'] == '$S3INV2' and j['status'] == 'revoked'"
 check "s3: list shows it revoked" \
         bash -c "'$B/cws-invite' --config '$S3CONF' list 2>>'$T/all.log' | grep '$S3INV2' | grep -q revoked"
 expect_rc "s3: CWS_KEYCHAIN=file reads credentials_file only: refused by RGW (exit 5)" 5 \
@@ -208,12 +211,14 @@ expect_rc "--keychain=file init writes the encrypted file" 0 invite --keychain=f
 check "the file keystore exists" test -s "$T/file.key"
 expect_rc "--keychain=file keychain" 0 invite --keychain=file -k "$T/file.key" --json keychain
 check "--keychain=file: backend file, medium, not tried" \
-        grep -q '"keychain":"file","mode":"file","security_level":"medium",.*"secret_service":"not_tried","fallback_reason":null' "$T/out"
+        json_test "$T/out" 'j.items() >= {"keychain": "file", "mode": "file", "security_level": "medium",
+                "secret_service": "not_tried", "fallback_reason": None}.items()'
 expect_rc "CWS_KEYCHAIN=file works the same" 0 env CWS_KEYCHAIN=file "$B/cws-invite" -k "$T/file.key" --json keychain
-check "CWS_KEYCHAIN=file: mode file" grep -q '"mode":"file"' "$T/out"
+check "CWS_KEYCHAIN=file: mode file" json_test "$T/out" 'j["mode"] == "file"'
 expect_rc "auto mode finds a key that is in a file" 0 invite -k "$T/file.key" --json keychain
 check "auto mode reports that key's file, medium" \
-        grep -q '"keychain":"file","mode":"auto","security_level":"medium",.*"admin_key":"file"' "$T/out"
+        json_test "$T/out" 'j.items() >= {"keychain": "file", "mode": "auto", "security_level": "medium",
+                "admin_key": "file"}.items()'
 expect_rc "auto init refuses a name that is already a keystore file" 1 invite -k "$T/file.key" init
 expect_rc "--keychain=bogus is a usage error" 2 invite --keychain=bogus keychain
 expect_rc "CWS_KEYCHAIN=bogus is a usage error" 2 env CWS_KEYCHAIN=bogus "$B/cws-invite" keychain
@@ -223,7 +228,7 @@ expect_rc "CWS_KEYCHAIN=bogus is a usage error" 2 env CWS_KEYCHAIN=bogus "$B/cws
 "$B/cws-invite" --keychain=file -k "$T/file.key" --passphrase-file "$T/pass" pubkey \
         >>"$T/etc/trusted_keys" 2>>"$T/all.log"
 expect_rc "re-enroll this device (the revocation freed its slot)" 0 aenroll --json --token-file "$T/token"
-RDEV2=$(json_field device_id <"$T/out")
+RDEV2=$(json_get "$T/out" 'j["device_id"]')
 expect_rc "CWS_KEYCHAIN=file: cws-revoke does not take the keyring's key" 3 \
         env CWS_KEYCHAIN=file "$B/cws-revoke" --config "$CONF" --admin -k "$KS" \
         --passphrase-file "$T/pass" "$RINV" "$RDEV2"
@@ -245,14 +250,15 @@ expect_rc "cws-revoke with CWS_KEYCHAIN=bogus is a usage error" 2 \
 # --- No session bus: the encrypted file, and it says so --------------
 expect_rc "no bus: keychain still answers" 0 nobus "$B/cws-invite" --config "$CONF" -k "$T/nobus.key" --json keychain
 check "no bus: backend file, medium, fallback reason given" \
-        grep -q '"keychain":"file","mode":"auto","security_level":"medium",.*"secret_service":"no_bus","fallback_reason":"no session bus' "$T/out"
+        json_test "$T/out" 'j.items() >= {"keychain": "file", "mode": "auto", "security_level": "medium",
+                "secret_service": "no_bus"}.items() and j["fallback_reason"].startswith("no session bus")'
 expect_rc "no bus: human keychain output" 0 nobus "$B/cws-invite" -k "$T/nobus.key" keychain
 check "no bus: says it falls back to the encrypted file" \
         grep -q "falling back to the encrypted file" "$T/out"
 expect_rc "no bus: init falls back to the encrypted file" 0 nobus "$B/cws-invite" --json \
         -k "$T/nobus.key" --passphrase-file "$T/pass" init
 check "no bus: init --json says file and why" \
-        grep -q '"keychain":"file","fallback_reason":"no session bus' "$T/out"
+        json_test "$T/out" 'j["keychain"] == "file" and j["fallback_reason"].startswith("no session bus")'
 check "no bus: the fallback is announced on stderr" grep -q "note: no session bus.*encrypted file" "$T/err"
 check "no bus: the encrypted file exists" test -s "$T/nobus.key"
 check "no bus: the file's first line is the keystore format" \
@@ -274,7 +280,8 @@ check "no bus: --keychain=secret-service wrote no file" test ! -e "$T/never.key"
 expect_rc "a dead bus address falls back too" 0 env DBUS_SESSION_BUS_ADDRESS="unix:path=$T/no-such-bus" \
         "$B/cws-invite" -k "$T/nobus.key" --json keychain
 check "a dead bus: reason says the bus cannot be reached" \
-        grep -q '"secret_service":"unavailable","fallback_reason":"the session bus cannot be reached' "$T/out"
+        json_test "$T/out" 'j["secret_service"] == "unavailable"
+                and j["fallback_reason"].startswith("the session bus cannot be reached")'
 
 # --- A service that does not answer: bounded, then the fallback -------
 kill -STOP "$GK"
@@ -282,7 +289,8 @@ start=$(date +%s)
 expect_rc "a stopped keyring: keychain answers within the bound" 0 invite --json keychain
 elapsed=$(( $(date +%s) - start ))
 check "a stopped keyring: no_answer, file, reason given" \
-        grep -q '"keychain":"file",.*"secret_service":"no_answer","fallback_reason":"the Secret Service did not answer within 5 s"' "$T/out"
+        json_test "$T/out" 'j.items() >= {"keychain": "file", "secret_service": "no_answer",
+                "fallback_reason": "the Secret Service did not answer within 5 s"}.items()'
 check "a stopped keyring: gave up after 5-8 s (took ${elapsed}s)" test "$elapsed" -ge 4 -a "$elapsed" -le 8
 expect_rc "a stopped keyring: create has no file to fall back on" 3 invite create y
 check "a stopped keyring: the refusal says why" grep -q "did not answer within 5 s" "$T/err"
@@ -296,7 +304,8 @@ gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedeskt
         --method org.freedesktop.Secret.Service.Lock "[objectpath '/org/freedesktop/secrets/collection/login']" >/dev/null
 expect_rc "locked: keychain reports it" 0 invite --json keychain
 check "locked: still the Secret Service, marked locked" \
-        grep -q '"keychain":"secret-service",.*"locked":true,"admin_key":"secret-service"' "$T/out"
+        json_test "$T/out" 'j.items() >= {"keychain": "secret-service", "locked": True,
+                "admin_key": "secret-service"}.items()'
 expect_rc "locked: create is refused (exit 6)" 6 invite create z
 check "locked: the refusal says the keyring is locked" grep -q "keyring is locked" "$T/err"
 check "locked: no fallback note" bash -c "! grep -q 'note:' '$T/err'"

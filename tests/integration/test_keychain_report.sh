@@ -67,7 +67,7 @@ got=$(env CWS_KEYCHAIN=file XDG_CONFIG_HOME=$T/other "$B/cws-status" --config "$
         python3 -c 'import json,sys; print([c["status"] for c in json.load(sys.stdin)["checks"] if c["name"]=="keychain"][0])')
 check "... n/a for a user with no administrator key" test "$got" = n/a
 expect_rc "create works while the keyring is unlocked" 0 invite --json create lab
-INV=$(json_field id <"$T/out")
+INV=$(json_get "$T/out" 'j["id"]')
 check "... and nothing is reported" test "$(reports)" -eq 0
 
 gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \

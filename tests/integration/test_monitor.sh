@@ -31,8 +31,8 @@ ended_within() {
 }
 enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv and dev
         invite --json create "$1" >"$T/$1.json"
-        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
-        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
+        enroll "$(json_get "$T/$1.json" 'j["token"]')" >"$T/$1.enroll" || return 1
+        echo "$(json_get "$T/$1.json" 'j["id"]') $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll")"
 }
 
 # 1. Without terminate_on_revoke: the revocation is seen and kept, the session stays.
@@ -53,7 +53,7 @@ out=$(pam root)
 check "the revocation is in the cache: cwsd down -> denied device_revoked, not offline-allowed" \
         grep -q "^acct=PAM_PERM_DENIED" <<<"$out"
 check "... told the device was revoked" grep -q "this device was revoked" <<<"$out"
-kill "$s" 2>/dev/null; wait "$s" 2>/dev/null
+stop_pid "$s"
 sleep 1
 n=$(grep -c "monitor: user=root invitation=$INV" "$T/cwsd.log")
 check "a revocation is put on record once, not at every sweep ($n)" test "$n" -eq 1
@@ -82,7 +82,7 @@ admin_revoke "$INV4" "$DEV4"
 for _ in $(seq $((INTERVAL * 5 + 10))); do grep -q "monitor: user=root invitation=$INV4" "$T/cwsd.log" && break; sleep 0.2; done
 check "a revocation of one of two profiles is seen" grep -q "monitor: user=root invitation=$INV4" "$T/cwsd.log"
 check "... but the user still holds a valid profile: the session stays" kill -0 "$s"
-kill "$s" 2>/dev/null; wait "$s" 2>/dev/null
+stop_pid "$s"
 
 # 4. The registry unreachable: nothing ends.
 hold_session
@@ -93,5 +93,5 @@ check "... from the cache, cwsd says" grep -q "registry unavailable: root allowe
 sleep $((INTERVAL + 2))
 check "registry unreachable: the monitor ends nothing" kill -0 "$s"
 rm -f "$T/registry"; mv "$T/registry.away" "$T/registry"
-kill "$s" 2>/dev/null; wait "$s" 2>/dev/null
+stop_pid "$s"
 check "cwsd is still serving" "$B/cws-enroll" --config "$CONF" --check --json >/dev/null

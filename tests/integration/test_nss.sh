@@ -17,10 +17,7 @@ if [ -n "${SANITIZE:-}" ]; then
         echo "# SKIP test_nss.sh: getent, id, sudo and sshd (AllowGroups cws-read_only) cannot load an ASan libnss_cws.so.2 (SANITIZE=$SANITIZE)"
         exit 0
 fi
-if [ -z "${CWS_NSS_NS:-}" ]; then
-        exec env CWS_NSS_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 for p in getent id sudo setpriv visudo /usr/sbin/sshd ssh ssh-keygen ss; do
         command -v "$p" >/dev/null || { nok "$p is installed (make deps)"; exit 1; }
 done
@@ -33,36 +30,19 @@ CALL=$B/tests/nss_call
 [ -x "$CALL" ] || { nok "$CALL is built (make all-tests)"; exit 1; }
 
 # --- private /etc, /run and library directory ---------------------------
-E=$T/sys; mkdir -p "$E" "$T/home" "$T/keys"
-cp -a /etc/passwd /etc/shadow /etc/group "$E/"
-cp -a /etc/sudoers.d "$E/sudoers.d"
-cp -a /etc/pam.d "$E/pam.d"
+private_system_copy 64300 cwsadm cwsro cwsnone || { nok "private /etc copies"; exit 1; }
 if grep -q '^group:' /etc/nsswitch.conf; then
         sed 's/^group:.*/group:          files cws/' /etc/nsswitch.conf >"$E/nsswitch.conf"
 else
         { cat /etc/nsswitch.conf; echo 'group:          files cws'; } >"$E/nsswitch.conf"
 fi
-uid=64300
-for u in cwsadm cwsro cwsnone; do
-        while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
-        echo "$u:x:$uid:$uid:nss_cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
-        echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
-        echo "$u:x:$uid:" >>"$E/group"
-        mkdir -m 700 "$T/home/$u"; chown "$uid:$uid" "$T/home/$u"
-        uid=$((uid + 1))
-done
 echo '%cws-admin ALL=(ALL) NOPASSWD: ALL' >"$E/sudoers.d/cws-nss-test"
 chmod 440 "$E/sudoers.d/cws-nss-test"
 # sshd runs as a symlink so that its PAM service is its own, which lets
 # everyone through: the only gate left is sshd's AllowGroups.
 printf 'account required pam_permit.so\nsession required pam_permit.so\n' >"$E/pam.d/cws-nss-sshd"
-for f in passwd shadow group nsswitch.conf sudoers.d pam.d; do
-        mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; exit 1; }
-done
-mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/cws /run/sshd || { nok "private /run"; exit 1; }
-for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
-        [ -e "$f" ] && : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f"
-done
+private_system_mount nsswitch.conf || exit 1
+mkdir -m 755 /run/cws || { nok "private /run/cws"; exit 1; }
 LIBD=/usr/lib/$(${CC:-cc} -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 mkdir -p "$T/ovl/up" "$T/ovl/work"
 mount -t overlay cws-lib -o "lowerdir=$LIBD,upperdir=$T/ovl/up,workdir=$T/ovl/work" "$LIBD" ||
@@ -80,11 +60,11 @@ check "cwsd writes $G at start" test -f "$G"
 check "... mode 0644, owned by root" test "$(stat -c '%a %u' "$G")" = "644 0"
 invite --json create lab-ro >"$T/ro.json"
 invite --json create lab-admin --type admin >"$T/adm.json"
-as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro.json")" >"$T/out" 2>&1 ||
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_get "$T/ro.json" 'j["token"]')" >"$T/out" 2>&1 ||
         { nok "cwsro enrolls"; cat "$T/out"; }
-as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/adm.json")" >"$T/ro.enroll" 2>&1 ||
+as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_get "$T/adm.json" 'j["token"]')" >"$T/ro.enroll" 2>&1 ||
         { nok "cwsadm enrolls"; cat "$T/ro.enroll"; }
-ADM_INV=$(json_field id <"$T/adm.json")
+ADM_INV=$(json_get "$T/adm.json" 'j["id"]')
 ADM_DEV=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/ro.enroll")
 # cwsd sweeps a user after an enrollment (a background job) to learn the
 # binding's type: the groups follow within moments, not before the reply.
@@ -137,7 +117,7 @@ expect_rc "... and sudo is refused" 1 as_user cwsadm sudo -n true
 expect_rc "... and sshd (AllowGroups cws-read_only) refuses it (255)" 255 ssh_as cwsadm
 check "... by AllowGroups" \
         grep -q "User cwsadm from 127.0.0.1 not allowed because none of user's groups are listed in AllowGroups" "$T/sshd.log"
-kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
+stop_pid "$SSHD_PID"
 check "the read_only user stays" is_member cwsro cws-read_only
 
 # --- a clash with /etc/group is not served, and cwsd says so --------------

@@ -32,14 +32,14 @@ set_policy() { # set_policy KEY VALUE: adds or replaces a [policy] key
 }
 
 start_cwsd "$T" || exit 1
-invite --json create lab >"$T/inv.json"; INV=$(json_field id <"$T/inv.json")
+invite --json create lab >"$T/inv.json"; INV=$(json_get "$T/inv.json" 'j["id"]')
 invite --json create lab-admin --type admin >"$T/adm.json"
 
 expect "not enrolled -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" login root
 check "the user is told why, in one line" grep -q "^msg: pam_cws: access denied: this device is not enrolled" "$T/pam.out"
 expect "not enrolled, silent: no message" "acct=PAM_PERM_DENIED" login root --silent
 check "... nothing said" bash -c "! grep -q '^msg:' '$T/pam.out'"
-enroll "$(json_field token <"$T/inv.json")" >/dev/null
+enroll "$(json_get "$T/inv.json" 'j["token"]')" >/dev/null
 expect "enrolled -> PAM_SUCCESS for account and session" "acct=PAM_SUCCESS open=PAM_SUCCESS close=PAM_SUCCESS" login root --rhost 127.0.0.1 --tty pts/1
 # libcrypto is for the offline decision only (pam_cws_offline.so): a
 # login that cwsd answers never loads it (ld.so says what it loads).
@@ -95,10 +95,10 @@ PY
 HANG=$!; PIDS+=($HANG)
 wait_for 5 test -S "$T/run/cwsd.sock" || nok "the hanging fake cwsd starts"
 expect "cwsd hangs: timeout, then fresh cache -> PAM_SUCCESS" "acct=PAM_SUCCESS" fast root
-kill $HANG; wait $HANG 2>/dev/null; rm -f "$T/run/cwsd.sock"
+stop_pid "$HANG"; rm -f "$T/run/cwsd.sock"
 
 start_cwsd "$T" || exit 1
-DEV=$(devices --json "$INV" | json_field device_id)
+DEV=$(devices --json "$INV" | json_get - 'j["devices"][-1]["device_id"]')
 revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$INV" "$DEV" >/dev/null
 expect "revoked device -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" login root
 check "... told the device was revoked" grep -q "this device was revoked" "$T/pam.out"
@@ -107,14 +107,14 @@ expect "a revocation once seen is kept: cwsd down -> PAM_PERM_DENIED" "acct=PAM_
 expect "... even with fail_mode=open" "acct=PAM_PERM_DENIED" open root
 start_cwsd "$T" || exit 1
 
-enroll "$(json_field token <"$T/adm.json")" >/dev/null
+enroll "$(json_get "$T/adm.json" 'j["token"]')" >/dev/null
 expect "admin profile -> sudo PAM_SUCCESS" "acct=PAM_SUCCESS open=PAM_SUCCESS" sudo root
-revoke --all --keystore "$KS" --passphrase-file "$T/pass" "$(json_field id <"$T/adm.json")" >/dev/null
+revoke --all --keystore "$KS" --passphrase-file "$T/pass" "$(json_get "$T/adm.json" 'j["id"]')" >/dev/null
 expect "revoked invitation -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" sudo root
 
 sleep 1   # the newest enrollment's denial is the one reported; make it this one
 invite --json create shortlived --valid-for 2s >"$T/short.json"
-enroll "$(json_field token <"$T/short.json")" >/dev/null
+enroll "$(json_get "$T/short.json" 'j["token"]')" >/dev/null
 sleep 3
 expect "expired invitation -> PAM_ACCT_EXPIRED" "acct=PAM_ACCT_EXPIRED" login root
 check "... told it expired" grep -q "has expired" "$T/pam.out"

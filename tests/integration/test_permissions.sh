@@ -60,12 +60,12 @@ expect_rc "nobody may not ask about root" 1 as_nobody "$B/cws-enroll" --config "
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
 check "cwsd logged the refusal" grep -q "refused: uid 65534 asked about user root" "$T/cwsd.log"
 invite --json create peer-test >"$T/p.json"
-printf '%s\n' "$(json_field token <"$T/p.json")" >"$T/ptok"; chmod 600 "$T/ptok"; chown 65534 "$T/ptok"
+printf '%s\n' "$(json_get "$T/p.json" 'j["token"]')" >"$T/ptok"; chmod 600 "$T/ptok"; chown 65534 "$T/ptok"
 expect_rc "nobody may not enroll root" 1 as_nobody "$B/cws-enroll" --config "$CONF" --user root --token-file "$T/ptok"
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
 expect_rc "nobody may enroll itself" 0 as_nobody "$B/cws-enroll" --config "$CONF" --token-file "$T/ptok"
 expect_rc "root may ask about nobody" 0 enroll --check --user nobody
-expect_rc "nobody may not revoke for root" 1 as_nobody "$B/cws-revoke" --config "$CONF" --user root "$(json_field id <"$T/p.json")"
+expect_rc "nobody may not revoke for root" 1 as_nobody "$B/cws-revoke" --config "$CONF" --user root "$(json_get "$T/p.json" 'j["id"]')"
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
 
 # Parent directories (OpenSSH's safe_path): a directory above a checked file
@@ -115,7 +115,7 @@ refuses "cwsd refuses a state directory whose parent is group-writable" 3 \
 chmod 755 "$SP/st"
 start_cwsd "$SP" || exit 1
 invite --json create sp-test >"$T/sp.json"
-expect_rc "root enrolls on the second instance" 0 "$B/cws-enroll" --config "$SPC" "$(json_field token <"$T/sp.json")"
+expect_rc "root enrolls on the second instance" 0 "$B/cws-enroll" --config "$SPC" "$(json_get "$T/sp.json" 'j["token"]')"
 printf 'account required %s/pam_cws.so conf=%s\n' "$B" "$SPC" >"$T/pam.d/sp"
 check "... and is granted online (the validation is cached)" grants sp root
 stop_cwsd "$SP"

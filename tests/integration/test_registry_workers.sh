@@ -21,10 +21,10 @@ echo forward >"$CTL"
 admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || { nok "start cwsd"; exit 1; }
 CWSD_PID=${PIDS[-1]}
-invite --json create rootlab >"$T/a.json"; INV_A=$(json_field id <"$T/a.json")
-invite --json create daemonlab >"$T/b.json"; INV_B=$(json_field id <"$T/b.json")
-expect_rc "enroll root" 0 enroll "$(json_field token <"$T/a.json")"
-expect_rc "enroll daemon (by root)" 0 enroll --user daemon "$(json_field token <"$T/b.json")"
+invite --json create rootlab >"$T/a.json"; INV_A=$(json_get "$T/a.json" 'j["id"]')
+invite --json create daemonlab >"$T/b.json"; INV_B=$(json_get "$T/b.json" 'j["id"]')
+expect_rc "enroll root" 0 enroll "$(json_get "$T/a.json" 'j["token"]')"
+expect_rc "enroll daemon (by root)" 0 enroll --user daemon "$(json_get "$T/b.json" 'j["token"]')"
 
 python3 "$here/fake_s3.py" - - "$T/fake.port" control "127.0.0.1:$RGW_PORT" "$CTL" 2>"$T/fake.err" &
 PIDS+=($!)
@@ -34,7 +34,7 @@ STORE=http://127.0.0.1:$(cat "$T/fake.port")
 # restart SETTINGS...: cwsd again, through the controlled store, with
 # [agent] and [policy] lines.
 restart() {
-        kill "$CWSD_PID" 2>/dev/null; wait "$CWSD_PID" 2>/dev/null
+        stop_pid "$CWSD_PID"
         cat >"$CONF" <<CONF
 [registry]
 url = s3://$RGW_BUCKET/$S3_PREFIX

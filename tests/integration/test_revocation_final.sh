@@ -12,8 +12,8 @@ pam() { "$B/pam_run" "$PAMD" login root 2>&1; }
 admin_revoke() { revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$@" >/dev/null; }
 enroll_new() { # enroll_new NAME: a fresh invitation and enrollment; prints inv, dev and token
         invite --json create "$1" --max-devices 2 >"$T/$1.json"
-        enroll "$(json_field token <"$T/$1.json")" >"$T/$1.enroll" || return 1
-        echo "$(json_field id <"$T/$1.json") $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll") $(json_field token <"$T/$1.json")"
+        enroll "$(json_get "$T/$1.json" 'j["token"]')" >"$T/$1.enroll" || return 1
+        echo "$(json_get "$T/$1.json" 'j["id"]') $(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/$1.enroll") $(json_get "$T/$1.json" 'j["token"]')"
 }
 # tampering_logged ID: cwsd put the lost revocation of ID on record.
 tampering_logged() { grep -q "tampering: user=root .*$1.*: the registry no longer holds the revocation" "$T/cwsd.log"; }
@@ -37,7 +37,7 @@ check "... the next login is still refused online" grep -q "^acct=PAM_PERM_DENIE
 check "... told the device was revoked" grep -q "this device was revoked" <<<"$out"
 check "... and cwsd logs the lost record as possible tampering" tampering_logged "$DEV"
 check "... cws-enroll --check says device_revoked" \
-        bash -c "'$B/cws-enroll' --config '$CONF' --check --json | grep -q '\"reason\":\"device_revoked\"'"
+        json_test "$(enroll --check --json)" 'j["reason"] == "device_revoked"'
 stop_cwsd "$T"
 out=$(pam)
 check "cwsd down: the offline decision refuses it too" grep -q "^acct=PAM_PERM_DENIED" <<<"$out"
@@ -77,7 +77,7 @@ start_cwsd "$T" || exit 1
 rm -rf "$T/state/bindings" "$T/state/cache"
 for i in $(seq 40); do
         invite --json create "many$i" >"$T/many$i.json" || break
-        enroll "$(json_field token <"$T/many$i.json")" >"$T/many$i.enroll" || break
+        enroll "$(json_get "$T/many$i.json" 'j["token"]')" >"$T/many$i.enroll" || break
 done
 n=$(ls "$T/state/bindings/0" | wc -l)
 check "40 bindings for one user ($n)" test "$n" -eq 40
@@ -87,7 +87,7 @@ CDEV=$(sed -n 's/^device=//p' "$T/state/cache/0")
 check "... and is the cached validation ($CDEV)" test -n "$CDEV"
 admin_revoke "$CINV" "$CDEV"
 for i in $(seq 40); do
-        id=$(json_field id <"$T/many$i.json"); [ "$id" = "$CINV" ] && continue
+        id=$(json_get "$T/many$i.json" 'j["id"]'); [ "$id" = "$CINV" ] && continue
         dev=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/many$i.enroll")
         admin_revoke "$id" "$dev"
 done

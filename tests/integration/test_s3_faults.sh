@@ -23,7 +23,7 @@ admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || { nok "start cwsd"; exit 1; }
 CWSD_PID=${PIDS[${#PIDS[@]}-1]}
 invite --json create faults --max-devices 2 >"$T/inv.json" 2>/dev/null
-TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
+TOKEN=$(json_get "$T/inv.json" 'j["token"]'); INV=$(json_get "$T/inv.json" 'j["id"]')
 expect_rc "enroll on RGW" 0 enroll "$TOKEN"
 expect_rc "validated on RGW (the cache now holds a validation)" 0 enroll --check
 
@@ -37,7 +37,7 @@ c2=$(cwsd_conn)
 check "cwsd reuses its connections to RGW across validations ($(echo $c1) -> $(echo $c2))" \
         test -n "$c1" -a "$(printf '%s\n' "$c2" | wc -l)" -le 5 -a -z "$(comm -23 <(echo "$c1") <(echo "$c2"))"
 
-stop_my_cwsd() { kill "$CWSD_PID" 2>/dev/null; wait "$CWSD_PID" 2>/dev/null; }
+stop_my_cwsd() { stop_pid "$CWSD_PID"; }
 
 # write_conf GRACE [NAME=VALUE...]: the config with the [registry] settings
 # of RGW, some replaced (endpoint ca pin creds timeout url; an empty ca or
@@ -229,7 +229,7 @@ expect_rc "the healthy store allows again" 0 enroll --check
 # Revoked by the administrator (cwsd has not seen it), and the revocation
 # lookup answered by a 404 page that is not the store's NoSuchKey: that is
 # not "not revoked".
-DEV=$(devices --json "$INV" | grep -o '"device_id":"[^"]*"' | head -1 | json_field device_id)
+DEV=$(devices --json "$INV" | json_get - 'j["devices"][0]["device_id"]')
 expect_rc "the administrator revokes the device ($DEV)" 0 revoke --admin -k "$KS" -p "$T/pass" "$INV" "$DEV"
 fake revoked404 rgw "127.0.0.1:$RGW_PORT"
 reconfigure 0 "endpoint=$FAKE" || nok "revoked404: cwsd starts"

@@ -27,12 +27,12 @@ admin_setup || { nok "admin setup"; exit 1; }
 start_cwsd "$T" || { nok "cwsd starts on the bucket with object lock"; exit 1; }
 ok "cwsd starts on the bucket with object lock (require_object_lock on)"
 invite --json create locked --max-devices 2 >"$T/inv.json" 2>"$T/err"
-TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
-EXP=$(json_field expires_at <"$T/inv.json")
+TOKEN=$(json_get "$T/inv.json" 'j["token"]'); INV=$(json_get "$T/inv.json" 'j["id"]')
+EXP=$(json_get "$T/inv.json" 'j["expires_at"]')
 check "cws-invite writes to the bucket with object lock" [ -n "$INV" ]
 expect_rc "enroll on the locked bucket" 0 enroll "$TOKEN"
 expect_rc "validated" 0 enroll --check
-DEV=$(devices --json "$INV" | grep -o '"device_id":"[^"]*"' | head -1 | json_field device_id)
+DEV=$(devices --json "$INV" | json_get - 'j["devices"][0]["device_id"]')
 check "the device has an id ($DEV)" [ -n "$DEV" ]
 
 # A host that will never see the revocation: this state, copied now.
@@ -86,7 +86,7 @@ check "... and logs the tampering" grep -q "tampering: .*device=$DEV" "$T/h2/cws
 # A marker over nothing: fail closed. The invitation's own revocation key,
 # deleted before anyone revoked it, is tampering, and denies.
 invite --json create marker-only >"$T/inv2.json" 2>/dev/null
-INV2=$(json_field id <"$T/inv2.json"); TOKEN2=$(json_field token <"$T/inv2.json")
+INV2=$(json_get "$T/inv2.json" 'j["id"]'); TOKEN2=$(json_get "$T/inv2.json" 'j["token"]')
 expect_rc "enroll a second invitation" 0 enroll "$TOKEN2"
 code=$(s3req DELETE "$S3_PREFIX/inv/$INV2/revoked" -o /dev/null -w '%{http_code}')
 check "a delete marker on a revocation key that was never written (HTTP $code)" [ "$code" = 204 ]
@@ -126,7 +126,7 @@ expect_rc "require_object_lock (default on): cws-invite revoke refuses it" 5 \
 sed -i 's/^\[registry\]$/[registry]\nrequire_object_lock = false/' "$PCONF"
 expect_rc "require_object_lock = false: cws-invite create accepts it" 0 \
         "$B/cws-invite" --config "$PCONF" -k "$KS" -p "$T/pass" --json create plain
-PINV=$(json_field id <"$T/out")
+PINV=$(json_get "$T/out" 'j["id"]')
 expect_rc "require_object_lock = false: a revocation is still written (without a lock)" 0 \
         "$B/cws-invite" --config "$PCONF" -k "$KS" -p "$T/pass" revoke "$PINV"
 RGW_BUCKET=$PLAIN s3req GET "$S3_PREFIX/inv/$PINV/revoked" -D "$T/head" -o /dev/null

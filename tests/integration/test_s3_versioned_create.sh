@@ -16,7 +16,7 @@ RGW_BUCKET=$LOCKED
 write_config "$T"
 admin_setup || { nok "admin setup"; exit 1; }
 invite --json create race --max-devices 1 >"$T/inv.json" 2>"$T/err"
-TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
+TOKEN=$(json_get "$T/inv.json" 'j["token"]'); INV=$(json_get "$T/inv.json" 'j["id"]')
 check "an invitation with one device slot on the locked bucket" [ -n "$INV" ]
 enroll_race $N "$TOKEN"
 case $? in

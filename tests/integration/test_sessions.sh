@@ -12,40 +12,21 @@ if [ -n "${SANITIZE:-}" ]; then
         echo "# SKIP test_sessions.sh: sshd, sudo and su are not built with ASan and cannot load the ASan pam_cws.so (SANITIZE=$SANITIZE)"
         exit 0
 fi
-if [ -z "${CWS_SESSIONS_NS:-}" ]; then
-        exec env CWS_SESSIONS_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 for p in /usr/sbin/sshd ssh ssh-keygen sudo su setpriv; do
         command -v "$p" >/dev/null || { nok "$p is installed (make deps)"; exit 1; }
 done
 admin_setup || { nok "admin setup"; exit 1; }
 
 # --- private /etc, /run and login records ----------------------------------
-E=$T/sys; mkdir -p "$E" "$T/home" "$T/keys"
-cp -a /etc/passwd /etc/shadow /etc/group "$E/"
-cp -a /etc/pam.d "$E/pam.d"
-cp -a /etc/sudoers.d "$E/sudoers.d"
-uid=64100
-for u in cwsro cwsadm cwsnone; do
-        while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
-        echo "$u:x:$uid:$uid:pam_cws test:$T/home/$u:/bin/sh" >>"$E/passwd"
-        echo "$u:*:20000:0:99999:7:::" >>"$E/shadow"
-        echo "$u:x:$uid:" >>"$E/group"
-        mkdir -m 700 "$T/home/$u"; chown "$uid:$uid" "$T/home/$u"
-        echo "$u ALL=(ALL) NOPASSWD: ALL" >>"$E/sudoers.d/cws-test"
-        uid=$((uid + 1))
-done
+private_system_copy 64100 cwsro cwsadm cwsnone || { nok "private /etc copies"; exit 1; }
+for u in cwsro cwsadm cwsnone; do echo "$u ALL=(ALL) NOPASSWD: ALL" >>"$E/sudoers.d/cws-test"; done
 chmod 440 "$E/sudoers.d/cws-test"
 for s in sshd sudo su; do
         printf 'account required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so conf=%s\n' \
                 "$B" "$CONF" "$B" "$CONF" >>"$E/pam.d/$s"
 done
-for f in passwd shadow group pam.d sudoers.d; do mount --bind "$E/$f" "/etc/$f" || { nok "private /etc/$f"; exit 1; }; done
-mount -t tmpfs -o mode=755 cws-run /run && mkdir -m 755 /run/sshd
-for f in /var/log/wtmp /var/log/btmp /var/log/lastlog; do
-        [ -e "$f" ] && : >"$T/empty.${f##*/}" && mount --bind "$T/empty.${f##*/}" "$f"
-done
+private_system_mount || exit 1
 check "the sudoers drop-in is valid" visudo -cqf /etc/sudoers.d/cws-test
 
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
@@ -57,9 +38,9 @@ ssh_as() { ssh_to "$1" 'echo session-of-$(id -un)'; }
 start_cwsd "$T" || exit 1
 invite --json create lab >"$T/ro.json"
 invite --json create lab-admin --type admin >"$T/adm.json"
-as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro.json")" >"$T/out" 2>&1 ||
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_get "$T/ro.json" 'j["token"]')" >"$T/out" 2>&1 ||
         { nok "cwsro enrolls"; cat "$T/out"; }
-as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/adm.json")" >"$T/out" 2>&1 ||
+as_user cwsadm "$B/cws-enroll" --config "$CONF" "$(json_get "$T/adm.json" 'j["token"]')" >"$T/out" 2>&1 ||
         { nok "cwsadm enrolls"; cat "$T/out"; }
 
 expect_rc "ssh: an enrolled user logs in" 0 ssh_as cwsro
@@ -67,7 +48,7 @@ check "... and gets a shell session" grep -qx session-of-cwsro "$T/out"
 expect_rc "ssh: a user with no enrollment is refused at account time (255)" 255 ssh_as cwsnone
 check "... sshd says PAM account management refused it" \
         grep -q "Access denied for user cwsnone by PAM account configuration" "$T/sshd.log"
-as_user cwsro "$B/cws-revoke" --config "$CONF" "$(json_field id <"$T/ro.json")" >"$T/out" 2>&1 ||
+as_user cwsro "$B/cws-revoke" --config "$CONF" "$(json_get "$T/ro.json" 'j["id"]')" >"$T/out" 2>&1 ||
         { nok "cwsro revokes its own device"; cat "$T/out"; }
 expect_rc "ssh: after cws-revoke the same user is refused (255)" 255 ssh_as cwsro
 expect_rc "ssh: an admin profile still logs in" 0 ssh_as cwsadm
@@ -75,7 +56,7 @@ expect_rc "ssh: an admin profile still logs in" 0 ssh_as cwsadm
 # --- sudo: the type required for the service -------------------------------
 invite --json create lab-ro2 >"$T/ro2.json"
 sleep 1   # the newest enrollment is the one reported
-as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_field token <"$T/ro2.json")" >/dev/null 2>&1
+as_user cwsro "$B/cws-enroll" --config "$CONF" "$(json_get "$T/ro2.json" 'j["token"]')" >/dev/null 2>&1
 expect_rc "sudo: a read_only profile is refused under sudo = admin" 1 as_user cwsro sudo -n true
 check "... sudo reports the account refusal (it asks PAM_SILENT, so no line from us)" \
         grep -q "PAM account management error: Permission denied" "$T/err"
@@ -92,7 +73,7 @@ expect_rc "sudo: a user with no enrollment is refused" 1 as_user cwsnone sudo -n
 expect_rc "su: to an enrolled user is allowed" 0 su -s /bin/sh -c 'id -un' cwsro
 check "... and runs as that user" grep -qx cwsro "$T/out"
 expect_rc "su: to a user with no enrollment is refused" 1 su -s /bin/sh -c true cwsnone
-revoke --admin --all --keystore "$KS" --passphrase-file "$T/pass" "$(json_field id <"$T/adm.json")" >/dev/null
+revoke --admin --all --keystore "$KS" --passphrase-file "$T/pass" "$(json_get "$T/adm.json" 'j["id"]')" >/dev/null
 expect_rc "su: after the invitation is revoked, refused" 1 su -s /bin/sh -c true cwsadm
 expect_rc "sudo: ... and sudo by that user is refused" 1 as_user cwsadm sudo -n true
 expect_rc "ssh: ... and ssh by that user is refused (255)" 255 ssh_as cwsadm
@@ -105,8 +86,8 @@ expect_rc "cwsd down: su to a user whose revocation was seen stays refused" 1 su
 # The revocation monitor ends a live ssh session (terminate_on_revoke).
 sed -i '/^\[agent\]/a monitor_interval = 5s\nterminate_on_revoke = true' "$CONF"
 start_cwsd "$T" || exit 1
-RO2=$(json_field id <"$T/ro2.json")
-DEV2=$(devices --json "$RO2" | json_field device_id)
+RO2=$(json_get "$T/ro2.json" 'j["id"]')
+DEV2=$(devices --json "$RO2" | json_get - 'j["devices"][-1]["device_id"]')
 ssh_to cwsro 'echo started; sleep 60' >"$T/live.out" 2>&1 &
 live=$!; PIDS+=($live)
 for _ in $(seq 100); do grep -q started "$T/live.out" && break; sleep 0.1; done

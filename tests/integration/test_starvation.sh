@@ -29,8 +29,8 @@ SOCK=$T/run/cwsd.sock
 start_cwsd "$T" || exit 1
 CWSD=${PIDS[-1]}
 invite --json create lab >"$T/lab.json"
-INV=$(json_field id <"$T/lab.json")
-enroll "$(json_field token <"$T/lab.json")" >"$T/lab.enroll" || nok "enroll"
+INV=$(json_get "$T/lab.json" 'j["id"]')
+enroll "$(json_get "$T/lab.json" 'j["token"]')" >"$T/lab.enroll" || nok "enroll"
 DEV=$(sed -n 's/^Enrolled device \(dev-[^ ]*\).*/\1/p' "$T/lab.enroll")
 check "before the attack: the login is allowed online" grep -q "^acct=PAM_SUCCESS" <<<"$(pam)"
 BEFORE_MS=$(median_ms 5)
@@ -116,7 +116,7 @@ for i in range(n):
     print([l[7:] for l in reply.splitlines() if l.startswith("reason=")][0])
 PY
 # The held connections are the user's whole allowance: let them go first.
-kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+stop_pid "$HOLDER"
 setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$T/flood.py" "$SOCK" 12 >"$T/flood.out" 2>"$T/flood.err"
 n_limited=$(grep -c '^rate_limited$' "$T/flood.out")
 check "12 enrollments with made-up tokens: cut off after a burst (${n_limited} rate_limited)" \

@@ -38,7 +38,7 @@ is() { test "$($1)" "$2" "$3"; }
 
 start_cwsd "$T" || exit 1
 expect_rc "create an invitation" 0 invite --json create hours-lab
-json_field token <"$T/out" >"$T/token"; chmod 600 "$T/token"
+json_get "$T/out" 'j["token"]' >"$T/token"; chmod 600 "$T/token"
 expect_rc "enroll this device for root" 0 enroll --json --token-file "$T/token"
 expect_rc "a login now, inside active_hours, is allowed" 0 enroll --check
 check "... cwsd allowed it" wait_for 5 is allows -eq 1

@@ -6,12 +6,9 @@
 # it is back, in order; a 503 is retried; a full queue drops the oldest,
 # and the loss is in a private journald (MESSAGE_ID of CWS_MID_ALERT_DROPPED)
 # and cwsd's log.
-if [ -z "${CWS_WEBHOOK_NS:-}" ]; then
-        exec env CWS_WEBHOOK_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-MID_DROPPED=4c05bfbc56bf4611b0be2135e4aae04c
+. "$(dirname "$0")/message_ids.sh"
 admin_setup || { nok "admin setup"; exit 1; }
 
 # A private journald over a private /run, as evidence_lib.sh starts it
@@ -36,7 +33,7 @@ receiver_start() {
         wait_for 10 test -s "$T/port" || { echo "# the receiver did not start:"; sed 's/^/#   /' "$T/receiver.err"; return 1; }
         PORT=$(cat "$T/port")
 }
-receiver_stop() { kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null; RPID=; }
+receiver_stop() { stop_pid "$RPID"; RPID=; }
 receiver_start || { nok "start the HTTPS receiver"; exit 1; }
 
 # config QUEUE_MAX: the [monitor] and [alerts] sections for this receiver.
@@ -142,9 +139,10 @@ for u in man lp mail news; do refuse "$u"; done
 check "queue_max 2: two alerts kept" wait_for 10 is queued -eq 2
 check "... the drop is in cwsd's log" wait_for 5 grep -q "alerts: the queue is full (queue_max 2)" "$T/cwsd.log"
 if [ -n "$JOURNALD" ]; then
-        drops() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED 2>/dev/null; }
+        drops() { journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID="$MID_ALERT_DROPPED" 2>/dev/null; }
         check "... one journal entry for the burst (CWS_MID_ALERT_DROPPED)" wait_for 5 test "$(drops | grep -c .)" -eq 1
-        check "... with the count and priority err" bash -c "journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED | grep -q '\"CWS_COUNT\":\"1\"' && journalctl --directory=/run/log/journal -o json --no-pager MESSAGE_ID=$MID_DROPPED | grep -q '\"PRIORITY\":\"3\"'"
+        check "... with the count and priority err" \
+                jsonl_test "$(drops)" '[(e.get("CWS_COUNT"), e.get("PRIORITY")) for e in j] == [("1", "3")]'
 fi
 receiver_start || nok "restart the receiver"
 check "receiver back: the two newest delivered" wait_for 40 is delivered -eq 7

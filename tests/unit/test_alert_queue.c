@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/alert_queue.h"
 
 typedef struct drops {
@@ -25,23 +26,6 @@ static void on_drop(uint64_t dropped, uint32_t max, void *userdata)
         d->last = dropped;
 }
 
-static int setup(void **state)
-{
-        char *dir = strdup("/tmp/cws-aq.XXXXXX");
-        if (!dir || !mkdtemp(dir))
-                return -1;
-        chmod(dir, 0700);
-        *state = dir;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        char cmd[256];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-        free(*state);
-        return system(cmd) == 0 ? 0 : -1;
-}
 
 static cws_alert_queue *open_q(const char *dir, uint32_t max, drops *d)
 {
@@ -219,11 +203,11 @@ static void test_bad_file_skipped(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_order, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_bound_and_drop, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_drop_while_delivering, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_bad_file_skipped, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_order, fixture_dir_setup, fixture_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_bound_and_drop, fixture_dir_setup, fixture_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_drop_while_delivering, fixture_dir_setup, fixture_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_restart, fixture_dir_setup, fixture_dir_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_file_skipped, fixture_dir_setup, fixture_dir_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/base64.h"
 #include "cws/binding.h"
 #include "cws/registry.h"
@@ -28,19 +29,12 @@
 #define OTHER_MACHINE_ID "0123456789abcdef0123456789abcdef\n"
 
 typedef struct fixture {
-        char dir[64];
+        char dir[FIXTURE_DIR_MAX];
         uint8_t key[CWS_HOST_KEY_LEN];
         cws_binding b;
         char *text;   /* b sealed under key */
         size_t len;
 } fixture;
-
-static void rm_rf(const char *path)
-{
-        char cmd[PATH_MAX + 16];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-        assert_int_equal(system(cmd), 0);
-}
 
 static void make_binding(cws_binding *b, uid_t uid, const char *user)
 {
@@ -66,8 +60,7 @@ static int setup(void **state)
         cws_error err = { 0 };
 
         assert_non_null(f);
-        strcpy(f->dir, "/tmp/cws-test-binding-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(fixture_dir_make(f->dir, sizeof(f->dir)), 0);
         assert_int_equal(cws_host_key_load(f->dir, f->key, true, &err), 0);
         make_binding(&f->b, 1000, "alice");
         assert_int_equal(cws_binding_seal(f->key, &f->b, &f->text, &f->len, &err), 0);
@@ -79,7 +72,7 @@ static int teardown(void **state)
 {
         fixture *f = *state;
 
-        rm_rf(f->dir);
+        assert_int_equal(fixture_dir_remove(f->dir), 0);
         free(f->text);
         free(f);
         return 0;

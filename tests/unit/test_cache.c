@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/cache.h"
 #include "cws/crypto.h"
 #include "cws/ids.h"
@@ -27,17 +27,10 @@ static char dev[CWS_ID_MAX], inv[CWS_ID_MAX];
 #define T0 INT64_C(1700000000000000)   /* µs */
 #define SEC INT64_C(1000000)
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st; (void)flag; (void)f;
-        return remove(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
-        snprintf(dir, sizeof(dir), "/tmp/cws-cache-XXXXXX");
-        if (!mkdtemp(dir) || cws_random(key, sizeof(key)) < 0 || cws_id_new("dev", dev) < 0 ||
+        if (fixture_dir_make(dir, sizeof(dir)) < 0 || cws_random(key, sizeof(key)) < 0 || cws_id_new("dev", dev) < 0 ||
             cws_id_new("inv", inv) < 0)
                 return -1;
         return 0;
@@ -46,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void cache_file(char out[PATH_MAX], uid_t uid)

@@ -13,10 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/config.h"
 
 typedef struct fixture {
-        char dir[64];
+        char dir[FIXTURE_DIR_MAX];
         char path[PATH_MAX];    /* the config file of the test */
 } fixture;
 
@@ -26,8 +27,7 @@ static int setup(void **state)
 
         if (!fx)
                 return -1;
-        snprintf(fx->dir, sizeof(fx->dir), "/tmp/cws-test-config.XXXXXX");
-        if (!mkdtemp(fx->dir)) {
+        if (fixture_dir_make(fx->dir, sizeof(fx->dir)) < 0) {
                 free(fx);
                 return -1;
         }
@@ -39,21 +39,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         fixture *fx = *state;
-        DIR *d = opendir(fx->dir);
-        struct dirent *de;
-        char p[PATH_MAX];
 
-        if (d) {
-                while ((de = readdir(d)))
-                        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-                                snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
-                                /* Entries are files, symlinks or one empty dir. */
-                                if (unlink(p) < 0)
-                                        rmdir(p);
-                        }
-                closedir(d);
-        }
-        assert_int_equal(rmdir(fx->dir), 0);
+        assert_int_equal(fixture_dir_remove(fx->dir), 0);
         free(fx);
         return 0;
 }
@@ -61,12 +48,7 @@ static int teardown(void **state)
 /* Writes len bytes with exactly mode (no umask). */
 static void write_bytes(const char *path, const char *data, size_t len, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, data, len, mode);
 }
 
 static void write_conf(const fixture *fx, const char *text)

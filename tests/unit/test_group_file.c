@@ -3,7 +3,6 @@
  * the writer. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/config.h"
 #include "cws/crypto.h"
 #include "cws/group_file.h"
@@ -28,23 +28,16 @@
 
 static char dir[64];
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st; (void)flag; (void)f;
-        return remove(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
-        snprintf(dir, sizeof(dir), "/tmp/cws-groups-XXXXXX");
-        return mkdtemp(dir) ? 0 : -1;
+        return fixture_dir_make(dir, sizeof(dir)) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static cws_group_allow allow(cws_inv_type t, int64_t at)

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,22 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/host_key.h"
 
 static char dir[64];
 static char keyfile[PATH_MAX];
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-        (void)st; (void)flag; (void)f;
-        return remove(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
-        snprintf(dir, sizeof(dir), "/tmp/cws-hk-XXXXXX");
-        if (!mkdtemp(dir))
+        if (fixture_dir_make(dir, sizeof(dir)) < 0)
                 return -1;
         snprintf(keyfile, sizeof(keyfile), "%s/host.key", dir);
         return 0;
@@ -38,16 +31,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void put(const char *content, size_t len, mode_t mode)
 {
-        int fd = open(keyfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        close(fd);
+        fixture_write(keyfile, content, len, mode);
 }
 
 static void test_create_and_reload(void **state)

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/journal.h"
 
 static void test_plain_fields(void **state)
@@ -58,14 +59,14 @@ static void test_refusals(void **state)
 
 static void test_send_one_datagram(void **state)
 {
-        char dir[] = "/tmp/cws-test-journal.XXXXXX", path[128], got[512];
+        char dir[FIXTURE_DIR_MAX], path[FIXTURE_DIR_MAX + 8], got[512];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         const cws_journal_field f[] = { { "MESSAGE", "m" }, { "CWS_REASON", "ok" } };
         ssize_t n;
         int fd;
         (void)state;
 
-        assert_non_null(mkdtemp(dir));
+        assert_int_equal(fixture_dir_make(dir, sizeof(dir)), 0);
         snprintf(path, sizeof(path), "%s/socket", dir);
         strcpy(sa.sun_path, path);
         fd = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -78,8 +79,7 @@ static void test_send_one_datagram(void **state)
         close(fd);
         /* A stale socket (nobody listening) is an error, not silence. */
         assert_int_equal(cws_journal_send_to(path, f, 2), -ECONNREFUSED);
-        unlink(path);
-        rmdir(dir);
+        assert_int_equal(fixture_dir_remove(dir), 0);
 }
 
 int main(void)

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <setjmp.h>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/base64.h"
 #include "cws/crypto.h"
 #include "cws/keystore.h"
@@ -50,11 +50,7 @@ static size_t slurp(const char *path, char *buf, size_t sz)
 
 static void put(const char *path, const void *data, size_t len, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, data, len, mode);
 }
 
 /* Writes a keystore exactly as the format describes, with any parameters;
@@ -93,19 +89,11 @@ static void expect_badmsg(const char *path, const char *pass, const char *needle
                 assert_int_equal(out[i], 0x5a);
 }
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-        (void)st;
-        (void)f;
-        return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
         umask(022);
-        snprintf(dir, sizeof(dir), "/tmp/cws-test-keystore.XXXXXX");
-        if (!mkdtemp(dir))
+        if (fixture_dir_make(dir, sizeof(dir)) < 0)
                 return -1;
         return cws_random(seed, sizeof(seed));
 }
@@ -113,7 +101,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void test_create_open_round_trip(void **state)

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/pam_stack.h"
 
-static char dir[] = "/tmp/cws-pamstack.XXXXXX";
+static char dir[FIXTURE_DIR_MAX];
 
 /* The fixtures sit next to this file; the tests run from the top of the tree. */
 static int setup(void **state)
@@ -22,7 +23,7 @@ static int setup(void **state)
 
         (void)state;
         snprintf(src, sizeof(src), "%.*s/pam.d", slash ? (int)(slash - here) : 1, slash ? here : ".");
-        if (!mkdtemp(dir))
+        if (fixture_dir_make(dir, sizeof(dir)) < 0)
                 return -1;
         snprintf(cmd, sizeof(cmd), "cp %s/* %s/", src, dir);
         return system(cmd) == 0 ? 0 : -1;
@@ -30,11 +31,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char cmd[4200];
-
         (void)state;
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        return system(cmd) == 0 ? 0 : -1;
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void write_file(const char *name, const char *content, const char *mode)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/protocol.h"
 
 #define NOBODY 65534
@@ -543,8 +544,8 @@ enum srv_user {
 };
 
 struct fixture {
-        char dir[64];
-        char path[100];
+        char dir[FIXTURE_DIR_MAX];
+        char path[108];         /* sun_path */
         pid_t pid;
         int listen_fd;  /* for listeners kept in the test process */
 };
@@ -555,8 +556,7 @@ static int fixture_setup(void **state)
 
         if (!f)
                 return -1;
-        snprintf(f->dir, sizeof(f->dir), "/tmp/cws-proto-XXXXXX");
-        if (!mkdtemp(f->dir)) {
+        if (fixture_dir_make(f->dir, sizeof(f->dir)) < 0) {
                 free(f);
                 return -1;
         }
@@ -578,8 +578,7 @@ static int fixture_teardown(void **state)
         }
         if (f->listen_fd >= 0)
                 close(f->listen_fd);
-        unlink(f->path);
-        rmdir(f->dir);
+        fixture_dir_remove(f->dir);
         free(f);
         return 0;
 }

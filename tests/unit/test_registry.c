@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/crypto.h"
 #include "cws/record.h"
 #include "cws/registry.h"
@@ -181,19 +182,16 @@ static void test_key_slot_range(void **state)
 
 static char *make_tmpdir(void)
 {
-        char *d = strdup("/tmp/cws-test-registry.XXXXXX");
+        char *d = calloc(1, FIXTURE_DIR_MAX);
 
         assert_non_null(d);
-        assert_non_null(mkdtemp(d));
+        assert_int_equal(fixture_dir_make(d, FIXTURE_DIR_MAX), 0);
         return d;
 }
 
 static void remove_tree(const char *dir)
 {
-        char cmd[PATH_MAX + 16];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(fixture_dir_remove(dir), 0);
 }
 
 static void test_open_file_url(void **state)

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/record.h"
 #include "cws/registry.h"
 
@@ -30,7 +31,7 @@
 #define RACERS 20
 
 typedef struct fixture {
-        char base[64];          /* mkdtemp; holds the registry and scratch files */
+        char base[FIXTURE_DIR_MAX];     /* fixture_dir_make; holds the registry and scratch files */
         char root[PATH_MAX];    /* the registry directory */
         cws_registry *r;
 } fixture;
@@ -48,8 +49,7 @@ static int setup(void **state)
 
         if (!fx)
                 return -1;
-        snprintf(fx->base, sizeof(fx->base), "/tmp/cws-test-regfile.XXXXXX");
-        if (!mkdtemp(fx->base)) {
+        if (fixture_dir_make(fx->base, sizeof(fx->base)) < 0) {
                 free(fx);
                 return -1;
         }
@@ -66,11 +66,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         fixture *fx = *state;
-        char cmd[128];
 
         cws_registry_free(fx->r);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->base);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(fixture_dir_remove(fx->base), 0);
         free(fx);
         return 0;
 }

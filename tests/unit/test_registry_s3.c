@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/config.h"
 #include "cws/registry.h"
 #include "cws/registry_s3.h"
@@ -590,8 +591,8 @@ static void test_error_code(void **state)
 /* ---- the opener ---- */
 
 typedef struct fixture {
-        char dir[64];
-        char creds[128];
+        char dir[FIXTURE_DIR_MAX];
+        char creds[FIXTURE_DIR_MAX + 8];
 } fixture;
 
 static int setup(void **state)
@@ -601,8 +602,8 @@ static int setup(void **state)
 
         if (!fx)
                 return -1;
-        snprintf(fx->dir, sizeof(fx->dir), "/tmp/cws-test-s3.XXXXXX");
-        if (!mkdtemp(fx->dir))
+        *state = fx;
+        if (fixture_dir_make(fx->dir, sizeof(fx->dir)) < 0)
                 return -1;
         snprintf(fx->creds, sizeof(fx->creds), "%s/creds", fx->dir);
         f = fopen(fx->creds, "w");
@@ -618,13 +619,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         fixture *fx = *state;
-        char p[160];
+        int rc = fixture_dir_remove(fx->dir);
 
-        snprintf(p, sizeof(p), "%s/creds", fx->dir);
-        unlink(p);
-        rmdir(fx->dir);
         free(fx);
-        return 0;
+        return rc < 0 ? -1 : 0;
 }
 
 static int open_with(const fixture *fx, const char *url, const char *endpoint, const char *pins,

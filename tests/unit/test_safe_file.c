@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <setjmp.h>
@@ -18,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/safe_file.h"
 
 #define NOBODY 65534
@@ -36,11 +36,7 @@ static char *at(const char *name)
 
 static void put(const char *path, const char *content, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, content, strlen(content), mode);
 }
 
 static char *slurp(const char *path)
@@ -73,25 +69,17 @@ static int count_others(const char *keep)
         return n;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-        (void)st;
-        (void)f;
-        return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
         umask(022);
-        snprintf(dir, sizeof(dir), "/tmp/cws-test-safe-file.XXXXXX");
-        return mkdtemp(dir) ? 0 : -1;
+        return fixture_dir_make(dir, sizeof(dir)) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void test_read_checked_ok(void **state)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/ledger.h"
 
 typedef struct fixture {
@@ -90,8 +91,7 @@ static int setup(void **state)
         if (!fx)
                 return -1;
         *state = fx;
-        snprintf(fx->base, sizeof(fx->base), "/tmp/cws-test-slot.XXXXXX");
-        if (!mkdtemp(fx->base))
+        if (fixture_dir_make(fx->base, sizeof(fx->base)) < 0)
                 return -1;
         snprintf(fx->root, sizeof(fx->root), "%s/reg", fx->base);
         assert_int_equal(cws_registry_open(fx->root, &fx->r, &err), 0);
@@ -123,13 +123,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         fixture *fx = *state;
-        char cmd[128];
 
         cws_registry_free(fx->r);
-        if (fx->base[0] && strcmp(fx->base, "/tmp/cws-test-slot.XXXXXX") != 0) {
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->base);
-                assert_int_equal(system(cmd), 0);
-        }
+        assert_int_equal(fixture_dir_remove(fx->base), 0);
         free(fx);
         return 0;
 }

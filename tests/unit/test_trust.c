@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fixture.h"
 #include "cws/base64.h"
 #include "cws/trust.h"
 
@@ -30,11 +30,7 @@ static char dir[64], path[128];
 
 static void put(const char *content, mode_t mode)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
+        fixture_write(path, content, strlen(content), mode);
 }
 
 /* A distinct, valid key per index, and its "ed25519 <b64>" line. */
@@ -51,19 +47,11 @@ static void line_of(unsigned i, char *out, size_t sz)
         assert_int_equal(cws_trust_format_key(k, out, sz), 0);
 }
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-        (void)st;
-        (void)f;
-        return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 static int setup(void **state)
 {
         (void)state;
         umask(022);
-        snprintf(dir, sizeof(dir), "/tmp/cws-test-trust.XXXXXX");
-        if (!mkdtemp(dir))
+        if (fixture_dir_make(dir, sizeof(dir)) < 0)
                 return -1;
         snprintf(path, sizeof(path), "%s/trusted_keys", dir);
         return 0;
@@ -72,7 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return fixture_dir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void test_load_comments_blanks_and_keys(void **state)
