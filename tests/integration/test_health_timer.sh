@@ -5,11 +5,8 @@
 # posture_band_drop, naming the config check) in the journal, however many
 # runs find it still broken; restored -> no alert; broken again -> one more.
 # cws-status events finds them.
-if [ -z "${CWS_HEALTH_NS:-}" ]; then
-        exec env CWS_HEALTH_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
-MID_ALERT=62a5da1bcd6f40b5b3977c8cb8272d5f
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/message_ids.sh"
 admin_setup || { nok "admin setup"; exit 1; }
 
 private_journald || { nok "a private journald starts"; exit 1; }

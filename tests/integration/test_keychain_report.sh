@@ -20,7 +20,7 @@ if [ -z "${CWS_KEYCHAIN_SESSION:-}" ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 unset CWS_KEYCHAIN
-MID_ALERT=62a5da1bcd6f40b5b3977c8cb8272d5f
+. "$(dirname "$0")/message_ids.sh"
 
 [ -d /run/log/journal ] && private_journald mounted || { nok "a private journald starts"; exit 1; }
 

@@ -5,12 +5,9 @@
 # (timeshift.c, CWS_TEST_TIME_SHIFT: its clock 12 hours on), so the login
 # falls outside active_hours -> one MEDIUM unusual_hours alert in the
 # journal, not one per login; cws-status events finds it.
-if [ -z "${CWS_HOURS_NS:-}" ]; then
-        exec env CWS_HOURS_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
+MOUNT_NS=private . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-MID_ALERT=62a5da1bcd6f40b5b3977c8cb8272d5f
+. "$(dirname "$0")/message_ids.sh"
 admin_setup || { nok "admin setup"; exit 1; }
 private_journald || { nok "a private journald starts"; exit 1; }
 cc -shared -fPIC -o "$T/timeshift.so" "$here/timeshift.c" -ldl 2>"$T/cc.err" ||
