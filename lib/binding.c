@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "cws/base64.h"
 #include "cws/binding.h"
 #include "cws/cleanup.h"
+#include "cws/json_reader.h"
 #include "cws/safe_file.h"
 
 #define HOST_ID_PREFIX "cws-host-v1"
@@ -48,45 +48,6 @@ static void aead_key_wipe(uint8_t (*k)[CWS_AEAD_KEY_LEN])
 static void binding_wipe(cws_binding *b)
 {
         cws_wipe(b, sizeof(*b));
-}
-
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
-static void tokener_freep(json_tokener **t)
-{
-        if (*t)
-                json_tokener_free(*t);
-}
-
-/* json-c keeps its own copies of strings; overwrite the secret ones before
- * the tree is freed. */
-static void json_wipe_string(json_object *o, const char *key)
-{
-        json_object *v;
-
-        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-                cws_wipe((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
-}
-
-static void json_put_wipep(json_object **o)
-{
-        if (*o) {
-                if (json_object_is_type(*o, json_type_object)) {
-                        json_wipe_string(*o, "secret");
-                        json_wipe_string(*o, "binding_priv");
-                }
-                json_object_put(*o);
-        }
-}
-
-static void json_putp(json_object **o)
-{
-        if (*o)
-                json_object_put(*o);
 }
 
 static void strv_freep(char ***v)
@@ -236,33 +197,22 @@ static int binding_check(const cws_binding *b, cws_error *err)
         return 0;
 }
 
-static int obj_add(json_object *o, const char *key, json_object *v)
-{
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int fingerprint_to_json(const cws_fingerprint *fp, json_object **out)
 {
-        _cleanup_(json_putp) json_object *o = json_object_new_object();
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         json_object *macs;
         int r;
 
         if (!o)
                 return -ENOMEM;
-        if ((r = obj_add(o, "hostname", json_object_new_string(fp->hostname))) < 0 ||
-            (r = obj_add(o, "machine_id", json_object_new_string(fp->machine_id))) < 0 ||
-            (r = obj_add(o, "system_uuid", json_object_new_string(fp->system_uuid))) < 0 ||
-            (r = obj_add(o, "os", json_object_new_string(fp->os))) < 0 ||
-            (r = obj_add(o, "arch", json_object_new_string(fp->arch))) < 0 ||
-            (r = obj_add(o, "macs", json_object_new_array())) < 0 ||
-            (r = obj_add(o, "uid", json_object_new_int64((int64_t)fp->uid))) < 0 ||
-            (r = obj_add(o, "username", json_object_new_string(fp->username))) < 0)
+        if ((r = cws_json_add(o, "hostname", json_object_new_string(fp->hostname))) < 0 ||
+            (r = cws_json_add(o, "machine_id", json_object_new_string(fp->machine_id))) < 0 ||
+            (r = cws_json_add(o, "system_uuid", json_object_new_string(fp->system_uuid))) < 0 ||
+            (r = cws_json_add(o, "os", json_object_new_string(fp->os))) < 0 ||
+            (r = cws_json_add(o, "arch", json_object_new_string(fp->arch))) < 0 ||
+            (r = cws_json_add(o, "macs", json_object_new_array())) < 0 ||
+            (r = cws_json_add(o, "uid", json_object_new_int64((int64_t)fp->uid))) < 0 ||
+            (r = cws_json_add(o, "username", json_object_new_string(fp->username))) < 0)
                 return r;
         macs = json_object_object_get(o, "macs");
         for (unsigned i = 0; i < fp->n_macs; i++) {
@@ -280,8 +230,8 @@ static int fingerprint_to_json(const cws_fingerprint *fp, json_object **out)
 
 static int binding_to_json(const cws_binding *b, json_object **out)
 {
-        _cleanup_(json_put_wipep) json_object *o = json_object_new_object();
-        _cleanup_(json_putp) json_object *fp = NULL;
+        _cleanup_(cws_json_put_wipedp) json_object *o = json_object_new_object();
+        _cleanup_(json_object_putp) json_object *fp = NULL;
         char secret[64], priv[64];
         int r;
 
@@ -292,18 +242,18 @@ static int binding_to_json(const cws_binding *b, json_object **out)
                                    sizeof(priv))) < 0 ||
             (r = fingerprint_to_json(&b->fp, &fp)) < 0)
                 goto out;
-        if ((r = obj_add(o, "version", json_object_new_int(BINDING_VERSION))) < 0 ||
-            (r = obj_add(o, "profile", json_object_new_string(b->profile))) < 0 ||
-            (r = obj_add(o, "inv_id", json_object_new_string(b->inv_id))) < 0 ||
-            (r = obj_add(o, "secret", json_object_new_string(secret))) < 0 ||
-            (r = obj_add(o, "device_id", json_object_new_string(b->device_id))) < 0 ||
-            (r = obj_add(o, "slot", json_object_new_int64(b->slot))) < 0 ||
-            (r = obj_add(o, "gen", json_object_new_int64(b->gen))) < 0 ||
-            (r = obj_add(o, "uid", json_object_new_int64((int64_t)b->uid))) < 0 ||
-            (r = obj_add(o, "username", json_object_new_string(b->username))) < 0 ||
-            (r = obj_add(o, "fingerprint", TAKE_PTR(fp))) < 0 ||
-            (r = obj_add(o, "binding_priv", json_object_new_string(priv))) < 0 ||
-            (r = obj_add(o, "enrolled_at", json_object_new_int64(b->enrolled_at))) < 0)
+        if ((r = cws_json_add(o, "version", json_object_new_int(BINDING_VERSION))) < 0 ||
+            (r = cws_json_add(o, "profile", json_object_new_string(b->profile))) < 0 ||
+            (r = cws_json_add(o, "inv_id", json_object_new_string(b->inv_id))) < 0 ||
+            (r = cws_json_add(o, "secret", json_object_new_string(secret))) < 0 ||
+            (r = cws_json_add(o, "device_id", json_object_new_string(b->device_id))) < 0 ||
+            (r = cws_json_add(o, "slot", json_object_new_int64(b->slot))) < 0 ||
+            (r = cws_json_add(o, "gen", json_object_new_int64(b->gen))) < 0 ||
+            (r = cws_json_add(o, "uid", json_object_new_int64((int64_t)b->uid))) < 0 ||
+            (r = cws_json_add(o, "username", json_object_new_string(b->username))) < 0 ||
+            (r = cws_json_add(o, "fingerprint", TAKE_PTR(fp))) < 0 ||
+            (r = cws_json_add(o, "binding_priv", json_object_new_string(priv))) < 0 ||
+            (r = cws_json_add(o, "enrolled_at", json_object_new_int64(b->enrolled_at))) < 0)
                 goto out;
         *out = TAKE_PTR(o);
 out:
@@ -316,7 +266,7 @@ int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding
                      size_t *len, cws_error *err)
 {
         _cleanup_(aead_key_wipe) uint8_t key[CWS_AEAD_KEY_LEN] = { 0 };
-        _cleanup_(json_put_wipep) json_object *root = NULL;
+        _cleanup_(cws_json_put_wipedp) json_object *root = NULL;
         _cleanup_free_ uint8_t *sealed = NULL;
         _cleanup_free_ char *text = NULL;
         char host_id[HOST_ID_HEX + 1], header[HEADER_LEN + 1];
@@ -376,156 +326,72 @@ int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding
 
 /* ---- opening ---- */
 
-static int json_field(json_object *o, const char *key, json_type type, json_object **v,
-                      cws_error *err)
+static const cws_json_key fingerprint_keys[] = {
+        { "hostname", false }, { "machine_id", false }, { "system_uuid", false },
+        { "os", false },       { "arch", false },       { "macs", false },
+        { "uid", false },      { "username", false },
+};
+static const cws_json_key binding_keys[] = {
+        { "version", false },     { "profile", false },     { "inv_id", false },
+        { "secret", false },      { "device_id", false },   { "slot", false },
+        { "gen", false },         { "uid", false },         { "username", false },
+        { "fingerprint", false }, { "binding_priv", false }, { "enrolled_at", false },
+};
+
+static int fingerprint_from_json(cws_json_obj b, cws_fingerprint *fp, cws_error *err)
 {
-        if (!json_object_object_get_ex(o, key, v) || !json_object_is_type(*v, type))
-                return cws_error_set(err, -EBADMSG,
-                                     "binding: field \"%s\" is missing or has the wrong type",
-                                     key);
-        return 0;
-}
-
-/* Exactly these keys, no more: json-c keeps one value per key, so equal
- * counts and every key present means no stranger is hiding in there. */
-static int json_keys_exact(json_object *o, const char *const *keys, size_t n, const char *what,
-                           cws_error *err)
-{
-        if (!json_object_is_type(o, json_type_object))
-                return cws_error_set(err, -EBADMSG, "binding: %s is not an object", what);
-        for (size_t i = 0; i < n; i++)
-                if (!json_object_object_get_ex(o, keys[i], NULL))
-                        return cws_error_set(err, -EBADMSG, "binding: %s has no \"%s\"", what,
-                                             keys[i]);
-        if ((size_t)json_object_object_length(o) != n)
-                return cws_error_set(err, -EBADMSG, "binding: %s has unknown fields", what);
-        return 0;
-}
-
-static int json_get_str(json_object *o, const char *key, char *out, size_t outsz, cws_error *err)
-{
-        json_object *v;
-        const char *s;
-        size_t n;
-        int r = json_field(o, key, json_type_string, &v, err);
-
-        if (r < 0)
-                return r;
-        s = json_object_get_string(v);
-        n = (size_t)json_object_get_string_len(v);
-        if (!s || strlen(s) != n || n >= outsz)
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
-        memcpy(out, s, n + 1);
-        return 0;
-}
-
-static int json_get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out,
-                        cws_error *err)
-{
-        json_object *v;
-        int64_t x;
-        int r = json_field(o, key, json_type_int, &v, err);
-
-        if (r < 0)
-                return r;
-        x = json_object_get_int64(v);
-        if (x < min || x > max)
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is out of range", key);
-        *out = x;
-        return 0;
-}
-
-static int json_get_key(json_object *o, const char *key, uint8_t out[32], cws_error *err)
-{
-        uint8_t tmp[48];
-        size_t n = 0;
-        json_object *v;
-        int r = json_field(o, key, json_type_string, &v, err);
-
-        if (r < 0)
-                return r;
-        r = cws_b64url_decode(json_object_get_string(v), tmp, sizeof(tmp), &n);
-        if (r < 0 || n != 32) {
-                cws_wipe(tmp, sizeof(tmp));
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
-        }
-        memcpy(out, tmp, 32);
-        cws_wipe(tmp, sizeof(tmp));
-        return 0;
-}
-
-static int fingerprint_from_json(json_object *o, cws_fingerprint *fp, cws_error *err)
-{
-        static const char *const keys[] = { "hostname", "machine_id", "system_uuid", "os",
-                                            "arch",     "macs",       "uid",         "username" };
         json_object *macs;
+        cws_json_obj o;
         int64_t uid;
         size_t n;
         int r;
 
-        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "fingerprint", err)) < 0 ||
-            (r = json_get_str(o, "hostname", fp->hostname, sizeof(fp->hostname), err)) < 0 ||
-            (r = json_get_str(o, "machine_id", fp->machine_id, sizeof(fp->machine_id), err)) < 0 ||
-            (r = json_get_str(o, "system_uuid", fp->system_uuid, sizeof(fp->system_uuid), err)) < 0 ||
-            (r = json_get_str(o, "os", fp->os, sizeof(fp->os), err)) < 0 ||
-            (r = json_get_str(o, "arch", fp->arch, sizeof(fp->arch), err)) < 0 ||
-            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
-            (r = json_get_str(o, "username", fp->username, sizeof(fp->username), err)) < 0 ||
-            (r = json_field(o, "macs", json_type_array, &macs, err)) < 0)
+        if ((r = cws_json_object(b, "fingerprint", "binding fingerprint", fingerprint_keys,
+                                 CWS_ELEMENTSOF(fingerprint_keys), &o, err)) < 0 ||
+            (r = cws_json_string(o, "hostname", fp->hostname, sizeof(fp->hostname), err)) < 0 ||
+            (r = cws_json_string(o, "machine_id", fp->machine_id, sizeof(fp->machine_id), err)) < 0 ||
+            (r = cws_json_string(o, "system_uuid", fp->system_uuid, sizeof(fp->system_uuid),
+                                 err)) < 0 ||
+            (r = cws_json_string(o, "os", fp->os, sizeof(fp->os), err)) < 0 ||
+            (r = cws_json_string(o, "arch", fp->arch, sizeof(fp->arch), err)) < 0 ||
+            (r = cws_json_int64(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = cws_json_string(o, "username", fp->username, sizeof(fp->username), err)) < 0 ||
+            (r = cws_json_array(o, "macs", CWS_FP_MAX_MACS, &macs, &n, err)) < 0)
                 return r;
         fp->uid = (uid_t)uid;
-        n = json_object_array_length(macs);
-        if (n > CWS_FP_MAX_MACS)
-                return cws_error_set(err, -EBADMSG, "binding: fingerprint has %zu MAC addresses",
-                                     n);
-        for (size_t i = 0; i < n; i++) {
-                json_object *m = json_object_array_get_idx(macs, i);
-                const char *s = json_object_get_string(m);
-                if (!json_object_is_type(m, json_type_string) || !s ||
-                    strlen(s) != sizeof(fp->macs[i]) - 1 ||
-                    (size_t)json_object_get_string_len(m) != sizeof(fp->macs[i]) - 1)
-                        return cws_error_set(err, -EBADMSG, "binding: invalid MAC address");
-                memcpy(fp->macs[i], s, sizeof(fp->macs[i]));
-        }
+        for (size_t i = 0; i < n; i++)
+                if ((r = cws_json_array_string(o, "macs", macs, i, fp->macs[i],
+                                               sizeof(fp->macs[i]) - 1, err)) < 0)
+                        return r;
         fp->n_macs = (unsigned)n;
         return 0;
 }
 
 static int binding_from_json(const char *js, size_t len, cws_binding *b, cws_error *err)
 {
-        static const char *const keys[] = { "version",  "profile",     "inv_id",      "secret",
-                                            "device_id", "slot",       "gen",         "uid",
-                                            "username", "fingerprint", "binding_priv",
-                                            "enrolled_at" };
-        _cleanup_(tokener_freep) json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
-        _cleanup_(json_put_wipep) json_object *o = NULL;
-        json_object *fp;
+        _cleanup_(cws_json_put_wipedp) json_object *doc = NULL;
         int64_t version, slot, gen, uid, at;
+        cws_json_obj o;
         int r;
 
-        if (!tok)
-                return cws_error_set(err, -ENOMEM, "binding: out of memory");
-        if (len > INT_MAX || memchr(js, '\0', len))
-                return cws_error_set(err, -EBADMSG, "binding: contents are not JSON");
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        o = json_tokener_parse_ex(tok, js, (int)len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-            json_tokener_get_parse_end(tok) != len)
-                return cws_error_set(err, -EBADMSG, "binding: contents are not valid JSON");
-        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "binding", err)) < 0 ||
-            (r = json_get_int(o, "version", BINDING_VERSION, BINDING_VERSION, &version, err)) < 0 ||
-            (r = json_get_str(o, "profile", b->profile, sizeof(b->profile), err)) < 0 ||
-            (r = json_get_str(o, "inv_id", b->inv_id, sizeof(b->inv_id), err)) < 0 ||
-            (r = json_get_key(o, "secret", b->secret, err)) < 0 ||
-            (r = json_get_str(o, "device_id", b->device_id, sizeof(b->device_id), err)) < 0 ||
-            (r = json_get_int(o, "slot", 1, CWS_MAX_DEVICES, &slot, err)) < 0 ||
-            (r = json_get_int(o, "gen", 0, UINT_MAX, &gen, err)) < 0 ||
-            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
-            (r = json_get_str(o, "username", b->username, sizeof(b->username), err)) < 0 ||
-            (r = json_field(o, "fingerprint", json_type_object, &fp, err)) < 0 ||
-            (r = fingerprint_from_json(fp, &b->fp, err)) < 0 ||
-            (r = json_get_key(o, "binding_priv", b->binding_priv, err)) < 0 ||
-            (r = json_get_int(o, "enrolled_at", 0, INT64_MAX, &at, err)) < 0)
+        r = cws_json_parse(js, len, CWS_BINDING_MAX, JSON_DEPTH, 0, "binding", &doc, err);
+        if (r < 0)
+                return r;
+        o = (cws_json_obj){ doc, "binding" };
+        if ((r = cws_json_keys(o, binding_keys, CWS_ELEMENTSOF(binding_keys), err)) < 0 ||
+            (r = cws_json_int64(o, "version", BINDING_VERSION, BINDING_VERSION, &version, err)) < 0 ||
+            (r = cws_json_string(o, "profile", b->profile, sizeof(b->profile), err)) < 0 ||
+            (r = cws_json_string(o, "inv_id", b->inv_id, sizeof(b->inv_id), err)) < 0 ||
+            (r = cws_json_b64(o, "secret", b->secret, sizeof(b->secret), err)) < 0 ||
+            (r = cws_json_string(o, "device_id", b->device_id, sizeof(b->device_id), err)) < 0 ||
+            (r = cws_json_int64(o, "slot", 1, CWS_MAX_DEVICES, &slot, err)) < 0 ||
+            (r = cws_json_int64(o, "gen", 0, UINT_MAX, &gen, err)) < 0 ||
+            (r = cws_json_int64(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = cws_json_string(o, "username", b->username, sizeof(b->username), err)) < 0 ||
+            (r = fingerprint_from_json(o, &b->fp, err)) < 0 ||
+            (r = cws_json_b64(o, "binding_priv", b->binding_priv, sizeof(b->binding_priv),
+                              err)) < 0 ||
+            (r = cws_json_int64(o, "enrolled_at", 0, INT64_MAX, &at, err)) < 0)
                 return r;
         b->slot = (unsigned)slot;
         b->gen = (unsigned)gen;

@@ -20,12 +20,6 @@
 #define MACHINE_ID_LEN 32
 #define NET_ADDR_RANDOM 1   /* addr_assign_type, linux/netdevice.h */
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static bool is_lower_hex(char c)
 {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
