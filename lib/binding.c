@@ -13,7 +13,9 @@
 #include "cws/base64.h"
 #include "cws/binding.h"
 #include "cws/cleanup.h"
+#include "cws/hex.h"
 #include "cws/json_reader.h"
+#include "cws/registry.h"
 #include "cws/safe_file.h"
 
 #define HOST_ID_PREFIX "cws-host-v1"
@@ -65,25 +67,6 @@ static void set_why(cws_reason *why, cws_reason r)
                 *why = r;
 }
 
-static void hex_encode(const uint8_t *in, size_t n, char *out)
-{
-        static const char digits[] = "0123456789abcdef";
-
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[in[i] >> 4];
-                out[2 * i + 1] = digits[in[i] & 0xf];
-        }
-        out[2 * n] = '\0';
-}
-
-static bool is_lower_hex(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return true;
-}
-
 static bool str_fits(const char *s, size_t max)
 {
         return strnlen(s, max) < max;
@@ -112,7 +95,7 @@ int cws_host_id(char out[2 * CWS_SHA256_LEN + 1], cws_error *err)
         r = cws_sha256(buf, n, h);
         if (r < 0)
                 return cws_error_set(err, r, "host id: SHA-256 failed");
-        hex_encode(h, sizeof(h), out);
+        cws_hex_encode(h, sizeof(h), out, 2 * CWS_SHA256_LEN + 1, false);
         return 0;
 }
 
@@ -152,7 +135,7 @@ static size_t aad_format(const char header[HEADER_LEN + 1], uid_t uid, const cha
 
 static bool machine_id_valid(const char *s)
 {
-        return strnlen(s, 33) == 32 && is_lower_hex(s, 32);
+        return strnlen(s, 33) == 32 && cws_hex_is_lower(s, 32);
 }
 
 /* Field sanity, the same on both sides, so we never seal what we would
@@ -428,7 +411,7 @@ int cws_binding_open(const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid, const 
                                      "enroll this device again",
                                      (unsigned)uid, CWS_BINDING_MAX);
         if (len < HEADER_LEN + 2 || memcmp(data, BINDING_MAGIC " ", sizeof(BINDING_MAGIC)) != 0 ||
-            !is_lower_hex(data + sizeof(BINDING_MAGIC), HOST_ID_HEX) ||
+            !cws_hex_is_lower(data + sizeof(BINDING_MAGIC), HOST_ID_HEX) ||
             data[HEADER_LEN - 1] != '\n')
                 return cws_error_set(err, -EBADMSG,
                                      "binding for uid %u: not a sealed binding (bad header); "
@@ -622,28 +605,6 @@ int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_
         return 0;
 }
 
-static int strcmp_p(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory of the binding store, for reading: 1 with *out set, 0 when
- * it does not exist, <0 on refusal (cws_dir_open_checked) or error. */
-static int open_bindings_dir(const char *dir, DIR **out, cws_error *err)
-{
-        _cleanup_close_ int fd = cws_dir_open_checked(dir, err);
-
-        if (fd == -ENOENT)
-                return 0;
-        if (fd < 0)
-                return fd;
-        *out = fdopendir(fd);
-        if (!*out)
-                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
-        TAKE_FD(fd);
-        return 1;
-}
-
 int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
 {
         _cleanup_(strv_freep) char **v = NULL;
@@ -662,8 +623,10 @@ int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, c
         r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
         if (r < 0)
                 return r;
-        r = open_bindings_dir(dir, &d, err);
-        if (r <= 0)
+        r = cws_dir_opendir_checked(dir, &d, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
                 return r;
 
         v = calloc(1, sizeof(char *));
@@ -697,7 +660,7 @@ int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, c
         }
         if (errno != 0)
                 return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
-        qsort(v, count, sizeof(char *), strcmp_p);
+        cws_strv_sort(v, count);
         *ids = TAKE_PTR(v);
         *n = count;
         return 0;
@@ -735,10 +698,13 @@ int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error 
         r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err);
         if (r < 0)
                 return r;
-        r = open_bindings_dir(dir, &d, err);
-        if (r <= 0)
+        r = cws_dir_opendir_checked(dir, &d, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
                 return r;
-        while ((de = readdir(d))) {
+        /* errno is reset before each readdir: strtoul below sets it too. */
+        while ((errno = 0, de = readdir(d))) {
                 char *end;
                 unsigned long u;
 
@@ -758,6 +724,8 @@ int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error 
                 }
                 v[count++] = (uid_t)u;
         }
+        if (errno != 0)
+                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
         *uids = TAKE_PTR(v);
         *n = count;
         return 0;

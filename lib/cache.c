@@ -7,6 +7,7 @@
 #include "cws/cache.h"
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
+#include "cws/hex.h"
 #include "cws/protocol.h"
 #include "cws/safe_file.h"
 #include "cws/seen_revocations.h"
@@ -42,7 +43,6 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
                    char out[HEX_MAC + 1])
 {
         static const char info[] = "cws-cache-v1";
-        static const char digits[] = "0123456789abcdef";
         uint8_t key[CWS_SHA256_LEN], mac[CWS_SHA256_LEN];
         int r = cws_hkdf_sha256(host_key, CWS_HOST_KEY_LEN, NULL, 0, info, sizeof(info) - 1, key,
                                 sizeof(key));
@@ -52,11 +52,7 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
         cws_wipe(key, sizeof(key));
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < sizeof(mac); i++) {
-                out[2 * i] = digits[mac[i] >> 4];
-                out[2 * i + 1] = digits[mac[i] & 0xf];
-        }
-        out[HEX_MAC] = '\0';
+        cws_hex_encode(mac, sizeof(mac), out, HEX_MAC + 1, false);
         return 0;
 }
 

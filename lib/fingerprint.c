@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cws/cleanup.h"
 #include "cws/fingerprint.h"
+#include "cws/hex.h"
 #include "cws/safe_file.h"
 
 #define MACHINE_ID_PATH "/etc/machine-id"
@@ -19,11 +20,6 @@
 #define FP_DIGEST_PREFIX "cws-fp-v1"
 #define MACHINE_ID_LEN 32
 #define NET_ADDR_RANDOM 1   /* addr_assign_type, linux/netdevice.h */
-
-static bool is_lower_hex(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
 
 static char ascii_lower(char c)
 {
@@ -54,7 +50,7 @@ int cws_machine_id(char out[33], cws_error *err)
                                      "systemd-machine-id-setup",
                                      MACHINE_ID_PATH, len);
         for (size_t i = 0; i < MACHINE_ID_LEN; i++) {
-                if (!is_lower_hex(buf[i]))
+                if (!cws_hex_is_lower(&buf[i], 1))
                         return cws_error_set(err, -EBADMSG,
                                              "%s: refused, not a machine id (byte %zu is not a "
                                              "lowercase hex digit); run systemd-machine-id-setup",
@@ -113,7 +109,7 @@ static bool mac_parse(const char *s, size_t len, char out[18])
                         if (c != ':')
                                 return false;
                 } else {
-                        if (!is_lower_hex(c))
+                        if (!cws_hex_is_lower(&c, 1))
                                 return false;
                         nonzero |= c != '0';
                 }

@@ -209,3 +209,14 @@ int cws_registry_get_record(cws_registry *r, const char *key, cws_record_kind ki
         free(data);
         return k;
 }
+
+static int strcmp_p(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cws_strv_sort(char **v, size_t n)
+{
+        if (n > 1)
+                qsort(v, n, sizeof(*v), strcmp_p);
+}

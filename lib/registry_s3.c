@@ -17,6 +17,7 @@
 #include "cws/crypto.h"
 #include "cws/record.h"
 #include "cws/registry.h"
+#include "cws/hex.h"
 #include "cws/registry_s3.h"
 #include "cws/tls_policy.h"
 #include "cws/safe_file.h"
@@ -206,7 +207,6 @@ int cws_s3_sigv4_param(const char *region, char *out, size_t outsz)
 
 int cws_s3_payload_header(const void *data, size_t len, char *out, size_t outsz)
 {
-        static const char hex[] = "0123456789abcdef";
         static const char name[] = "x-amz-content-sha256: ";
         uint8_t md[CWS_SHA256_LEN];
         size_t n = sizeof(name) - 1;
@@ -216,11 +216,7 @@ int cws_s3_payload_header(const void *data, size_t len, char *out, size_t outsz)
         if (cws_sha256(data, len, md) < 0)
                 return -EIO;
         memcpy(out, name, n);
-        for (size_t i = 0; i < CWS_SHA256_LEN; i++) {
-                out[n++] = hex[md[i] >> 4];
-                out[n++] = hex[md[i] & 15];
-        }
-        out[n] = '\0';
+        cws_hex_encode(md, sizeof(md), out + n, outsz - n, false);
         return 0;
 }
 
@@ -1320,11 +1316,6 @@ static int s3_check_object_lock(cws_registry *r, cws_error *err)
         return enabled ? 0 : no_lock_message(s, err, "object lock");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Keeps the entries one level under objprefix/ as registry keys under
  * prefix; anything else in the bucket is not ours and is skipped. */
 static int take_entries(const char *prefix, const char *objprefix, cws_s3_list_page *p,
@@ -1423,7 +1414,7 @@ static int s3_list_from(cws_registry *r, const char *prefix, const char *after, 
                 return k;
         }
         if (cnt)
-                qsort(v, cnt, sizeof(*v), cmp_str);
+                cws_strv_sort(v, cnt);
         for (size_t i = 0; i < cnt; i++) {      /* a key and a "directory" of one name */
                 /* A store that ignores start-after lists too much, never less. */
                 if ((out > 0 && !strcmp(v[out - 1], v[i])) || (after && strcmp(v[i], after) <= 0)) {
