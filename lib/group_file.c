@@ -111,12 +111,6 @@ int cws_group_file_format(uint32_t gid_base, unsigned skip, const cws_group_memb
         return 0;
 }
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
-}
-
 /* name and gid of a group line; false for a line that is not one. */
 static bool group_line(char *line, const char **name, uint64_t *gid)
 {

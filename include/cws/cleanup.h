@@ -3,6 +3,7 @@
 #pragma once
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ static inline void closep(int *fd)
 }
 
 CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 /* Hand ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
