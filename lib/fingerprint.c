@@ -18,6 +18,7 @@
 #define PRODUCT_UUID_PATH "/sys/class/dmi/id/product_uuid"
 #define NET_CLASS_DIR "/sys/class/net"
 #define FP_DIGEST_PREFIX "cws-fp-v1"
+#define HOST_ID_PREFIX "cws-host-v1"
 #define MACHINE_ID_LEN 32
 #define NET_ADDR_RANDOM 1   /* addr_assign_type, linux/netdevice.h */
 
@@ -91,6 +92,33 @@ void cws_system_uuid(char out[CWS_FP_FIELD_MAX])
                 out[i] = ascii_lower(buf[i]);
         }
         out[len] = '\0';
+}
+
+/* The host identity lives beside the machine id and product UUID it is
+ * made of: one reader of each, and the id changes exactly when they do. */
+int cws_host_id(char out[CWS_HOST_ID_HEX + 1], cws_error *err)
+{
+        char mid[33], uuid[CWS_FP_FIELD_MAX];
+        uint8_t buf[sizeof(HOST_ID_PREFIX) + sizeof(mid) + sizeof(uuid)], h[CWS_SHA256_LEN];
+        size_t n = 0, ulen;
+        int r;
+
+        r = cws_machine_id(mid, err);
+        if (r < 0)
+                return r;
+        cws_system_uuid(uuid);
+        ulen = strlen(uuid);
+        memcpy(buf, HOST_ID_PREFIX, sizeof(HOST_ID_PREFIX));
+        n += sizeof(HOST_ID_PREFIX);
+        memcpy(buf + n, mid, sizeof(mid));
+        n += sizeof(mid);
+        memcpy(buf + n, uuid, ulen);
+        n += ulen;
+        r = cws_sha256(buf, n, h);
+        if (r < 0)
+                return cws_error_set(err, r, "host id: SHA-256 failed");
+        cws_hex_encode(h, sizeof(h), out, CWS_HOST_ID_HEX + 1, false);
+        return 0;
 }
 
 /* "aa:bb:cc:dd:ee:ff" (any case, optional newline) into lowercase; false

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
 #include "cws/group_file.h"
 #include "cws/nss_groups.h"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "cwsd.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
 #include "cws/fingerprint.h"
 #include "cws/ledger.h"

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include "cws/base64.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/registry.h"
 #include "cws/safe_file.h"
 #include "machine_id_ns.h"

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "ledger_fixture.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/decide.h"
 #include "cws/seen_revocations.h"
 
