@@ -134,6 +134,21 @@ int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_
         return 0;
 }
 
+/* A directory of the store, for reading (checked, cws/safe_file.h): 1 with
+ * *d open, 0 when it does not exist, <0 on refusal or error. */
+static int open_store_dir(char dir[PATH_MAX], const char *state_dir, bool with_uid, uid_t uid,
+                          DIR **d, cws_error *err)
+{
+        int r = bindings_dir(dir, PATH_MAX, state_dir, with_uid, uid, err);
+
+        if (r < 0)
+                return r;
+        r = cws_dir_opendir_checked(dir, d, err);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
 int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
 {
         _cleanup_(strv_freep) char **v = NULL;
@@ -149,13 +164,8 @@ int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, c
         *n = 0;
         if (!state_dir || !*state_dir)
                 return cws_error_set(err, -EINVAL, "binding list: no state directory given");
-        r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
-        if (r < 0)
-                return r;
-        r = cws_dir_opendir_checked(dir, &d, err);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
+        r = open_store_dir(dir, state_dir, true, uid, &d, err);
+        if (r <= 0)
                 return r;
 
         v = calloc(1, sizeof(char *));
@@ -224,13 +234,8 @@ int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error 
                 return cws_error_set(err, -EINVAL, "binding users: bad arguments");
         *uids = NULL;
         *n = 0;
-        r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err);
-        if (r < 0)
-                return r;
-        r = cws_dir_opendir_checked(dir, &d, err);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
+        r = open_store_dir(dir, state_dir, false, 0, &d, err);
+        if (r <= 0)
                 return r;
         /* errno is reset before each readdir: strtoul below sets it too. */
         while ((errno = 0, de = readdir(d))) {
