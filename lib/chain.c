@@ -3,8 +3,8 @@
  * all the way up to a pinned administrator key. */
 #include <errno.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
 
 static int refuse(cws_reason *why, cws_reason r, int code)
 {

@@ -1,6 +1,6 @@
 /* The registry storage interface: key checks, the key layout and dispatch
- * to a backend. Nothing here trusts what the store returns; ledger code
- * verifies every record. */
+ * to a backend. Nothing here trusts what the store returns; the readers
+ * of records (chain.c, slot.c, revoke.c, ...) verify every one. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

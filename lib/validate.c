@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/slot.h"
+#include "cws/validate.h"
 
 static void deny(cws_decision *d, cws_reason r, const char *detail)
 {

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cws/ledger.h"
+#include "cws/chain.h"
+#include "cws/enroll.h"
+#include "cws/invite.h"
+#include "cws/slot.h"
 
 typedef struct fixture {
         char base[64];
