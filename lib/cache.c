@@ -56,6 +56,13 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
         return 0;
 }
 
+/* Exactly the fields of each version, each once. */
+static const char *const keys[] = { "version", "uid",        "user",   "validated_us",
+                                    "profile", "invitation", "device", "type" };
+static const char *const keys_seconds[] = { "version", "uid",        "user",   "validated_at",
+                                            "profile", "invitation", "device", "type",
+                                            "revoked" };
+
 static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t *len)
 {
         cws_msg m;
@@ -183,7 +190,7 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         _cleanup_free_ char *data = NULL;
         char path[PATH_MAX], mac[HEX_MAC + 1], *tail;
         size_t len = 0, body;
-        const char *version;
+        const char *version, *bad = "";
         int64_t v = 0;
         bool seconds;
         cws_msg m;
@@ -213,6 +220,11 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         seconds = strcmp(version, CACHE_VERSION_SECONDS) == 0;
         if (!seconds && strcmp(version, CACHE_VERSION) != 0)
                 return cws_error_set(err, -EBADMSG, "%s: unknown cache version", path);
+        if (cws_msg_keys_exact(&m, seconds ? keys_seconds : keys,
+                               seconds ? CWS_ELEMENTSOF(keys_seconds) : CWS_ELEMENTSOF(keys),
+                               &bad) < 0)
+                return cws_error_set(err, -EBADMSG, "%s: malformed cache (field \"%.32s\" missing or "
+                                     "unknown)", path, bad);
         if (parse_i64(cws_msg_get(&m, "uid"), 0, UINT32_MAX - 1, &v) < 0 || (uid_t)v != uid ||
             strcmp(cws_msg_get(&m, "user") ?: "", user) != 0)
                 return cws_error_set(err, -EBADMSG, "%s: cache is for another user", path);
