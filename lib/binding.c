@@ -1,4 +1,4 @@
-/* The sealed binding format (DESIGN §3): the JSON body, sealed with AES-GCM
+/* The sealed binding format (docs/design.md §3.4): the JSON body, sealed with AES-GCM
  * under the host key. The host identity and the user are in the AEAD's
  * associated data, so a binding opens only on the host, and for the
  * account, it was sealed for. Where bindings are kept: binding_store.c. */
@@ -315,7 +315,7 @@ static int binding_from_json(const char *js, size_t len, cws_binding *b, cws_err
         cws_json_obj o;
         int r;
 
-        r = cws_json_parse(js, len, CWS_BINDING_MAX, JSON_DEPTH, 0, "binding", &doc, err);
+        r = cws_json_parse(js, len, CWS_BINDING_MAX, JSON_DEPTH, "binding", &doc, err);
         if (r < 0)
                 return r;
         o = (cws_json_obj){ doc, "binding" };

@@ -1,4 +1,4 @@
-/* The binding store (DESIGN §3): one sealed binding (cws/binding.h) per
+/* The binding store (docs/design.md §3.4): one sealed binding (cws/binding.h) per
  * (user, invitation) in cwsd's state directory, never in $HOME. */
 #include <dirent.h>
 #include <errno.h>

@@ -50,7 +50,7 @@ static int revocation_valid(const cws_trust *t, const cws_chain *c, unsigned lev
 }
 
 /* 0 = not revoked, 1 = revoked, <0 = could not tell (*why set). Every
- * version the store keeps is read (DESIGN §3): one valid revocation among
+ * version the store keeps is read (docs/design.md §3.8): one valid revocation among
  * them is final, whatever was put over it. *tampered is set for a delete
  * marker on the key, too many versions, or a version that is not a valid
  * revocation beside others: none of that comes from our own writers. */

@@ -49,15 +49,18 @@ int cws_ed25519_public(const uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_
         return 0;
 }
 
-int cws_ed25519_keygen(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN])
+int cws_ed25519_pair(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN])
 {
-        int r = cws_random(priv, CWS_ED25519_KEY_LEN);
-        if (r < 0)
-                return r;
-        r = cws_ed25519_public(priv, pub);
+        int r = cws_ed25519_public(priv, pub);
         if (r < 0)
                 cws_wipe(priv, CWS_ED25519_KEY_LEN);
         return r;
+}
+
+int cws_ed25519_keygen(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN])
+{
+        int r = cws_random(priv, CWS_ED25519_KEY_LEN);
+        return r < 0 ? r : cws_ed25519_pair(priv, pub);
 }
 
 int cws_ed25519_sign(const uint8_t priv[CWS_ED25519_KEY_LEN], const void *msg, size_t len,

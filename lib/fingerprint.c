@@ -1,5 +1,5 @@
-/* The device fingerprint (DESIGN §3). Everything the seed gathered is
- * collected for the record, but only the stable fields (machine id, DMI
+/* The device fingerprint (docs/design.md §3.4). Every field is collected
+ * for the record, but only the stable fields (machine id, DMI
  * product UUID, uid, username) go into the digest or can deny. */
 #include <dirent.h>
 #include <errno.h>

@@ -111,10 +111,5 @@ int cws_invitation_key(const char *inv_id, const uint8_t secret[CWS_SECRET_LEN],
         static const char salt[] = "cws-invitation-v1";
         int r = cws_hkdf_sha256(secret, CWS_SECRET_LEN, salt, sizeof(salt) - 1, inv_id,
                                 strlen(inv_id), priv, CWS_ED25519_KEY_LEN);
-        if (r < 0)
-                return r;
-        r = cws_ed25519_public(priv, pub);
-        if (r < 0)
-                cws_wipe(priv, CWS_ED25519_KEY_LEN);
-        return r;
+        return r < 0 ? r : cws_ed25519_pair(priv, pub);
 }

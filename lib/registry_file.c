@@ -52,15 +52,20 @@ static int check_no_symlinks(file_registry *f, const char *key, cws_error *err)
         return 0;
 }
 
+/* The path of key under the root, with no symlinked directory on the way. */
+static int key_path(file_registry *f, const char *key, char *path, size_t size, cws_error *err)
+{
+        if (path_of(f, key, path, size) < 0)
+                return cws_error_set(err, -ENAMETOOLONG, "%s: path too long", key);
+        return check_no_symlinks(f, key, err);
+}
+
 static int file_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
 {
         file_registry *f = (file_registry *)r;
         char path[PATH_MAX];
-        int k = path_of(f, key, path, sizeof(path));
+        int k = key_path(f, key, path, sizeof(path), err);
 
-        if (k < 0)
-                return cws_error_set(err, k, "%s: path too long", key);
-        k = check_no_symlinks(f, key, err);
         if (k < 0)
                 return k;
         k = cws_file_read_checked(path, CWS_RECORD_MAX, 0, data, len, err);
@@ -109,11 +114,8 @@ static int file_put_create_only(cws_registry *r, const char *key, const void *da
 {
         file_registry *f = (file_registry *)r;
         char path[PATH_MAX];
-        int k = path_of(f, key, path, sizeof(path));
+        int k = key_path(f, key, path, sizeof(path), err);
 
-        if (k < 0)
-                return cws_error_set(err, k, "%s: path too long", key);
-        k = check_no_symlinks(f, key, err);
         if (k < 0)
                 return k;
         k = ensure_parent(f, key, err);
@@ -135,13 +137,11 @@ static int file_list(cws_registry *r, const char *prefix, char ***keys, size_t *
         struct dirent *e;
         char **v = NULL;
         size_t cnt = 0, cap = 0;
-        int k = path_of(f, prefix, path, sizeof(path));
+        int k;
 
         *keys = NULL;
         *n = 0;
-        if (k < 0)
-                return cws_error_set(err, k, "%s: path too long", prefix);
-        k = check_no_symlinks(f, prefix, err);
+        k = key_path(f, prefix, path, sizeof(path), err);
         if (k < 0)
                 return k;
         {

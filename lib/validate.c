@@ -1,4 +1,4 @@
-/* Validation of one binding, in the order of DESIGN §3. The decision starts
+/* Validation of one binding, in the order of docs/design.md §3.5. The decision starts
  * as a denial and becomes an allow only at the very end. */
 #include <errno.h>
 #include <stdio.h>

@@ -57,7 +57,7 @@ typedef struct cws_config {
         char gate_group[CWS_NAME_MAX];      /* empty = gate everyone */
         bool audit_required;
         cws_inv_type default_min_type;      /* for services not listed */
-        /* [monitor]: the seed's host settings, under their names */
+        /* [monitor]: the monitor's and the correlation's settings */
         cws_risk alert_threshold;           /* LOW..CRITICAL, default MEDIUM */
         bool correlation_enabled;
         uint32_t analysis_interval;         /* seconds */

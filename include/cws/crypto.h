@@ -15,6 +15,8 @@
 
 int cws_random(void *buf, size_t n);
 
+/* The public key of priv; priv is wiped when that fails. */
+int cws_ed25519_pair(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN]);
 int cws_ed25519_keygen(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN]);
 int cws_ed25519_public(const uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN]);
 int cws_ed25519_sign(const uint8_t priv[CWS_ED25519_KEY_LEN], const void *msg, size_t len,

@@ -39,7 +39,7 @@ typedef struct cws_event {
         const char *rhost;
         const char *tty;
         cws_reason reason;
-        const char *violation;      /* for violations: the seed's types, comma-separated */
+        const char *violation;      /* for violations: the CWS_FP_* names, comma-separated */
         const char *risk;           /* for violations: LOW..CRITICAL */
         bool failed;                /* for enroll/revoke: the attempt failed */
         const char *alert;          /* for alerts: the pattern (multiple_failed_logins, ...) */

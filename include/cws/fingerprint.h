@@ -1,4 +1,4 @@
-/* The device fingerprint: the seed's fields, gathered for the record, but
+/* The device fingerprint (docs/design.md §3.4): every field gathered for the record, but
  * validation rests only on the stable ones (machine id, DMI product UUID,
  * uid and username). Hostname and MAC changes are drift, never denial. */
 #pragma once
@@ -23,7 +23,7 @@ typedef struct cws_fingerprint {
         char username[CWS_FP_FIELD_MAX];
 } cws_fingerprint;
 
-/* Violation types as the seed names them. */
+/* Violation types, named as evidence and the catalog name them. */
 enum {
         CWS_FP_HOSTNAME_MISMATCH = 1u << 0,
         CWS_FP_USER_MISMATCH = 1u << 1,

@@ -1,4 +1,4 @@
-/* Invitation rules: defaults, tokens and the delegation chain (DESIGN §3). */
+/* Invitation rules: defaults, tokens and the delegation chain (docs/design.md §3.2). */
 #pragma once
 #include <stdint.h>
 #include "cws/error.h"
@@ -7,7 +7,7 @@
 #define CWS_SECRET_LEN 32
 #define CWS_TOKEN_MAX 128
 
-/* Defaults of the seed's CLI for a type: valid 30 days, can_invite only for
+/* The defaults for a type: valid 30 days, can_invite only for
  * admin, device_bound, max_devices 1, not transferable. */
 void cws_invitation_defaults(cws_invitation *inv, cws_inv_type type, int64_t now);
 

@@ -133,8 +133,9 @@ int cws_registry_s3_open(const char *url, const cws_s3_settings *s, cws_registry
                          cws_error *err);
 
 /* Opens cfg's registry_url with cfg's backend settings (registry_open.c).
- * Kept out of registry.c so that pam_cws.so, which uses registry.c's key
- * helpers, never pulls libcurl in. */
+ * Kept out of registry.c so that a program using only registry.c (keys,
+ * dispatch, file:) does not pull the s3: backend and libcurl in. pam_cws.so
+ * links neither (docs/design.md §2.5). */
 struct cws_config;
 int cws_registry_open_config(const struct cws_config *cfg, cws_registry **out, cws_error *err);
 /* The same, for an s3: registry with credentials_text (and its origin, for

@@ -24,7 +24,7 @@ typedef struct cws_decision {
 } cws_decision;
 
 /* Validates one binding against the registry for a service needing
- * min_type, in the order of DESIGN §3. Never fails open: every error sets
+ * min_type, in the order of docs/design.md §3.5. Never fails open: every error sets
  * allow = false and a reason. */
 void cws_validate_binding(cws_registry *r, const cws_trust *t, const cws_binding *b,
                           const cws_fingerprint *now_fp, cws_inv_type min_type, int64_t now,

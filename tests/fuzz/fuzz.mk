@@ -9,7 +9,7 @@
 #                                build/fuzz/fuzz_<t> tests/fuzz/corpus/<t>
 # A finding is left in build/fuzz/artifacts/<t>/; once fixed, copy it to
 # tests/fuzz/regressions/<t>/ so every later run replays it. Seeds come from
-# tests/fuzz/corpus.sh (make fuzz-corpus). The library is rebuilt here with
+# tests/fuzz/gen_corpus.c (make fuzz-corpus). The library is rebuilt here with
 # clang and the sanitizers, apart from the gcc build.
 FUZZ_CC      ?= $(shell command -v clang-14 || command -v clang || echo clang)
 FUZZ_SECONDS ?= 60

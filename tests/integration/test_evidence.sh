@@ -127,7 +127,7 @@ umount /etc/machine-id
 check "a binding copied from another machine is refused at login" grep -q "^acct=PAM_PERM_DENIED" <<<"$out"
 evidence_settle
 r=$(ausearch -if "$AUDIT_LOG" -m ANOM_LOGIN_LOCATION --raw | grep "violation=\"profile_copy_detected\"")
-check "... the violation is on record with the seed's type profile_copy_detected, CRITICAL" \
+check "... the violation is on record with its type profile_copy_detected, CRITICAL" \
         has "op=pam_cws-violation .*inv=\"$INV2\".*risk=\"CRITICAL\"" "$r"
 check "... and in the journal" \
         bash -c "journalctl --directory=/run/log/journal -o json MESSAGE_ID=$MID_VIOLATION CWS_VIOLATION=profile_copy_detected | grep -q '\"CWS_RISK\":\"CRITICAL\"'"

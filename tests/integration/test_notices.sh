@@ -1,5 +1,5 @@
 #!/bin/bash
-# Revocation notices (DESIGN §4): a revocation reaches the host through its
+# Revocation notices (docs/design.md §4.3): a revocation reaches the host through its
 # notice within one monitor_interval and only the bindings it names are
 # asked again; when nothing changed the monitor costs the store one request
 # per monitor_interval; a notice deleted by someone who can write the store

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A storage writer cannot hide a revocation on s3: (DESIGN §3, issue 8).
+# A storage writer cannot hide a revocation on s3: (docs/design.md §3.8).
 # On Ceph RGW, a bucket made with S3 Object Lock; a device and an
 # invitation revoked through the real tools (cws-revoke, cws-invite). The
 # attacker holds the bucket credentials every host has, and uses them with

@@ -1,8 +1,8 @@
 /* Shared fixture of the tests of the signed records (chain, invite, enroll,
- * revoke, devices, slot, validate, notice, decide): a file registry in a fresh mkdtemp directory, an administrator
- * key pinned in a trusted_keys file, a hand-filled fingerprint, and helpers
- * that create invitations and reach into the registry files on disk.
- * Include after defining _GNU_SOURCE. */
+ * revoke, devices, slot, validate, notice, decide): a file registry in a
+ * fresh mkdtemp directory, an administrator key pinned in a trusted_keys
+ * file, a hand-filled fingerprint, and helpers that create invitations and
+ * reach into the registry files on disk. Include after defining _GNU_SOURCE. */
 #pragma once
 #ifndef _GNU_SOURCE
 #error "define _GNU_SOURCE before any include (nftw)"
@@ -151,7 +151,7 @@ static inline int fx_teardown(void **state)
         return r == 0 ? 0 : -1;
 }
 
-/* Defaults of the seed (DESIGN §3) made at FX_NOW, with a profile name. */
+/* The defaults (cws_invitation_defaults) made at FX_NOW, with a profile name. */
 static inline void fx_inv_defaults(cws_invitation *inv, cws_inv_type type)
 {
         cws_invitation_defaults(inv, type, FX_NOW);

@@ -1,4 +1,4 @@
-/* lib/invitation.c: defaults, field checks, every child rule of DESIGN §3
+/* lib/invitation.c: defaults, field checks, every child rule of docs/design.md §3.2
  * in its own test, tokens and the derived invitation key. */
 #include <errno.h>
 #include <setjmp.h>
