@@ -2,22 +2,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/types.h>
 #include "cws/base64.h"
 #include "cws/json_reader.h"
 
 #define B64_FIELD_MAX 256       /* encoded; the longest blob we read is 64 bytes */
 
-static bool is_space(char c)
-{
-        return c == ' ' || c == '\n' || c == '\t' || c == '\r';
-}
-
 /* Name separators in the text: after a strict parse every ':' outside a
  * string is one, so this is the number of members a parse that kept
- * duplicated keys would have. */
-static size_t text_members(const char *s, size_t len)
+ * duplicated keys would have. -1 for a single quote outside a string:
+ * json-c 0.16 takes 'strings' even in strict mode, and they would hide
+ * separators from this count. */
+static ssize_t text_members(const char *s, size_t len)
 {
-        size_t n = 0;
+        ssize_t n = 0;
         bool in_string = false;
 
         for (size_t i = 0; i < len; i++) {
@@ -28,6 +26,8 @@ static size_t text_members(const char *s, size_t len)
                                 in_string = false;
                 } else if (s[i] == '"') {
                         in_string = true;
+                } else if (s[i] == '\'') {
+                        return -1;
                 } else if (s[i] == ':') {
                         n++;
                 }
@@ -56,12 +56,13 @@ static size_t tree_members(json_object *o)
         return n;
 }
 
-int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, unsigned flags,
-                   const char *what, json_object **out, cws_error *err)
+int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, const char *what,
+                   json_object **out, cws_error *err)
 {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *o = NULL;
         const char *why = NULL;
+        ssize_t members;
         size_t end;
 
         *out = NULL;
@@ -82,12 +83,14 @@ int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, 
                 return cws_error_set(err, -EBADMSG, "%s is not valid JSON (%s)", what,
                                      json_tokener_error_desc(json_tokener_get_error(tok)));
         end = json_tokener_get_parse_end(tok);
-        for (size_t i = end; i < len && !why; i++)
-                if (!(flags & CWS_JSON_TRAILING_SPACE) || !is_space(data[i]))
-                        why = "bytes after the object";
+        if (end != len)
+                why = "bytes after the object";
         if (!why && !json_object_is_type(o, json_type_object))
                 why = "not an object";
-        if (!why && text_members(data, end) != tree_members(o))
+        members = why ? 0 : text_members(data, end);
+        if (!why && members < 0)
+                why = "a single-quoted string";
+        if (!why && (size_t)members != tree_members(o))
                 why = "a key appears twice in an object";
         if (why)
                 return cws_error_set(err, -EBADMSG, "%s is not valid JSON (%s)", what, why);

@@ -111,8 +111,7 @@ static int parse_payload(const char *json, const char *what, const cws_json_key 
                          json_object **doc, cws_json_obj *o, cws_error *err)
 {
         int64_t v;
-        int r = cws_json_parse(json, strlen(json), CWS_RECORD_MAX, RECORD_DEPTH,
-                               CWS_JSON_TRAILING_SPACE, what, doc, err);
+        int r = cws_json_parse(json, strlen(json), CWS_RECORD_MAX, RECORD_DEPTH, what, doc, err);
 
         if (r < 0) {
                 if (r == -EBADMSG && err) {
@@ -145,8 +144,7 @@ int cws_record_unseal(cws_record_kind kind, const char *data, size_t len,
 
         snprintf(what, sizeof(what), "%s record", kind_name(kind));
         snprintf(ewhat, sizeof(ewhat), "%s record envelope", kind_name(kind));
-        r = cws_json_parse(data, len, CWS_RECORD_MAX, RECORD_DEPTH, CWS_JSON_TRAILING_SPACE, what,
-                           &doc, err);
+        r = cws_json_parse(data, len, CWS_RECORD_MAX, RECORD_DEPTH, what, &doc, err);
         if (r < 0)
                 return r;
         env = (cws_json_obj){ doc, ewhat };

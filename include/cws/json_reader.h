@@ -27,16 +27,14 @@ typedef struct cws_json_obj {
         const char *what;
 } cws_json_obj;
 
-/* Parse flags. */
-#define CWS_JSON_TRAILING_SPACE 0x1     /* white space may follow the object */
-
-/* Parses data[0..len) as exactly one JSON object (json-c's strict mode),
- * at most max_len bytes, nesting at most max_depth, no NUL byte, no key
- * twice in any object. -EBADMSG "<what> is not valid JSON (...)" when not;
+/* Parses data[0..len) as exactly one JSON object (json-c's strict mode;
+ * white space may follow it, json-c's tokener takes that in), at most
+ * max_len bytes, nesting at most max_depth, no NUL byte, no key twice in
+ * any object. -EBADMSG "<what> is not valid JSON (...)" when not;
  * -ENOMEM. *out is the document's root, freed with json_object_put (or
  * cws_json_put_wiped when it holds secrets). */
-int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, unsigned flags,
-                   const char *what, json_object **out, cws_error *err);
+int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, const char *what,
+                   json_object **out, cws_error *err);
 
 /* The object has every required key of keys[0..n) and no other key. */
 int cws_json_keys(cws_json_obj o, const cws_json_key *keys, size_t n, cws_error *err);
