@@ -62,8 +62,9 @@ int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, 
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *o = NULL;
         const char *why = NULL;
+        enum json_tokener_error jerr;
         ssize_t members;
-        size_t end;
+        size_t end = 0;
 
         *out = NULL;
         if (len == 0)
@@ -79,14 +80,15 @@ int cws_json_parse(const char *data, size_t len, size_t max_len, int max_depth, 
                 return cws_error_set(err, -ENOMEM, "%s: out of memory", what);
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         o = json_tokener_parse_ex(tok, data, (int)len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success)
-                return cws_error_set(err, -EBADMSG, "%s is not valid JSON (%s)", what,
-                                     json_tokener_error_desc(json_tokener_get_error(tok)));
-        end = json_tokener_get_parse_end(tok);
-        if (end != len)
+        jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_continue)
+                why = "incomplete";   /* also a bare number or literal: json-c waits for more */
+        else if (jerr != json_tokener_success)
+                why = json_tokener_error_desc(jerr);
+        else if ((end = json_tokener_get_parse_end(tok)) != len)
                 why = "bytes after the object";
-        if (!why && !json_object_is_type(o, json_type_object))
-                why = "not an object";
+        else if (!json_object_is_type(o, json_type_object))
+                why = "not an object";     /* "null" parses to NULL */
         members = why ? 0 : text_members(data, end);
         if (!why && members < 0)
                 why = "a single-quoted string";

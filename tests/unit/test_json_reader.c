@@ -59,6 +59,8 @@ static void test_document_rules(void **state)
         big[sizeof(big) - 1] = '\0';
         assert_parse_refused(big, "too large");
         assert_parse_refused("[1]", "not an object");
+        assert_parse_refused("null", "");
+        assert_parse_refused("{\"a\":", "incomplete");
         assert_parses("{\"a\":1} \n\t");
         assert_parse_refused("{\"a\":1}{}", "");   /* json-c strict: trailing bytes */
         assert_parse_refused("{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", "too deep");
