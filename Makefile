@@ -2,7 +2,8 @@
 #   make            build libcws, cwsd and the helpers
 #   make check      build and run every test (unit, integration)
 #   make demo       the invitation -> enrollment -> revocation life cycle
-#   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix
+#   make bench      PAM transaction latency and throughput: pam_cws vs pam_permit and pam_unix;
+#                   syscalls, a stalling registry, the monitor's cost (BENCH_ONLY=PART...)
 #   make mutants    (root) one-line mutations of the decision code, each of which the suite must catch
 #   make deps       (root) install build and test dependencies with apt-get
 #   make install    honours DESTDIR and PREFIX
@@ -68,31 +69,43 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PAM_TEST_SRC := $(sort $(wildcard tests/pam/test_pam_*.c))
 PAM_TEST_BIN := $(PAM_TEST_SRC:tests/pam/%.c=$(B)/tests/%) $(B)/pam_run
-NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call
+NSS_TEST_BIN := $(B)/tests/test_nss_symbols $(B)/tests/nss_call $(B)/tests/nss_snapshot
 MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 
 .PHONY: all all-tests check unit integration demo bench mutants deps install clean fuzz \
 	deb clean-cache rpm selinux
 MODULE    := $(B)/pam_cws.so
+OFFLINE_MODULE := $(B)/pam_cws_offline.so
 NSS_MODULE := $(B)/libnss_cws.so.2
-all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(NSS_MODULE)
+all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 
-# The module links libpam, libaudit and libcrypto only (journal entries go
-# over journald's native protocol, lib/journal.c); inih
-# goes in statically, and nothing that uses json-c is pulled from libcws.
-$(MODULE): pam/pam_cws.c pam/pam_cws.map $(B)/libcws.a $(wildcard include/cws/*.h)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws.c \
+# The module links libpam and libaudit only (journal entries go over
+# journald's native protocol, lib/journal.c); inih goes in statically, and
+# nothing that uses json-c or libcrypto is pulled from libcws. Its offline
+# decision, which needs libcrypto for the cache's MAC, is
+# pam_cws_offline.so beside it, loaded only when cwsd does not answer
+# (pam/offline.h): a process that logs in once (su, sudo, cron) would pay
+# about a millisecond to map and initialise libcrypto.
+MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
+$(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcws.a \
+		$(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
 		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
-		$(LIBINIH) -lpam -laudit -lcrypto
+		$(LIBINIH) -lpam -laudit
+$(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcws.a \
+		$(wildcard include/cws/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
+		$(B)/libcws.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
+		-Wl,--no-undefined -lcrypto
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
-NSS_SRC := nss/nss_cws.c nss/group_parse.c
-$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
+NSS_SRC := nss/nss_cws.c nss/group_parse.c nss/group_snapshot.c
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
-$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
+$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
@@ -141,12 +154,16 @@ $(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h
 $(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
+$(B)/tests/nss_snapshot: tests/nss/nss_snapshot.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl -pthread
 # These unit tests build the module's file reader in, as the module does.
-$(B)/tests/test_nss_parse $(B)/tests/test_group_file: $(B)/tests/%: tests/unit/%.c \
-		nss/group_parse.c nss/group_parse.h $(B)/libcws.a
+$(B)/tests/test_nss_parse $(B)/tests/test_group_file $(B)/tests/test_group_snapshot: \
+		$(B)/tests/%: tests/unit/%.c nss/group_parse.c nss/group_parse.h \
+		nss/group_snapshot.c nss/group_snapshot.h $(B)/libcws.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
-		$(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+		nss/group_snapshot.c $(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -195,6 +212,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/cws
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_cws.so
+	install -m 0644 $(OFFLINE_MODULE) $(DESTDIR)$(PAMDIR)/pam_cws_offline.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/lib/cws
 	install -m 0644 $(NSS_MODULE) $(DESTDIR)$(LIBDIR)/libnss_cws.so.2
 	install -m 0755 nss/nsswitch-cws $(DESTDIR)$(PREFIX)/lib/cws/nsswitch-cws

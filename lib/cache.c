@@ -263,26 +263,20 @@ void cws_cache_note_allow(cws_cache_entry *e, const char *profile, const char *i
         snprintf(e->device_id, sizeof(e->device_id), "%s", device_id ? device_id : "");
 }
 
-/* 1 when id was seen revoked (here or in a version-1 cache), 0 when not,
- * <0 when that cannot be told. */
-static int seen(const cws_cache_entry *e, const char *state_dir, const char *id)
-{
-        if (legacy_revoked(e, id))
-                return 1;
-        return cws_seen_revoked(state_dir, id, NULL);
-}
-
+/* The device and invitation are looked up among the seen revocations
+ * (one look at the directory) and in a version-1 cache's own list. */
 bool cws_cache_allows(const cws_cache_entry *e, const char *state_dir, cws_inv_type min_type,
                       uint32_t max_age, int64_t now_us, cws_reason *why)
 {
-        int dev, inv;
+        int seen, dev, inv;
 
         *why = CWS_R_REGISTRY_UNAVAILABLE;
         if (e->validated_us <= 0 || !e->device_id[0])
                 return false;
-        dev = seen(e, state_dir, e->device_id);
-        inv = seen(e, state_dir, e->inv_id);
-        if (dev < 0 || inv < 0) {
+        seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL);
+        dev = legacy_revoked(e, e->device_id) || (seen > 0 && (seen & 1));
+        inv = legacy_revoked(e, e->inv_id) || (seen > 0 && (seen & 2));
+        if (seen < 0) {
                 *why = CWS_R_INTERNAL_ERROR;
                 return false;
         }

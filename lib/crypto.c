@@ -18,12 +18,6 @@ CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_KDF_CTX *, EVP_KDF_CTX_free);
 CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC *, EVP_MAC_free);
 CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC_CTX *, EVP_MAC_CTX_free);
 
-void cws_wipe(void *p, size_t n)
-{
-        if (p && n)
-                OPENSSL_cleanse(p, n);
-}
-
 bool cws_ct_equal(const void *a, const void *b, size_t n)
 {
         return CRYPTO_memcmp(a, b, n) == 0;

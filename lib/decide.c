@@ -59,9 +59,10 @@ int cws_decide_apply_seen(const cws_decide_params *p, cws_decision *d, bool *tam
         /* Any other denial from the registry stands as it is. */
         if (!d->allow && d->reason != CWS_R_REGISTRY_UNAVAILABLE)
                 return 0;
-        dev = cws_seen_revoked(p->state_dir, d->device_id, &err);
-        inv = dev < 0 ? dev : cws_seen_revoked(p->state_dir, d->inv_id, &err);
-        if (dev < 0 || inv < 0) {
+        r = cws_seen_revoked_pair(p->state_dir, d->device_id, d->inv_id, &err);
+        dev = r < 0 ? r : r & 1;
+        inv = r < 0 ? r : r & 2;
+        if (r < 0) {
                 say(p, LOG_ERR, "%s", cws_error_message(&err));
                 d->allow = false;
                 d->reason = CWS_R_INTERNAL_ERROR;

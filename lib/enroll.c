@@ -98,8 +98,10 @@ int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid
                                 goto fail;
                         }
                         k = cws_registry_put_create_only(r, key, record, strlen(record), err);
-                        if (k == -EEXIST)
-                                continue;       /* lost a race: look again */
+                        /* Lost a race, or (s3: 409) another writer is
+                         * creating this key right now: look again. */
+                        if (k == -EEXIST || k == -EBUSY)
+                                continue;
                         if (k < 0) {
                                 *why = CWS_R_REGISTRY_UNAVAILABLE;
                                 goto fail;

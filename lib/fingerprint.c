@@ -381,20 +381,3 @@ cws_risk cws_violation_risk(unsigned mask)
                 return CWS_RISK_LOW;
         return CWS_RISK_NONE;
 }
-
-const char *cws_risk_to_string(cws_risk r)
-{
-        switch (r) {
-        case CWS_RISK_NONE:
-                return "NONE";
-        case CWS_RISK_LOW:
-                return "LOW";
-        case CWS_RISK_MEDIUM:
-                return "MEDIUM";
-        case CWS_RISK_HIGH:
-                return "HIGH";
-        case CWS_RISK_CRITICAL:
-                return "CRITICAL";
-        }
-        return "unknown";
-}

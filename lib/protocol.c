@@ -456,6 +456,32 @@ int cws_agent_connect(const char *path, int timeout_ms, cws_error *err)
         return agent_connect_until(path, now_ms() + timeout_ms, timeout_ms, err);
 }
 
+/* Connects and sends req, all within timeout_ms from now; returns the fd
+ * and the deadline, for the answer. */
+static int agent_send(const char *path, const cws_msg *req, int timeout_ms, const char *what,
+                      int64_t *deadline, cws_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (!req || timeout_ms < 0)
+                return cws_error_set(err, -EINVAL, "invalid %s to cwsd at %s", what,
+                                     path ? path : "(none)");
+        *deadline = now_ms() + timeout_ms;
+        fd = agent_connect_until(path, *deadline, timeout_ms, err);
+        if (fd < 0)
+                return fd;
+        r = msg_send_until(fd, req, *deadline);
+        if (r == -ETIMEDOUT)
+                return cws_error_set(err, r,
+                                     "cwsd at %s did not take the %s within %d ms (is "
+                                     "cwsd overloaded or stuck?)", path, what, timeout_ms);
+        if (r < 0)
+                return cws_error_set(err, r, "cannot send the %s to cwsd at %s: %s (is "
+                                     "cwsd running?)", what, path, strerror(-r));
+        return TAKE_FD(fd);
+}
+
 int cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, int timeout_ms,
                    cws_error *err)
 {
@@ -463,24 +489,13 @@ int cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, int time
         int64_t deadline;
         int r;
 
-        if (!req || !resp || timeout_ms < 0)
+        if (!resp)
                 return cws_error_set(err, -EINVAL, "invalid request to cwsd at %s",
                                      path ? path : "(none)");
         cws_msg_init(resp);
-        deadline = now_ms() + timeout_ms;
-        fd = agent_connect_until(path, deadline, timeout_ms, err);
+        fd = agent_send(path, req, timeout_ms, "request", &deadline, err);
         if (fd < 0)
                 return fd;
-
-        r = msg_send_until(fd, req, deadline);
-        if (r == -ETIMEDOUT)
-                return cws_error_set(err, r,
-                                     "cwsd at %s did not take the request within %d ms (is "
-                                     "cwsd overloaded or stuck?)", path, timeout_ms);
-        if (r < 0)
-                return cws_error_set(err, r, "cannot send the request to cwsd at %s: %s (is "
-                                     "cwsd running?)", path, strerror(-r));
-
         r = cws_msg_recv(fd, resp, ms_left(deadline));
         switch (r) {
         case 0:
@@ -501,4 +516,15 @@ int cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, int time
                 return cws_error_set(err, r, "cannot read the reply of cwsd at %s: %s", path,
                                      strerror(-r));
         }
+}
+
+int cws_agent_notify(const char *path, const cws_msg *req, int timeout_ms, cws_error *err)
+{
+        int64_t deadline;
+        int fd = agent_send(path, req, timeout_ms, "note", &deadline, err);
+
+        if (fd < 0)
+                return fd;
+        close(fd);
+        return 0;
 }

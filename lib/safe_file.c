@@ -6,13 +6,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cws/cleanup.h"
-#include "cws/crypto.h"
 #include "cws/safe_file.h"
 
 #define CWS_SYSTEM_USER "cws"
@@ -315,7 +316,9 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
         uint8_t rnd[8];
 
         for (int tries = 0; tries < 16 && fd < 0; tries++) {
-                if (cws_random(rnd, sizeof(rnd)) < 0)
+                /* The kernel's, not libcrypto's: pam_cws.so links this file
+                 * and not libcrypto (a temporary name needs no more). */
+                if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
                         return cws_error_set(err, -EIO, "%s: no randomness", path);
                 int k = snprintf(tmp, tmpsz, "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", path,
                                  rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);

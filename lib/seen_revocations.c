@@ -50,16 +50,30 @@ int cws_seen_revoked_add(const char *state_dir, const char *id, cws_error *err)
         return r < 0 ? r : 1;
 }
 
-int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err)
+/* 1 when id is in the directory fd, 0 when not, <0 cannot tell. */
+static int seen_in(int fd, const char *dir, const char *id, cws_error *err)
 {
-        _cleanup_close_ int fd = -1;
-        char dir[PATH_MAX];
         struct stat st;
-        int r;
 
         if (!id || !*id)
                 return 0;
-        if (!id_ok(id))
+        if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 1;   /* whatever it is, only root or cws put it there */
+        if (errno == ENOENT)
+                return 0;
+        return cws_error_set(err, -errno, "%s/%s: cannot stat: %s", dir, id, strerror(errno));
+}
+
+int cws_seen_revoked_pair(const char *state_dir, const char *device, const char *inv,
+                          cws_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        char dir[PATH_MAX];
+        int r, d, i;
+
+        if ((!device || !*device) && (!inv || !*inv))
+                return 0;
+        if ((device && *device && !id_ok(device)) || (inv && *inv && !id_ok(inv)))
                 return cws_error_set(err, -EINVAL, "seen revocations: invalid id");
         r = seen_dir(dir, state_dir, err);
         if (r < 0)
@@ -69,9 +83,16 @@ int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err)
                 return 0;
         if (fd < 0)
                 return fd;
-        if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                return 1;   /* whatever it is, only root or cws put it there */
-        if (errno == ENOENT)
-                return 0;
-        return cws_error_set(err, -errno, "%s/%s: cannot stat: %s", dir, id, strerror(errno));
+        d = seen_in(fd, dir, device, err);
+        if (d < 0)
+                return d;
+        i = seen_in(fd, dir, inv, err);
+        if (i < 0)
+                return i;
+        return d | (i << 1);
+}
+
+int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err)
+{
+        return cws_seen_revoked_pair(state_dir, id, NULL, err);
 }

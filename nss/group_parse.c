@@ -235,7 +235,7 @@ static bool dot_or_dotdot(const char *s, size_t n)
         return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
 }
 
-int cws_gf_open(const char *path)
+int cws_gf_open(const char *path, struct stat *st_out)
 {
         char name[NAME_MAX + 1];
         struct stat st;
@@ -266,6 +266,8 @@ int cws_gf_open(const char *path)
                 name[n] = '\0';
                 fd = open_below(dirfd, name, last, st.st_uid, holder, &st);
                 close(dirfd);
+                if (fd >= 0 && last)
+                        *st_out = st;
                 if (fd < 0 || last)
                         return fd;
                 dirfd = fd;

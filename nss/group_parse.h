@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "cws/nss_groups.h"
 
 typedef enum cws_gf_kind { CWS_GF_GROUP, CWS_GF_MEMBER } cws_gf_kind;
@@ -51,9 +52,10 @@ int cws_gf_parse_fd(int fd, cws_gf_fn fn, void *ctx);
  * by root (the one holding the file may belong to a system account, uid
  * below 1000, such as cws) and not group/other writable; the file is a
  * regular file owned by root or by its directory's owner, not
- * group/other writable, at most CWS_NSS_FILE_MAX bytes. Returns the fd,
- * -ENOENT when something is missing, -EPERM/-ELOOP/-EFBIG when unsafe. */
-int cws_gf_open(const char *path);
+ * group/other writable, at most CWS_NSS_FILE_MAX bytes. Returns the fd
+ * (and the file's fstat in *st), -ENOENT when something is missing,
+ * -EPERM/-ELOOP/-EFBIG when unsafe. */
+int cws_gf_open(const char *path, struct stat *st);
 
 /* A user name as pam_cws accepts one (cws_name_valid): 1 to 63 of
  * A-Z a-z 0-9 . _ - @, not starting with - or . */

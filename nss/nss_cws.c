@@ -1,11 +1,13 @@
 /* libnss_cws.so.2: the invitation types as groups (cws-read_only,
  * cws-read_write, cws-admin), from the membership file cwsd keeps under
  * /run/cws. It runs inside every process that looks a group up, so it
- * opens no socket, starts no thread, allocates nothing but the groups
- * array glibc hands to initgroups, reads a bounded file through a fixed
- * buffer, and keeps no state but getgrent's position (under a mutex). A
- * missing, unsafe or malformed file is NSS_STATUS_UNAVAIL: the next
- * source decides. */
+ * opens no socket, starts no thread, reads a bounded file through a
+ * fixed buffer, and allocates only the groups array glibc hands to
+ * initgroups and a parsed copy of the file no larger than the file
+ * (group_snapshot.c). It checks the file on every call and parses it
+ * again only when it has changed. Its state (getgrent's position, the
+ * copy) is under mutexes. A missing, unsafe or malformed file is
+ * NSS_STATUS_UNAVAIL: the next source decides. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
@@ -16,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include "group_parse.h"
+#include "group_snapshot.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -124,15 +125,12 @@ static enum nss_status status_of(int r, int *errnop)
         return NSS_STATUS_UNAVAIL;
 }
 
-/* Reads the whole membership file through fn. */
+/* Every entry of the membership file through fn (checked on every call,
+ * parsed when it has changed). */
 static enum nss_status read_groups(cws_gf_fn fn, void *ctx, int *errnop)
 {
-        int fd = cws_gf_open(CWS_NSS_GROUP_FILE), r;
+        int r = cws_gs_read(CWS_NSS_GROUP_FILE, fn, ctx);
 
-        if (fd < 0)
-                return status_of(fd, errnop);
-        r = cws_gf_parse_fd(fd, fn, ctx);
-        close(fd);
         return r < 0 ? status_of(r, errnop) : NSS_STATUS_SUCCESS;
 }
 

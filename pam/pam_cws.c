@@ -7,6 +7,7 @@
  * explicit allow is a denial. */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "cws/cache.h"
 #include "cws/cleanup.h"
 #include "cws/config.h"
 #include "cws/evidence.h"
@@ -30,6 +30,7 @@
 #include "cws/reason.h"
 #include "cws/ids.h"
 #include "cws/record.h"
+#include "gate.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 #define DEFAULT_TIMEOUT_MS 3000
@@ -37,92 +38,10 @@
 #define ITEM_MAX 255
 #define DATA_ACCOUNT_USER "pam_cws_account_user"
 
-typedef struct module_args {
-        const char *conf;
-        bool debug;
-        bool noaudit;
-        int timeout_ms;
-} module_args;
-
-typedef struct session_info {
-        const char *user;
-        const char *service;
-        const char *rhost;
-        const char *tty;
-        uid_t uid;
-        gid_t gid;
-} session_info;
-
-typedef struct verdict {
-        bool allow;
-        cws_reason reason;
-        char profile[CWS_PROFILE_MAX];
-        char invitation[CWS_ID_MAX];
-        char device[CWS_ID_MAX];
-        bool offline;
-        bool answered;  /* a running cwsd answered about this user */
-} verdict;
-
-/* What this PAM transaction has already read, so that the session and
- * close phases do not read it again: the config file (keyed by its path,
- * before module-argument overrides) and the user's ids (keyed by name).
- * Only successful reads are kept; without it (pam_set_data refused) every
- * phase reads for itself. */
-#define DATA_TXN "pam_cws_txn"
-typedef struct txn_cache {
-        bool have_cfg;
-        char conf_path[CWS_CONFIG_PATH_MAX];
-        cws_config cfg;
-        bool have_user;
-        char user[CWS_USER_MAX];
-        uid_t uid;
-        gid_t gid;
-} txn_cache;
-
-/* The cleanup of everything this module keeps with pam_set_data. */
-static void free_data(pam_handle_t *pamh, void *data, int error_status)
-{
-        (void)pamh; (void)error_status;
-        free(data);
-}
-
 /* The rest of s after prefix, or NULL (Linux-PAM's pam_str_skip_prefix,
  * which its headers do not export). */
 #define skip_prefix(s, prefix) \
         (strncmp((s), (prefix), sizeof(prefix) - 1) == 0 ? (s) + sizeof(prefix) - 1 : NULL)
-
-static txn_cache *txn(pam_handle_t *pamh)
-{
-        const void *d = NULL;
-        txn_cache *t;
-
-        if (pam_get_data(pamh, DATA_TXN, &d) == PAM_SUCCESS && d)
-                return (txn_cache *)d;
-        t = calloc(1, sizeof(*t));
-        if (!t || pam_set_data(pamh, DATA_TXN, t, free_data) != PAM_SUCCESS) {
-                free(t);
-                return NULL;
-        }
-        return t;
-}
-
-static int load_config(pam_handle_t *pamh, const char *path, cws_config *cfg, cws_error *err)
-{
-        txn_cache *t = txn(pamh);
-        int r;
-
-        if (t && t->have_cfg && strcmp(t->conf_path, path) == 0) {
-                *cfg = t->cfg;
-                return 0;
-        }
-        r = cws_config_load(cfg, path, err);
-        if (r == 0 && t && strlen(path) < sizeof(t->conf_path)) {
-                t->cfg = *cfg;
-                snprintf(t->conf_path, sizeof(t->conf_path), "%s", path);
-                t->have_cfg = true;
-        }
-        return r;
-}
 
 /* Reported once per process, not once per login. */
 static bool audit_failure_reported;
@@ -224,7 +143,7 @@ static int get_items(pam_handle_t *pamh, bool account, session_info *si)
         if (pam_get_item(pamh, PAM_TTY, &v) != PAM_SUCCESS || !item_ok(v))
                 return -EINVAL;
         si->tty = v;
-        t = txn(pamh);
+        t = gate_txn(pamh);
         if (t && t->have_user && strcmp(t->user, si->user) == 0) {
                 si->uid = t->uid;
                 si->gid = t->gid;
@@ -300,7 +219,7 @@ static int user_is_gated(const cws_config *cfg, const session_info *si)
         return 0;
 }
 
-static void copy(char *dst, size_t n, const char *src)
+void gate_copy(char *dst, size_t n, const char *src)
 {
         snprintf(dst, n, "%s", src ? src : "");
 }
@@ -345,8 +264,7 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         if (cws_msg_add(&req, "op", "validate") < 0 || cws_msg_add(&req, "user", si->user) < 0 ||
             cws_msg_add(&req, "service", si->service) < 0 || cws_msg_add(&req, "phase", phase) < 0 ||
             (si->rhost && cws_msg_add(&req, "rhost", si->rhost) < 0) ||
-            (si->tty && cws_msg_add(&req, "tty", si->tty) < 0) ||
-            cws_msg_addf(&req, "pid", "%ld", (long)getpid()) < 0)
+            (si->tty && cws_msg_add(&req, "tty", si->tty) < 0))
                 return -EINVAL;
         r = cws_agent_call(cfg->socket_path, &req, &resp, a->timeout_ms, &err);
         if (r == -EBADMSG) {
@@ -368,39 +286,10 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         }
         v->allow = v->reason == CWS_R_OK;
         v->answered = true;
-        copy(v->profile, sizeof(v->profile), cws_msg_get(&resp, "profile"));
-        copy(v->invitation, sizeof(v->invitation), cws_msg_get(&resp, "invitation"));
-        copy(v->device, sizeof(v->device), cws_msg_get(&resp, "device"));
+        gate_copy(v->profile, sizeof(v->profile), cws_msg_get(&resp, "profile"));
+        gate_copy(v->invitation, sizeof(v->invitation), cws_msg_get(&resp, "invitation"));
+        gate_copy(v->device, sizeof(v->device), cws_msg_get(&resp, "device"));
         return 0;
-}
-
-/* cwsd did not answer: the authenticated cache, within the grace. */
-static void decide_offline(pam_handle_t *pamh, const cws_config *cfg, const session_info *si,
-                           verdict *v)
-{
-        uint8_t key[CWS_HOST_KEY_LEN];
-        cws_cache_entry e;
-        cws_error err = { 0 };
-        int r;
-
-        v->allow = false;
-        v->offline = true;
-        v->reason = CWS_R_REGISTRY_UNAVAILABLE;
-        r = cws_host_key_load(cfg->state_dir, key, false, &err);
-        if (r == 0)
-                r = cws_cache_load(cfg->state_dir, key, si->uid, si->user, &e, &err);
-        cws_wipe(key, sizeof(key));
-        if (r < 0) {
-                if (r != -ENOENT)
-                        pam_syslog(pamh, LOG_ERR, "offline cache: %s", cws_error_message(&err));
-                return;
-        }
-        v->allow = cws_cache_allows(&e, cfg->state_dir,
-                                    cws_config_min_type_for_service(cfg, si->service),
-                                    cfg->offline_grace, cws_cache_now_us(), &v->reason);
-        copy(v->profile, sizeof(v->profile), e.profile);
-        copy(v->invitation, sizeof(v->invitation), e.inv_id);
-        copy(v->device, sizeof(v->device), e.device_id);
 }
 
 /* The PAM code for a verdict. Only an explicit allow, or fail_mode=open
@@ -476,13 +365,15 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         cws_error err = { 0 };
         session_info si = { 0 };
         verdict v = { .allow = false, .reason = CWS_R_INTERNAL_ERROR };
-        bool have_fail_mode = false, audited;
+        bool have_fail_mode = false, audited, account = strcmp(phase, "account") == 0;
+        const char *conf;
         int r, code;
 
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0)
                 return PAM_AUTHINFO_UNAVAIL;
-        r = load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, &err);
+        conf = a.conf ? a.conf : CWS_DEFAULT_CONFIG;
+        r = gate_load_config(pamh, conf, &cfg, &err);
         if (r == -ENOENT && !a.conf) {
                 cws_config_defaults(&cfg);
         } else if (r < 0) {
@@ -494,7 +385,7 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         if (have_fail_mode)
                 cfg.fail_mode = overrides.fail_mode;
 
-        r = get_items(pamh, strcmp(phase, "account") == 0, &si);
+        r = get_items(pamh, account, &si);
         if (r < 0) {
                 pam_syslog(pamh, LOG_NOTICE, "refusing a request with a missing, unknown or malformed "
                            "user, service, rhost or tty");
@@ -506,10 +397,10 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 tell_user(pamh, flags, &v);
                 return PAM_PERM_DENIED;
         }
-        if (strcmp(phase, "account") == 0) {
+        if (account) {
                 /* Not fatal: without it the session checks PAM_USER. */
                 char *u = strdup(si.user);
-                if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, free_data) != PAM_SUCCESS) {
+                if (!u || pam_set_data(pamh, DATA_ACCOUNT_USER, u, gate_free_data) != PAM_SUCCESS) {
                         free(u);
                         pam_syslog(pamh, LOG_WARNING, "cannot remember the account user; "
                                    "the session will check PAM_USER");
@@ -529,8 +420,10 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
                 return PAM_AUTHINFO_UNAVAIL;
         }
 
-        if (ask_agent(pamh, &cfg, &a, &si, phase, &v) < 0)
-                decide_offline(pamh, &cfg, &si, &v);
+        if (account || !gate_reuse_allow(pamh, conf, &cfg, &a, &si, &v)) {
+                if (ask_agent(pamh, &cfg, &a, &si, phase, &v) < 0)
+                        gate_decide_offline(pamh, &cfg, &si, &v);
+        }
         code = pam_code(&cfg, &v);
         if (code == PAM_SUCCESS && !v.allow)
                 pam_syslog(pamh, LOG_WARNING, "fail_mode=open: allowing %s without a decision (%s)",
@@ -542,10 +435,13 @@ static int check(pam_handle_t *pamh, int flags, int argc, const char **argv, con
         }
         if (code != PAM_SUCCESS)
                 tell_user(pamh, flags, &v);
+        else if (account)
+                gate_remember_allow(pamh, conf, &si, &v);
         if (a.debug)
                 pam_syslog(pamh, LOG_DEBUG, "%s %s service=%s decision=%s reason=%s%s", phase, si.user,
                            si.service, code == PAM_SUCCESS ? "allow" : "deny",
-                           cws_reason_to_string(v.reason), v.offline ? " (offline cache)" : "");
+                           cws_reason_to_string(v.reason),
+                           v.offline ? " (offline cache)" : v.reused ? " (the account phase's)" : "");
         return code;
 }
 
@@ -560,26 +456,26 @@ PUBLIC int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 }
 
 /* Tells cwsd the session ended, so a later revocation does not look for
- * it. Not a gate: nothing to deny here. */
+ * it: a note, not awaited. Not a gate: nothing to deny here. */
 PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         module_args a = { .timeout_ms = DEFAULT_TIMEOUT_MS };
         cws_config cfg, overrides;
         bool have_fail_mode = false;
         const char *user = NULL;
-        cws_msg req, resp;
+        cws_msg req;
 
         (void)flags;
         cws_config_defaults(&overrides);
         if (parse_args(pamh, argc, argv, &a, &overrides, &have_fail_mode) < 0 ||
-            load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
+            gate_load_config(pamh, a.conf ? a.conf : CWS_DEFAULT_CONFIG, &cfg, NULL) < 0)
                 cws_config_defaults(&cfg);
         if (get_user(pamh, &user, false, false) < 0 || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
-        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&
-            cws_msg_addf(&req, "pid", "%ld", (long)getpid()) == 0)
-                (void)cws_agent_call(cfg.socket_path, &req, &resp, a.timeout_ms, NULL);
+        /* No pid: cwsd knows the session's process from SO_PEERCRED. */
+        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0)
+                (void)cws_agent_notify(cfg.socket_path, &req, a.timeout_ms, NULL);
         return PAM_SUCCESS;
 }
 

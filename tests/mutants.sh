@@ -49,8 +49,11 @@ mutant offline_grace_zero_allows lib/cache.c \
         'if (max_age == 0 || now_us < e->validated_us ||' \
         'if (now_us < e->validated_us ||'
 mutant seen_revocation_ignored_offline lib/cache.c \
-        'return cws_seen_revoked(state_dir, id, NULL);' \
-        'return cws_seen_revoked(state_dir, id, NULL) < 0 ? -1 : 0;'
+        'seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL);' \
+        'seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL) < 0 ? -1 : 0;'
+mutant offline_allow_reused_for_session pam/txn.c \
+        '!v->allow || !v->answered || v->offline ||' \
+        '!v->allow ||'
 mutant seen_revocation_ignored_online lib/decide.c \
         '        if (!dev && !inv)' \
         '        if (1)'

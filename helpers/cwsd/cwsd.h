@@ -136,6 +136,8 @@ int handle(conn *c, const cws_msg *in, cws_msg *out);
 /* The cost class of an operation for the per-uid rate limit; false when
  * it is not rate-limited. */
 bool op_cost(const char *op, cws_cost *cost);
+/* Whether op is a note: its sender does not wait for the answer. */
+bool op_is_note(const char *op);
 int reply_error(cws_msg *out, cws_reason reason, const char *message);
 /* The decision parameters of this agent for (service, registry). */
 void decide_params(const agent *a, const char *service, cws_registry *registry,

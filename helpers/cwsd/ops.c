@@ -267,6 +267,16 @@ static int op_validate(request *q)
         return 1;
 }
 
+/* pam_cws reused its account phase's verdict for the session and only
+ * registers it (pam_cws(8)); it does not wait for this answer. */
+static int op_session_open(request *q)
+{
+        session_note(q->a, q, true);
+        cws_msg_init(q->out);
+        cws_msg_add(q->out, "status", "ok");
+        return 0;
+}
+
 static int op_session_close(request *q)
 {
         session_note(q->a, q, false);
@@ -500,21 +510,25 @@ static const struct op {
         bool rate_limited;      /* costs registry work: the per-uid rate limit applies */
         cws_cost cost;
         op_where where;
+        bool note;              /* the sender does not wait: done even when it has gone */
         int (*fn)(request *q);
 } ops[] = {
         /* Liveness, version and the registry's health: nothing private. */
-        { "ping", PERM_ANYONE, false, 0, ON_LOOP, op_ping },
+        { "ping", PERM_ANYONE, false, 0, ON_LOOP, false, op_ping },
         /* A decision about user=; it queues its own registry round (or
          * joins one) when the cache cannot answer. A session is
          * registered only for a root peer (sessions.c). */
-        { "validate", PERM_SELF_OR_ROOT, true, CWS_COST_CHECK, ON_LOOP, op_validate },
+        { "validate", PERM_SELF_OR_ROOT, true, CWS_COST_CHECK, ON_LOOP, false, op_validate },
         /* Enroll user= on this device: also needs a valid invitation token. */
-        { "enroll", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, op_enroll },
+        { "enroll", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, false, op_enroll },
         /* Revoke user='s own enrollment on this device (signed with the
          * invitation key the binding holds); administrators use
          * cws-revoke --admin, checked by signature in the registry. */
-        { "revoke", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, op_revoke },
-        { "session_close", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, op_session_close },
+        { "revoke", PERM_SELF_OR_ROOT, true, CWS_COST_CHANGE, ON_WORKER, false, op_revoke },
+        /* Notes from pam_cws, which sends them without waiting (root
+         * peers only register sessions, sessions.c). */
+        { "session_open", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, true, op_session_open },
+        { "session_close", PERM_SELF_OR_ROOT, false, 0, ON_LOOP, true, op_session_close },
 };
 
 static const struct op *op_find(const char *name)
@@ -533,6 +547,13 @@ bool op_cost(const char *name, cws_cost *cost)
                 return false;
         *cost = o->cost;
         return true;
+}
+
+bool op_is_note(const char *name)
+{
+        const struct op *o = op_find(name);
+
+        return o && o->note;
 }
 
 int handle(conn *c, const cws_msg *in, cws_msg *out)

@@ -61,7 +61,8 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 /* A client that has gone (closed after sending) gets no work done: its
- * request could only cost registry time that others are waiting for. */
+ * request could only cost registry time that others are waiting for. A
+ * note is the exception: its sender closes at once by design. */
 static bool client_gone(int fd)
 {
         struct pollfd p = { .fd = fd, .events = POLLRDHUP };
@@ -112,7 +113,7 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userda
                 cws_msg_add(&out, "message", "malformed request");
                 (void)cws_msg_send(fd, &out);
         }
-        if (r < 0 || client_gone(fd)) {
+        if (r < 0 || (client_gone(fd) && !op_is_note(cws_msg_get(&in, "op")))) {
                 conn_close(c);
                 return 0;
         }

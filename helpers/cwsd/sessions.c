@@ -1,6 +1,7 @@
 /* The sessions pam_cws told cwsd about, ended when their user is revoked
  * (terminate_on_revoke). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -19,10 +20,22 @@ void session_note(agent *a, const request *q, bool open)
         cws_session s;
         cws_error err = { 0 };
         uint64_t start;
+        int r;
 
         if (q->peer.pid <= 0 || q->peer.uid != 0)
                 return;
-        if (cws_session_init(&s, q->uid, q->peer.pid, (int64_t)time(NULL), &err) < 0) {
+        r = cws_session_init(&s, q->uid, q->peer.pid, (int64_t)time(NULL), &err);
+        if (r == -ESRCH && !open) {
+                /* The close note does not wait: its process may have
+                 * exited before we read it. Gone, so is its session. */
+                for (size_t i = 0; i < a->n_sessions;)
+                        if (a->sessions[i].uid == q->uid && a->sessions[i].pid == q->peer.pid)
+                                a->sessions[i] = a->sessions[--a->n_sessions];
+                        else
+                                i++;
+                return;
+        }
+        if (r < 0) {
                 log_line(LOG_WARNING, "%s (session not registered)", cws_error_message(&err));
                 return;
         }

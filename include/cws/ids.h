@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define CWS_ID_RANDOM_LEN 16    /* random bytes after the prefix */
 #define CWS_ID_MAX 32           /* "inv-" + 22 base64url + NUL fits */
 
 /* "inv-..." / "dev-..." with 16 random bytes. */

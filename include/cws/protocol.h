@@ -52,3 +52,8 @@ int cws_agent_connect(const char *path, int timeout_ms, cws_error *err);
 /* connect + send + recv with one overall bound. */
 int cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, int timeout_ms,
                    cws_error *err);
+
+/* connect + send, no answer awaited: a note cwsd acts on even after the
+ * sender has closed (a SEQPACKET datagram queued before the close is still
+ * read). 0 once the datagram is in cwsd's socket buffer. */
+int cws_agent_notify(const char *path, const cws_msg *req, int timeout_ms, cws_error *err);

@@ -1,6 +1,6 @@
 /* The registry storage interface: get one key, create a key only if absent,
  * list keys under a prefix (never on the session path). Backends: file:
- * (registry_file.c) and s3: (registry_s3.c); the key layout is the same on both:
+ * (registry_file.c) and s3: (registry_s3*.c); the key layout is the same on both:
  *   inv/<inv>/invitation            the signed invitation
  *   inv/<inv>/revoked               invitation revocation (create-only)
  *   inv/<inv>/slot/<n>/<gen>        device registration (create-only)

@@ -1,9 +1,11 @@
-/* s3: registry backend (lib/registry_s3.c). The opener is declared in
- * registry.h; these are its pure parts, exposed so the unit tests can
- * drive them without a server: URL, endpoint and credentials parsing, the
- * SigV4 pieces we build ourselves (curl 7.88 neither sorts nor encodes the
- * query and does not send x-amz-content-sha256), and the ListObjectsV2 and
- * error-body parsers, which read untrusted bytes. */
+/* s3: registry backend (lib/registry_s3*.c). The opener is declared in
+ * registry.h; these are its pure parts, exposed so the unit tests and the
+ * fuzz targets can drive them without a server: URL, endpoint and
+ * credentials parsing and the SigV4 pieces we build ourselves (curl 7.88
+ * neither sorts nor encodes the query and does not send
+ * x-amz-content-sha256), in registry_s3_sign.c; the ListObjectsV2,
+ * ListObjectVersions, object lock and error-body parsers, which read
+ * untrusted bytes, in registry_s3_xml.c. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

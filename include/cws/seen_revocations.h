@@ -14,3 +14,8 @@ int cws_seen_revoked_add(const char *state_dir, const char *id, cws_error *err);
 /* 1 seen revoked, 0 not, <0 cannot tell (the caller must deny). An empty
  * id is never revoked. */
 int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err);
+
+/* Both ids of a binding in one look at the directory: bit 1 when device
+ * was seen revoked, bit 2 when inv was; <0 cannot tell (deny). */
+int cws_seen_revoked_pair(const char *state_dir, const char *device, const char *inv,
+                          cws_error *err);

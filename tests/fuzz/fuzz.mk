@@ -24,24 +24,29 @@ FUZZ_HELPERS := $(addprefix $(FB)/obj/tests/fuzz/,harness.o forge.o cache_load.o
 FUZZ_LIBS    := $(PKG_LIBS)
 
 # fuzz_pam runs pam_cws.c in-process: see the top of tests/fuzz/fuzz_pam.c.
-FUZZ_PAM_WRAP := cws_agent_call getpwnam_r getgrnam getgrouplist audit_open audit_close \
+FUZZ_PAM_WRAP := cws_agent_call cws_agent_notify getpwnam_r getgrnam getgrouplist audit_open audit_close \
 		 audit_log_user_message cws_journal_send
-$(FB)/fuzz_pam: FUZZ_EXTRA = $(FB)/obj/pam/pam_cws.o
+# Its offline decision is linked in (CWS_OFFLINE_LINKED) rather than
+# loaded from pam_cws_offline.so beside the module, as pam_cws.so does.
+FUZZ_PAM_OBJ := $(addprefix $(FB)/obj/pam/,pam_cws.o txn.o offline_load.o pam_cws_offline.o)
+$(FB)/fuzz_pam: FUZZ_EXTRA = $(FUZZ_PAM_OBJ)
 $(FB)/fuzz_pam: FUZZ_LDEXTRA = $(FUZZ_PAM_WRAP:%=-Wl,--wrap=%)
-$(FB)/fuzz_pam: $(FB)/obj/pam/pam_cws.o
+$(FB)/fuzz_pam: $(FUZZ_PAM_OBJ)
+$(FB)/obj/pam/offline_load.o: CPPFLAGS += -DCWS_OFFLINE_LINKED
 
 # fuzz_nss_groups reads with libnss_cws.so.2's own reader (nss (issue 13)).
-$(FB)/fuzz_nss_groups: FUZZ_EXTRA = $(FB)/obj/nss/group_parse.o
-$(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o
+$(FB)/fuzz_nss_groups: FUZZ_EXTRA = $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
+$(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
 
 # fuzz-run-<t> is a pattern rule, so it cannot be .PHONY (make skips the
 # implicit rule search for phony targets); no such file is ever made.
 .PHONY: fuzz-build fuzz-corpus
-.SECONDARY: $(FUZZ_ALL:%=$(FB)/obj/tests/fuzz/fuzz_%.o) $(FUZZ_HELPERS) $(FB)/obj/pam/pam_cws.o \
-	$(FB)/obj/nss/group_parse.o
+.SECONDARY: $(FUZZ_ALL:%=$(FB)/obj/tests/fuzz/fuzz_%.o) $(FUZZ_HELPERS) $(FUZZ_PAM_OBJ) \
+	$(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
 fuzz-build: $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
 
-$(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard tests/fuzz/*.h)
+$(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard tests/fuzz/*.h) \
+		pam/offline.h pam/gate.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -c $< -o $@
 

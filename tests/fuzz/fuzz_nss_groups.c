@@ -2,16 +2,19 @@
  * whatever a file could hold. Properties: the result is 0, -EBADMSG or
  * -EFBIG; every entry handed out has a level 1..3, a name the module
  * would serve (one of the three groups, or a valid user) and a gid that
- * is neither 0 nor (gid_t)-1; and reading in two pieces, cut anywhere,
- * gives the same result and the same entries as reading it whole. */
+ * is neither 0 nor (gid_t)-1; reading in two pieces, cut anywhere,
+ * gives the same result and the same entries as reading it whole; and
+ * the module's parsed copy (nss/group_snapshot.c) gives the same result,
+ * then the same entries in the same order, in no more bytes than the
+ * input. */
 #include <errno.h>
 #include <string.h>
-#include "../../nss/group_parse.h"
+#include "../../nss/group_snapshot.h"
 #include "harness.h"
 
 typedef struct tally {
         unsigned entries;
-        uint64_t sum;           /* of gids, levels and name lengths */
+        uint64_t sum;           /* of gids, levels, names and untils, in order */
 } tally;
 
 static int check_entry(void *ctx, const cws_gf_entry *e)
@@ -28,7 +31,9 @@ static int check_entry(void *ctx, const cws_gf_entry *e)
                 FUZZ_ASSERT(e->until >= 0);
         }
         t->entries++;
-        t->sum += e->gid + e->level + n + (uint64_t)e->until;
+        t->sum = t->sum * 1000003u + e->gid + e->level + n + (uint64_t)e->until;
+        for (size_t i = 0; i < n; i++)
+                t->sum = t->sum * 31u + (unsigned char)e->name[i];
         return 0;
 }
 
@@ -56,5 +61,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 r2 = cws_gf_finish(&p);
         FUZZ_ASSERT(r2 == r);
         FUZZ_ASSERT(split.entries == whole.entries && split.sum == whole.sum);
+
+        tally replayed = { 0 };
+        cws_gs_snapshot *snap = NULL;
+
+        r2 = cws_gs_build_buffer(text, size, &snap);
+        FUZZ_ASSERT(r2 == r || r2 == -ENOMEM);
+        if (r2 == 0) {
+                FUZZ_ASSERT(cws_gs_size(snap) <= size + 256);
+                FUZZ_ASSERT(cws_gs_replay(snap, check_entry, &replayed) == 0);
+                FUZZ_ASSERT(replayed.entries == whole.entries && replayed.sum == whole.sum);
+                cws_gs_free(snap);
+        }
         return 0;
 }

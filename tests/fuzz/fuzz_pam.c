@@ -58,6 +58,8 @@ int __real_cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, i
                           cws_error *err);
 int __wrap_cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, int timeout_ms,
                           cws_error *err);
+int __real_cws_agent_notify(const char *path, const cws_msg *req, int timeout_ms, cws_error *err);
+int __wrap_cws_agent_notify(const char *path, const cws_msg *req, int timeout_ms, cws_error *err);
 int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t buflen,
                       struct passwd **result);
 struct group *__wrap_getgrnam(const char *name);
@@ -114,6 +116,22 @@ int __wrap_cws_agent_call(const char *path, const cws_msg *req, cws_msg *resp, i
         if (cws_msg_decode(resp, in.reply, in.reply_len) < 0)
                 return cws_error_set(err, -EBADMSG, "fuzz: malformed reply");
         return 0;
+}
+
+/* The session notes: never to a real cwsd. With a fuzzed reply cwsd
+ * "takes" the note, else nobody listens on the scratch socket. */
+int __wrap_cws_agent_notify(const char *path, const cws_msg *req, int timeout_ms, cws_error *err)
+{
+        const char *op = cws_msg_get(req, "op"), *user = cws_msg_get(req, "user");
+
+        FUZZ_ASSERT(op && (strcmp(op, "session_open") == 0 || strcmp(op, "session_close") == 0));
+        FUZZ_ASSERT(user && cws_name_valid(user, CWS_USER_MAX));
+        FUZZ_ASSERT(timeout_ms >= 0);
+        if (in.reply_mode)
+                return in.reply_len ? 0 : cws_error_set(err, -ETIMEDOUT, "fuzz: cwsd did not take it");
+        if (!path || strcmp(path, socket_path) != 0)
+                return cws_error_set(err, -ECONNREFUSED, "fuzz: not the scratch socket");
+        return __real_cws_agent_notify(path, req, timeout_ms, err);
 }
 
 static const struct {

@@ -9,7 +9,8 @@ per connection in the framing of lib/protocol.c (one datagram of
 "key=value\\n" lines) and answers as MODEFILE says at that moment (one
 word, re-read for every connection, so one fake serves a whole test).
 Each request is logged to LOGFILE as "MODE op=OP user=USER". A request
-that is not op=validate (session_close) gets status=ok. The fake exits by
+that is not op=validate (the notes session_open and session_close) gets
+status=ok. The fake exits by
 itself after LIFETIME seconds (default 120); one thread per connection.
 Modes:
   allow                the real thing: status=ok decision=allow reason=ok user=U
@@ -29,6 +30,7 @@ Modes:
   empty                an empty datagram
   close                reads the request, closes without answering
   late                 answers allow 5 s after the request
+  hang_notes           validations as allow; a note is read and never answered
 Only the standard library; killed by the test.
 """
 import os
@@ -113,6 +115,12 @@ def serve(conn, modefile, log):
             return
         if mode == "late":
             time.sleep(5)
+            mode = "allow"
+        if mode == "hang_notes":
+            # Validations allowed; session notes read and never answered.
+            if req.get("op") != "validate":
+                time.sleep(120)
+                return
             mode = "allow"
         out = answer(mode, req)
         if out is None:

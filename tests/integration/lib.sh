@@ -178,6 +178,26 @@ admin_setup() {
         invite pubkey >"$T/etc/trusted_keys" && chmod 644 "$T/etc/trusted_keys"
 }
 
+# enroll_race N TOKEN: N hosts (N real cwsd, each with its own state in
+# $T/hI) enroll with TOKEN at the same moment; each leaves $T/hI/out and
+# $T/hI/rc. Returns 2 when a cwsd does not start, 1 when an enrollment
+# does not end within 60 s.
+enroll_race() {
+        local n=$1 token=$2 i
+        for i in $(seq "$n"); do
+                write_config "$T/h$i"
+                start_cwsd "$T/h$i" || { nok "start cwsd $i"; return 2; }
+        done
+        rm -f "$T/go"
+        for i in $(seq "$n"); do
+                ( wait_for 30 test -e "$T/go"
+                  "$B/cws-enroll" --config "$T/h$i/etc/cws.conf" "$token" >"$T/h$i/out" 2>&1
+                  echo $? >"$T/h$i/rc" ) &
+        done
+        touch "$T/go"
+        for i in $(seq "$n"); do wait_for 60 test -e "$T/h$i/rc" || return 1; done
+}
+
 # flip_at FILE OFFSET: changes the byte at OFFSET to another base64url
 # character (one byte changed, length kept).
 flip_at() {

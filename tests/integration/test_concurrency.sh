@@ -8,19 +8,11 @@ N=20
 admin_setup || { nok "admin setup"; exit 1; }
 invite --json create shared --max-devices 3 >"$T/inv.json"
 TOKEN=$(json_field token <"$T/inv.json"); INV=$(json_field id <"$T/inv.json")
-for i in $(seq $N); do
-        write_config "$T/h$i"
-        start_cwsd "$T/h$i" || { nok "start cwsd $i"; exit 1; }
-done
-rm -f "$T/go"
-for i in $(seq $N); do
-        ( wait_for 30 test -e "$T/go"
-          "$B/cws-enroll" --config "$T/h$i/etc/cws.conf" "$TOKEN" >"$T/h$i/out" 2>&1
-          echo $? >"$T/h$i/rc" ) &
-done
-touch "$T/go"
-wait_all() { for i in $(seq $N); do wait_for 60 test -e "$T/h$i/rc" || return 1; done; }
-wait_all || nok "every concurrent enrollment ends within 60 s"
+enroll_race $N "$TOKEN"
+case $? in
+1) nok "every concurrent enrollment ends within 60 s" ;;
+2) exit 1 ;;
+esac
 succeeded=0 full=0
 for i in $(seq $N); do
         rc=$(cat "$T/h$i/rc")

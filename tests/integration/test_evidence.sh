@@ -61,6 +61,19 @@ done
 DEV=$(sed -n 's/.*"CWS_DEVICE":"\([^"]*\)".*/\1/p' <<<"$j")
 check "the audit record and the journal entry name the same device" grep -qF "device=\"$DEV\"" <<<"$r"
 
+# cwsd down: the module decides from the cache in both phases (an offline
+# account allow is not taken by the session) and writes its own evidence.
+stop_cwsd "$T"
+out=$(pam root --rhost 127.0.0.1 --tty pts/8)
+check "cwsd down: allowed from the cache" grep -q "^acct=PAM_SUCCESS open=PAM_SUCCESS" <<<"$out"
+evidence_settle
+check "cwsd down: exactly 2 audit records more (4 allows in all)" \
+        test "$(count arecords pam_cws-validate ok)" -eq 4
+check "cwsd down: ... both of this login (terminal=pts/8)" \
+        test "$(arecords pam_cws-validate ok | grep -c 'terminal=pts/8')" -eq 2
+check "cwsd down: exactly 2 journal entries more" test "$(count journal MESSAGE_ID="$MID_ALLOW")" -eq 4
+start_cwsd "$T" || exit 1
+
 # Denied after revocation: one record and one entry with the same reason.
 revoke --admin --keystore "$KS" --passphrase-file "$T/pass" "$INV" "$DEV" >/dev/null
 evidence_settle

@@ -80,6 +80,25 @@ for svc in closed open; do
         done
 done
 
+# One round trip a transaction: the session phase takes the account
+# phase's allow and only registers the session, and the close is a note
+# too; neither waits for an answer. Against a fake that never answers a
+# note, with timeout_ms=60000, the transaction still ends at once (were a
+# note awaited, "timeout 20" would cut it), and the fake got both notes.
+service notes "$CONF" timeout_ms=60000
+logged_since() { tail -n +$((seen + 1)) "$T/fake.log" | grep -qx "$1"; }
+echo hang_notes >"$T/fake.mode"
+seen=$(wc -l <"$T/fake.log")
+out=$(timeout 20 "$B/pam_run" "$PAMD" notes root 2>&1)
+check "notes not awaited: the transaction ends with the fake never answering them" \
+        grep -q '^acct=PAM_SUCCESS open=PAM_SUCCESS close=PAM_SUCCESS' <<<"$out"
+check "... the fake got the session_open note" \
+        wait_for 5 logged_since 'hang_notes op=session_open user=root'
+check "... and the session_close note" \
+        wait_for 5 logged_since 'hang_notes op=session_close user=root'
+check "... and one validation for the whole transaction (the session took the account's allow)" \
+        test "$(tail -n +$((seen + 1)) "$T/fake.log" | grep -c 'op=validate')" = 1
+
 # Now root has a fresh cached validation (written as cwsd writes it, under
 # the host key). A cwsd that is silent, late or hangs up is an outage: the
 # cache decides and allows. A verified cwsd that answers something that
@@ -101,6 +120,15 @@ with open(path, "wb") as f:
 os.chmod(path, 0o600)
 PY
 for m in close late; do expect "$m" closed PAM_SUCCESS; done
+# An account allow from the offline cache is not taken by the session
+# phase: it asks cwsd again (and, no answer, decides offline again).
+echo close >"$T/fake.mode"
+seen=$(wc -l <"$T/fake.log")
+out=$(timeout 20 "$B/pam_run" "$PAMD" closed root 2>&1)
+check "an offline account allow: the session phase asks again, and allows offline" \
+        grep -q '^acct=PAM_SUCCESS open=PAM_SUCCESS' <<<"$out"
+check "... two validations in the transaction" \
+        test "$(tail -n +$((seen + 1)) "$T/fake.log" | grep -c 'close op=validate')" = 2
 for m in garbage duplicate oversize; do expect "$m" closed PAM_AUTHINFO_UNAVAIL; done
 rm -f "$T/state/cache/0"
 

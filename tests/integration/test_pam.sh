@@ -41,6 +41,12 @@ expect "not enrolled, silent: no message" "acct=PAM_PERM_DENIED" login root --si
 check "... nothing said" bash -c "! grep -q '^msg:' '$T/pam.out'"
 enroll "$(json_field token <"$T/inv.json")" >/dev/null
 expect "enrolled -> PAM_SUCCESS for account and session" "acct=PAM_SUCCESS open=PAM_SUCCESS close=PAM_SUCCESS" login root --rhost 127.0.0.1 --tty pts/1
+# libcrypto is for the offline decision only (pam_cws_offline.so): a
+# login that cwsd answers never loads it (ld.so says what it loads).
+out=$(LD_DEBUG=libs timeout 30 "$B/pam_run" "$PAMD" login root 2>&1)
+check "cwsd answers: allowed" grep -q "^acct=PAM_SUCCESS open=PAM_SUCCESS" <<<"$out"
+check "... without loading pam_cws_offline.so or libcrypto" \
+        bash -c '! grep -qE "calling init: .*(pam_cws_offline|libcrypto)" <<<"$1"' _ "$out"
 printf 'account required %s/pam_cws.so conf=%s\naccount required %s/pam_cws.so conf=%s\nsession required %s/pam_cws.so conf=%s\n' \
         "$B" "$CONF" "$B" "$CONF" "$B" "$CONF" >"$PAMD/twice"
 expect "pam_cws twice in one account stack (the user remembered, then checked again)" \
@@ -52,6 +58,14 @@ check "... told insufficient type with the profile" grep -q "profile lab: your i
 # cwsd down: the module decides from the authenticated cache.
 stop_cwsd "$T"
 expect "cwsd down, fresh cache -> PAM_SUCCESS" "acct=PAM_SUCCESS open=PAM_SUCCESS" login root
+out=$(LD_DEBUG=libs timeout 30 "$B/pam_run" "$PAMD" login root 2>&1)
+check "cwsd down: the offline decision loads pam_cws_offline.so, and libcrypto with it" \
+        bash -c 'grep -q "calling init: .*pam_cws_offline.so" <<<"$1" && grep -q "calling init: .*libcrypto" <<<"$1"' _ "$out"
+# Without pam_cws_offline.so beside the module there is no offline
+# decision: denied, fail closed.
+mkdir -p "$T/lone"; cp "$B/pam_cws.so" "$T/lone/"
+printf 'account required %s/lone/pam_cws.so conf=%s\n' "$T" "$CONF" >"$PAMD/lone"
+expect "cwsd down, no pam_cws_offline.so beside the module -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTHINFO_UNAVAIL" lone root
 expect "cwsd down, fresh cache, wrong type -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" sudo root
 expect "cwsd down, no cache for the user -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTHINFO_UNAVAIL" login nobody
 expect "cwsd down, no cache, fail_mode=open: an unenrolled user is still refused" "acct=PAM_AUTHINFO_UNAVAIL" open nobody

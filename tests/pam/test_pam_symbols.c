@@ -1,15 +1,16 @@
 /* pam_cws.so as a loader sees it: it dlopens, it exports the six PAM
  * entry points and nothing else (pam/pam_cws.map), libcws and inih stay
- * inside, and it links libpam, libaudit and at most libcrypto (besides
- * libc) — never libsystemd (journal entries go over journald's native
- * protocol, lib/journal.c), libcurl, libsecret, glib or json-c. The checks
- * are in tests/module_symbols.h. */
+ * inside, and it links libpam and libaudit only (besides libc) — never
+ * libcrypto (only pam_cws_offline.so does, loaded on the offline path:
+ * test_pam_offline_symbols.c), libsystemd (journal entries go over
+ * journald's native protocol, lib/journal.c), libcurl, libsecret, glib or
+ * json-c. The checks are in tests/module_symbols.h. */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <security/pam_appl.h>
 
 static const char module_file[] = "pam_cws.so";
-static const char allowed_desc[] = "libpam, libaudit, libcrypto, libc";
+static const char allowed_desc[] = "libpam, libaudit, libc";
 
 typedef int (*pam_sm_fn)(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
@@ -21,21 +22,22 @@ static const char *const entry_points[] = {
 /* Internal functions that are linked into the module (from libcws.a and
  * libinih.a) and must not be reachable from outside it. */
 static const char *const internal[] = {
-        "cws_config_load", "cws_config_set", "cws_cache_load",  "cws_reason_to_string",
+        "cws_config_load", "cws_config_set", "cws_msg_decode",  "cws_reason_to_string",
         "cws_error_message", "ini_parse",    "ini_parse_string",
 };
 
 /* DT_NEEDED prefixes: the required one, the allowed ones, the banned ones. */
 static const char required_lib[] = "libpam.so.0";
 static const char *const allowed_libs[] = {
-        "libpam.so.", "libaudit.so.", "libcrypto.so.", "libc.so.",
+        "libpam.so.", "libaudit.so.", "libc.so.",
 #ifdef __SANITIZE_ADDRESS__
         /* make SANITIZE=1 links the module with the sanitizer runtimes. */
         "libasan.so.", "libubsan.so.",
 #endif
 };
 static const char *const banned_libs[] = {
-        "libcurl", "libsecret", "libglib", "libgio", "libgobject", "libjson-c",
+        "libcrypto", "libsystemd", "libcurl", "libsecret", "libglib", "libgio", "libgobject",
+        "libjson-c",
 };
 
 #include "module_symbols.h"

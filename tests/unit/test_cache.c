@@ -222,6 +222,15 @@ static void test_seen_revocations(void **state)
         assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 0);      /* known */
         assert_int_equal(cws_seen_revoked(dir, dev, &err), 1);
         assert_int_equal(cws_seen_revoked(dir, inv, &err), 0);
+        /* Both ids in one look: bit 1 the device, bit 2 the invitation. */
+        assert_int_equal(cws_seen_revoked_pair(dir, dev, inv, &err), 1);
+        assert_int_equal(cws_seen_revoked_pair(dir, inv, dev, &err), 2);
+        assert_int_equal(cws_seen_revoked_pair(dir, "", NULL, &err), 0);
+        assert_int_equal(cws_seen_revoked_add(dir, inv, &err), 1);
+        assert_int_equal(cws_seen_revoked_pair(dir, dev, inv, &err), 3);
+        assert_int_equal(cws_seen_revoked_pair(dir, dev, "inv-..", &err), -EINVAL);
+        snprintf(path, sizeof(path), "%s/revoked/%s", dir, inv);
+        assert_int_equal(unlink(path), 0);
         /* Nothing but an id names a file. */
         assert_int_equal(cws_seen_revoked_add(dir, "../x", &err), -EINVAL);
         assert_int_equal(cws_seen_revoked(dir, "dev-..", &err), -EINVAL);

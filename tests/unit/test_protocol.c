@@ -533,6 +533,7 @@ enum srv_mode {
         SRV_ECHO,    /* answer every request with status=ok and echo=<op> */
         SRV_SILENT,  /* accept, read, never answer */
         SRV_CLOSE,   /* accept, read, close */
+        SRV_NOTE,    /* accept, read, write the op to <socket>.note, never answer */
 };
 
 enum srv_user {
@@ -609,6 +610,24 @@ static int bind_listen(const char *path, int backlog, enum srv_user user)
         return fd;
 }
 
+/* The op a SRV_NOTE server read, in <socket path>.note (written whole:
+ * a temporary file renamed into place). */
+static void note_write(int lfd, const char *op)
+{
+        struct sockaddr_un sa;
+        socklen_t sl = sizeof(sa);
+        char tmp[sizeof(sa.sun_path) + 8], path[sizeof(sa.sun_path) + 8];
+        FILE *fp;
+
+        if (getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+                _exit(6);
+        snprintf(tmp, sizeof(tmp), "%s.tmp", sa.sun_path);
+        snprintf(path, sizeof(path), "%s.note", sa.sun_path);
+        fp = fopen(tmp, "w");
+        if (!fp || fprintf(fp, "%s\n", op ? op : "-") < 0 || fclose(fp) != 0 || rename(tmp, path) < 0)
+                _exit(7);
+}
+
 static void serve(int lfd, enum srv_mode mode)
 {
         for (;;) {
@@ -619,6 +638,11 @@ static void serve(int lfd, enum srv_mode mode)
                         _exit(3);
                 if (cws_msg_recv(c, &req, 10000) == 0) {
                         if (mode == SRV_SILENT) {
+                                pause();
+                                _exit(0);
+                        }
+                        if (mode == SRV_NOTE) {
+                                note_write(lfd, cws_msg_get(&req, "op"));
                                 pause();
                                 _exit(0);
                         }
@@ -860,6 +884,51 @@ static void test_connect_untrusted_peer(void **state)
         assert_int_equal(resp.n, 0);
 }
 
+/* A note is sent and not awaited: against a server that reads it and
+ * never answers, cws_agent_notify returns 0 (were it waiting, it would
+ * fail when the server dies of its alarm), and the server got the note. */
+static void test_agent_notify(void **state)
+{
+        struct fixture *f = *state;
+        cws_error err = { 0 };
+        char note[sizeof(f->path) + 8], line[32] = "";
+        cws_msg req;
+        FILE *fp = NULL;
+
+        server_start(f, SRV_NOTE, SRV_AS_ME);
+        cws_msg_init(&req);
+        assert_int_equal(cws_msg_add(&req, "op", "session_close"), 0);
+        assert_int_equal(cws_agent_notify(f->path, &req, 60000, &err), 0);
+        snprintf(note, sizeof(note), "%s.note", f->path);
+        for (int i = 0; i < 1000 && !(fp = fopen(note, "r")); i++)
+                usleep(10000);  /* bounded: 10 s */
+        assert_non_null(fp);
+        assert_non_null(fgets(line, sizeof(line), fp));
+        fclose(fp);
+        unlink(note);
+        assert_string_equal(line, "session_close\n");
+
+        assert_int_equal(cws_agent_notify(f->path, NULL, 100, &err), -EINVAL);
+        assert_int_equal(cws_agent_notify(f->path, &req, -1, &err), -EINVAL);
+}
+
+static void test_agent_notify_refused(void **state)
+{
+        struct fixture *f = *state;
+        cws_error err = { 0 };
+        cws_msg req;
+
+        cws_msg_init(&req);
+        assert_int_equal(cws_msg_add(&req, "op", "session_close"), 0);
+        assert_int_equal(cws_agent_notify(f->path, &req, 500, &err), -ENOENT);
+        assert_non_null(strstr(err.msg, f->path));
+        if (geteuid() != 0)
+                skip();
+        server_start(f, SRV_ECHO, SRV_NOBODY_LISTEN);
+        assert_int_equal(cws_agent_notify(f->path, &req, 1000, &err), -EPERM);
+        assert_non_null(strstr(err.msg, "running as uid 65534"));
+}
+
 #define FIXTURE_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -885,6 +954,8 @@ int main(void)
                 FIXTURE_TEST(test_connect_backlog_full),
                 FIXTURE_TEST(test_connect_untrusted_socket_owner),
                 FIXTURE_TEST(test_connect_untrusted_peer),
+                FIXTURE_TEST(test_agent_notify),
+                FIXTURE_TEST(test_agent_notify_refused),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* lib/registry_s3.c without a server: URL, endpoint, region and
+/* lib/registry_s3*.c without a server: URL, endpoint, region and
  * credentials parsing, the SigV4 pieces we build (payload hash header,
  * sorted and encoded list query), the ListObjectsV2 and error parsers fed
  * hostile bodies, the opener's refusals, credentials given as text
