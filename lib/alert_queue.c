@@ -56,8 +56,9 @@ int cws_alert_queue_open(const char *state_dir, uint32_t max, cws_alert_queue **
                          cws_error *err)
 {
         _cleanup_free_ cws_alert_queue *q = calloc(1, sizeof(*q));
+        _cleanup_(closedirp) DIR *d = NULL;
         bool any = false;
-        int fd, r;
+        int r;
 
         if (!q)
                 return cws_error_set(err, -ENOMEM, "alert queue: out of memory");
@@ -68,16 +69,9 @@ int cws_alert_queue_open(const char *state_dir, uint32_t max, cws_alert_queue **
                 return cws_error_set(err, -ENAMETOOLONG, "%s/alerts: path too long", state_dir);
         if ((r = cws_dir_ensure(q->dir, 0700, err)) < 0)
                 return r;
-        fd = cws_dir_open_checked(q->dir, err);
-        if (fd < 0)
-                return fd;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                r = -errno;
-                close(fd);
-                return cws_error_set(err, r, "%s: cannot read: %s", q->dir, strerror(-r));
-        }
-        for (struct dirent *e; (e = readdir(d));) {
+        if ((r = cws_dir_opendir_checked(q->dir, &d, err)) < 0)
+                return r;
+        for (struct dirent *e; (errno = 0, e = readdir(d));) {
                 uint64_t seq;
                 if (!parse_name(e->d_name, &seq))
                         continue;
@@ -87,7 +81,8 @@ int cws_alert_queue_open(const char *state_dir, uint32_t max, cws_alert_queue **
                         q->tail = seq + 1;
                 any = true;
         }
-        closedir(d);
+        if (errno != 0)
+                return cws_error_set(err, -errno, "%s: cannot read: %s", q->dir, strerror(errno));
         q->max = max;
         q->hook = cws_alert_queue_record_drop;
         *out = TAKE_PTR(q);

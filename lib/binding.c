@@ -1,25 +1,21 @@
-/* Sealed bindings in cwsd's state directory (docs/design.md §3.4). The host identity
- * and the user are in the AEAD's associated data, so a binding opens only
- * on the host, and for the account, it was sealed for. */
-#include <dirent.h>
+/* The sealed binding format (docs/design.md §3.4): the JSON body, sealed with AES-GCM
+ * under the host key. The host identity and the user are in the AEAD's
+ * associated data, so a binding opens only on the host, and for the
+ * account, it was sealed for. Where bindings are kept: binding_store.c. */
 #include <errno.h>
-#include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "cws/base64.h"
 #include "cws/binding.h"
 #include "cws/cleanup.h"
-#include "cws/safe_file.h"
+#include "cws/hex.h"
+#include "cws/json_reader.h"
 
-#define HOST_ID_PREFIX "cws-host-v1"
 #define BINDING_MAGIC "cws-binding-v1"
 #define BINDING_VERSION 1
-#define HOST_ID_HEX (2 * CWS_SHA256_LEN)
+#define HOST_ID_HEX CWS_HOST_ID_HEX
 /* "cws-binding-v1 <64 hex>\n"; sizeof counts the NUL, which stands for the space. */
 #define HEADER_LEN (sizeof(BINDING_MAGIC) + HOST_ID_HEX + 1)
 /* Header, NUL, decimal uid, NUL, user name. */
@@ -50,109 +46,15 @@ static void binding_wipe(cws_binding *b)
         cws_wipe(b, sizeof(*b));
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
-static void tokener_freep(json_tokener **t)
-{
-        if (*t)
-                json_tokener_free(*t);
-}
-
-/* json-c keeps its own copies of strings; overwrite the secret ones before
- * the tree is freed. */
-static void json_wipe_string(json_object *o, const char *key)
-{
-        json_object *v;
-
-        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-                cws_wipe((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
-}
-
-static void json_put_wipep(json_object **o)
-{
-        if (*o) {
-                if (json_object_is_type(*o, json_type_object)) {
-                        json_wipe_string(*o, "secret");
-                        json_wipe_string(*o, "binding_priv");
-                }
-                json_object_put(*o);
-        }
-}
-
-static void json_putp(json_object **o)
-{
-        if (*o)
-                json_object_put(*o);
-}
-
-static void strv_freep(char ***v)
-{
-        if (*v) {
-                for (char **p = *v; *p; p++)
-                        free(*p);
-                free(*v);
-        }
-}
-
 static void set_why(cws_reason *why, cws_reason r)
 {
         if (why)
                 *why = r;
 }
 
-static void hex_encode(const uint8_t *in, size_t n, char *out)
-{
-        static const char digits[] = "0123456789abcdef";
-
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[in[i] >> 4];
-                out[2 * i + 1] = digits[in[i] & 0xf];
-        }
-        out[2 * n] = '\0';
-}
-
-static bool is_lower_hex(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return true;
-}
-
 static bool str_fits(const char *s, size_t max)
 {
         return strnlen(s, max) < max;
-}
-
-/* ---- host key and host identity ---- */
-
-int cws_host_id(char out[2 * CWS_SHA256_LEN + 1], cws_error *err)
-{
-        char mid[33], uuid[CWS_FP_FIELD_MAX];
-        uint8_t buf[sizeof(HOST_ID_PREFIX) + sizeof(mid) + sizeof(uuid)], h[CWS_SHA256_LEN];
-        size_t n = 0, ulen;
-        int r;
-
-        r = cws_machine_id(mid, err);
-        if (r < 0)
-                return r;
-        cws_system_uuid(uuid);
-        ulen = strlen(uuid);
-        memcpy(buf, HOST_ID_PREFIX, sizeof(HOST_ID_PREFIX));
-        n += sizeof(HOST_ID_PREFIX);
-        memcpy(buf + n, mid, sizeof(mid));
-        n += sizeof(mid);
-        memcpy(buf + n, uuid, ulen);
-        n += ulen;
-        r = cws_sha256(buf, n, h);
-        if (r < 0)
-                return cws_error_set(err, r, "host id: SHA-256 failed");
-        hex_encode(h, sizeof(h), out);
-        return 0;
 }
 
 /* ---- sealing ---- */
@@ -191,7 +93,7 @@ static size_t aad_format(const char header[HEADER_LEN + 1], uid_t uid, const cha
 
 static bool machine_id_valid(const char *s)
 {
-        return strnlen(s, 33) == 32 && is_lower_hex(s, 32);
+        return strnlen(s, 33) == 32 && cws_hex_is_lower(s, 32);
 }
 
 /* Field sanity, the same on both sides, so we never seal what we would
@@ -236,33 +138,22 @@ static int binding_check(const cws_binding *b, cws_error *err)
         return 0;
 }
 
-static int obj_add(json_object *o, const char *key, json_object *v)
-{
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int fingerprint_to_json(const cws_fingerprint *fp, json_object **out)
 {
-        _cleanup_(json_putp) json_object *o = json_object_new_object();
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         json_object *macs;
         int r;
 
         if (!o)
                 return -ENOMEM;
-        if ((r = obj_add(o, "hostname", json_object_new_string(fp->hostname))) < 0 ||
-            (r = obj_add(o, "machine_id", json_object_new_string(fp->machine_id))) < 0 ||
-            (r = obj_add(o, "system_uuid", json_object_new_string(fp->system_uuid))) < 0 ||
-            (r = obj_add(o, "os", json_object_new_string(fp->os))) < 0 ||
-            (r = obj_add(o, "arch", json_object_new_string(fp->arch))) < 0 ||
-            (r = obj_add(o, "macs", json_object_new_array())) < 0 ||
-            (r = obj_add(o, "uid", json_object_new_int64((int64_t)fp->uid))) < 0 ||
-            (r = obj_add(o, "username", json_object_new_string(fp->username))) < 0)
+        if ((r = cws_json_add(o, "hostname", json_object_new_string(fp->hostname))) < 0 ||
+            (r = cws_json_add(o, "machine_id", json_object_new_string(fp->machine_id))) < 0 ||
+            (r = cws_json_add(o, "system_uuid", json_object_new_string(fp->system_uuid))) < 0 ||
+            (r = cws_json_add(o, "os", json_object_new_string(fp->os))) < 0 ||
+            (r = cws_json_add(o, "arch", json_object_new_string(fp->arch))) < 0 ||
+            (r = cws_json_add(o, "macs", json_object_new_array())) < 0 ||
+            (r = cws_json_add(o, "uid", json_object_new_int64((int64_t)fp->uid))) < 0 ||
+            (r = cws_json_add(o, "username", json_object_new_string(fp->username))) < 0)
                 return r;
         macs = json_object_object_get(o, "macs");
         for (unsigned i = 0; i < fp->n_macs; i++) {
@@ -280,8 +171,8 @@ static int fingerprint_to_json(const cws_fingerprint *fp, json_object **out)
 
 static int binding_to_json(const cws_binding *b, json_object **out)
 {
-        _cleanup_(json_put_wipep) json_object *o = json_object_new_object();
-        _cleanup_(json_putp) json_object *fp = NULL;
+        _cleanup_(cws_json_put_wipedp) json_object *o = json_object_new_object();
+        _cleanup_(json_object_putp) json_object *fp = NULL;
         char secret[64], priv[64];
         int r;
 
@@ -292,18 +183,18 @@ static int binding_to_json(const cws_binding *b, json_object **out)
                                    sizeof(priv))) < 0 ||
             (r = fingerprint_to_json(&b->fp, &fp)) < 0)
                 goto out;
-        if ((r = obj_add(o, "version", json_object_new_int(BINDING_VERSION))) < 0 ||
-            (r = obj_add(o, "profile", json_object_new_string(b->profile))) < 0 ||
-            (r = obj_add(o, "inv_id", json_object_new_string(b->inv_id))) < 0 ||
-            (r = obj_add(o, "secret", json_object_new_string(secret))) < 0 ||
-            (r = obj_add(o, "device_id", json_object_new_string(b->device_id))) < 0 ||
-            (r = obj_add(o, "slot", json_object_new_int64(b->slot))) < 0 ||
-            (r = obj_add(o, "gen", json_object_new_int64(b->gen))) < 0 ||
-            (r = obj_add(o, "uid", json_object_new_int64((int64_t)b->uid))) < 0 ||
-            (r = obj_add(o, "username", json_object_new_string(b->username))) < 0 ||
-            (r = obj_add(o, "fingerprint", TAKE_PTR(fp))) < 0 ||
-            (r = obj_add(o, "binding_priv", json_object_new_string(priv))) < 0 ||
-            (r = obj_add(o, "enrolled_at", json_object_new_int64(b->enrolled_at))) < 0)
+        if ((r = cws_json_add(o, "version", json_object_new_int(BINDING_VERSION))) < 0 ||
+            (r = cws_json_add(o, "profile", json_object_new_string(b->profile))) < 0 ||
+            (r = cws_json_add(o, "inv_id", json_object_new_string(b->inv_id))) < 0 ||
+            (r = cws_json_add(o, "secret", json_object_new_string(secret))) < 0 ||
+            (r = cws_json_add(o, "device_id", json_object_new_string(b->device_id))) < 0 ||
+            (r = cws_json_add(o, "slot", json_object_new_int64(b->slot))) < 0 ||
+            (r = cws_json_add(o, "gen", json_object_new_int64(b->gen))) < 0 ||
+            (r = cws_json_add(o, "uid", json_object_new_int64((int64_t)b->uid))) < 0 ||
+            (r = cws_json_add(o, "username", json_object_new_string(b->username))) < 0 ||
+            (r = cws_json_add(o, "fingerprint", TAKE_PTR(fp))) < 0 ||
+            (r = cws_json_add(o, "binding_priv", json_object_new_string(priv))) < 0 ||
+            (r = cws_json_add(o, "enrolled_at", json_object_new_int64(b->enrolled_at))) < 0)
                 goto out;
         *out = TAKE_PTR(o);
 out:
@@ -316,7 +207,7 @@ int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding
                      size_t *len, cws_error *err)
 {
         _cleanup_(aead_key_wipe) uint8_t key[CWS_AEAD_KEY_LEN] = { 0 };
-        _cleanup_(json_put_wipep) json_object *root = NULL;
+        _cleanup_(cws_json_put_wipedp) json_object *root = NULL;
         _cleanup_free_ uint8_t *sealed = NULL;
         _cleanup_free_ char *text = NULL;
         char host_id[HOST_ID_HEX + 1], header[HEADER_LEN + 1];
@@ -376,156 +267,72 @@ int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding
 
 /* ---- opening ---- */
 
-static int json_field(json_object *o, const char *key, json_type type, json_object **v,
-                      cws_error *err)
+static const cws_json_key fingerprint_keys[] = {
+        { "hostname", false }, { "machine_id", false }, { "system_uuid", false },
+        { "os", false },       { "arch", false },       { "macs", false },
+        { "uid", false },      { "username", false },
+};
+static const cws_json_key binding_keys[] = {
+        { "version", false },     { "profile", false },     { "inv_id", false },
+        { "secret", false },      { "device_id", false },   { "slot", false },
+        { "gen", false },         { "uid", false },         { "username", false },
+        { "fingerprint", false }, { "binding_priv", false }, { "enrolled_at", false },
+};
+
+static int fingerprint_from_json(cws_json_obj b, cws_fingerprint *fp, cws_error *err)
 {
-        if (!json_object_object_get_ex(o, key, v) || !json_object_is_type(*v, type))
-                return cws_error_set(err, -EBADMSG,
-                                     "binding: field \"%s\" is missing or has the wrong type",
-                                     key);
-        return 0;
-}
-
-/* Exactly these keys, no more: json-c keeps one value per key, so equal
- * counts and every key present means no stranger is hiding in there. */
-static int json_keys_exact(json_object *o, const char *const *keys, size_t n, const char *what,
-                           cws_error *err)
-{
-        if (!json_object_is_type(o, json_type_object))
-                return cws_error_set(err, -EBADMSG, "binding: %s is not an object", what);
-        for (size_t i = 0; i < n; i++)
-                if (!json_object_object_get_ex(o, keys[i], NULL))
-                        return cws_error_set(err, -EBADMSG, "binding: %s has no \"%s\"", what,
-                                             keys[i]);
-        if ((size_t)json_object_object_length(o) != n)
-                return cws_error_set(err, -EBADMSG, "binding: %s has unknown fields", what);
-        return 0;
-}
-
-static int json_get_str(json_object *o, const char *key, char *out, size_t outsz, cws_error *err)
-{
-        json_object *v;
-        const char *s;
-        size_t n;
-        int r = json_field(o, key, json_type_string, &v, err);
-
-        if (r < 0)
-                return r;
-        s = json_object_get_string(v);
-        n = (size_t)json_object_get_string_len(v);
-        if (!s || strlen(s) != n || n >= outsz)
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
-        memcpy(out, s, n + 1);
-        return 0;
-}
-
-static int json_get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out,
-                        cws_error *err)
-{
-        json_object *v;
-        int64_t x;
-        int r = json_field(o, key, json_type_int, &v, err);
-
-        if (r < 0)
-                return r;
-        x = json_object_get_int64(v);
-        if (x < min || x > max)
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is out of range", key);
-        *out = x;
-        return 0;
-}
-
-static int json_get_key(json_object *o, const char *key, uint8_t out[32], cws_error *err)
-{
-        uint8_t tmp[48];
-        size_t n = 0;
-        json_object *v;
-        int r = json_field(o, key, json_type_string, &v, err);
-
-        if (r < 0)
-                return r;
-        r = cws_b64url_decode(json_object_get_string(v), tmp, sizeof(tmp), &n);
-        if (r < 0 || n != 32) {
-                cws_wipe(tmp, sizeof(tmp));
-                return cws_error_set(err, -EBADMSG, "binding: field \"%s\" is invalid", key);
-        }
-        memcpy(out, tmp, 32);
-        cws_wipe(tmp, sizeof(tmp));
-        return 0;
-}
-
-static int fingerprint_from_json(json_object *o, cws_fingerprint *fp, cws_error *err)
-{
-        static const char *const keys[] = { "hostname", "machine_id", "system_uuid", "os",
-                                            "arch",     "macs",       "uid",         "username" };
         json_object *macs;
+        cws_json_obj o;
         int64_t uid;
         size_t n;
         int r;
 
-        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "fingerprint", err)) < 0 ||
-            (r = json_get_str(o, "hostname", fp->hostname, sizeof(fp->hostname), err)) < 0 ||
-            (r = json_get_str(o, "machine_id", fp->machine_id, sizeof(fp->machine_id), err)) < 0 ||
-            (r = json_get_str(o, "system_uuid", fp->system_uuid, sizeof(fp->system_uuid), err)) < 0 ||
-            (r = json_get_str(o, "os", fp->os, sizeof(fp->os), err)) < 0 ||
-            (r = json_get_str(o, "arch", fp->arch, sizeof(fp->arch), err)) < 0 ||
-            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
-            (r = json_get_str(o, "username", fp->username, sizeof(fp->username), err)) < 0 ||
-            (r = json_field(o, "macs", json_type_array, &macs, err)) < 0)
+        if ((r = cws_json_object(b, "fingerprint", "binding fingerprint", fingerprint_keys,
+                                 CWS_ELEMENTSOF(fingerprint_keys), &o, err)) < 0 ||
+            (r = cws_json_string(o, "hostname", fp->hostname, sizeof(fp->hostname), err)) < 0 ||
+            (r = cws_json_string(o, "machine_id", fp->machine_id, sizeof(fp->machine_id), err)) < 0 ||
+            (r = cws_json_string(o, "system_uuid", fp->system_uuid, sizeof(fp->system_uuid),
+                                 err)) < 0 ||
+            (r = cws_json_string(o, "os", fp->os, sizeof(fp->os), err)) < 0 ||
+            (r = cws_json_string(o, "arch", fp->arch, sizeof(fp->arch), err)) < 0 ||
+            (r = cws_json_int64(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = cws_json_string(o, "username", fp->username, sizeof(fp->username), err)) < 0 ||
+            (r = cws_json_array(o, "macs", CWS_FP_MAX_MACS, &macs, &n, err)) < 0)
                 return r;
         fp->uid = (uid_t)uid;
-        n = json_object_array_length(macs);
-        if (n > CWS_FP_MAX_MACS)
-                return cws_error_set(err, -EBADMSG, "binding: fingerprint has %zu MAC addresses",
-                                     n);
-        for (size_t i = 0; i < n; i++) {
-                json_object *m = json_object_array_get_idx(macs, i);
-                const char *s = json_object_get_string(m);
-                if (!json_object_is_type(m, json_type_string) || !s ||
-                    strlen(s) != sizeof(fp->macs[i]) - 1 ||
-                    (size_t)json_object_get_string_len(m) != sizeof(fp->macs[i]) - 1)
-                        return cws_error_set(err, -EBADMSG, "binding: invalid MAC address");
-                memcpy(fp->macs[i], s, sizeof(fp->macs[i]));
-        }
+        for (size_t i = 0; i < n; i++)
+                if ((r = cws_json_array_string(o, "macs", macs, i, fp->macs[i],
+                                               sizeof(fp->macs[i]) - 1, err)) < 0)
+                        return r;
         fp->n_macs = (unsigned)n;
         return 0;
 }
 
 static int binding_from_json(const char *js, size_t len, cws_binding *b, cws_error *err)
 {
-        static const char *const keys[] = { "version",  "profile",     "inv_id",      "secret",
-                                            "device_id", "slot",       "gen",         "uid",
-                                            "username", "fingerprint", "binding_priv",
-                                            "enrolled_at" };
-        _cleanup_(tokener_freep) json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
-        _cleanup_(json_put_wipep) json_object *o = NULL;
-        json_object *fp;
+        _cleanup_(cws_json_put_wipedp) json_object *doc = NULL;
         int64_t version, slot, gen, uid, at;
+        cws_json_obj o;
         int r;
 
-        if (!tok)
-                return cws_error_set(err, -ENOMEM, "binding: out of memory");
-        if (len > INT_MAX || memchr(js, '\0', len))
-                return cws_error_set(err, -EBADMSG, "binding: contents are not JSON");
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        o = json_tokener_parse_ex(tok, js, (int)len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-            json_tokener_get_parse_end(tok) != len)
-                return cws_error_set(err, -EBADMSG, "binding: contents are not valid JSON");
-        if ((r = json_keys_exact(o, keys, CWS_ELEMENTSOF(keys), "binding", err)) < 0 ||
-            (r = json_get_int(o, "version", BINDING_VERSION, BINDING_VERSION, &version, err)) < 0 ||
-            (r = json_get_str(o, "profile", b->profile, sizeof(b->profile), err)) < 0 ||
-            (r = json_get_str(o, "inv_id", b->inv_id, sizeof(b->inv_id), err)) < 0 ||
-            (r = json_get_key(o, "secret", b->secret, err)) < 0 ||
-            (r = json_get_str(o, "device_id", b->device_id, sizeof(b->device_id), err)) < 0 ||
-            (r = json_get_int(o, "slot", 1, CWS_MAX_DEVICES, &slot, err)) < 0 ||
-            (r = json_get_int(o, "gen", 0, UINT_MAX, &gen, err)) < 0 ||
-            (r = json_get_int(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
-            (r = json_get_str(o, "username", b->username, sizeof(b->username), err)) < 0 ||
-            (r = json_field(o, "fingerprint", json_type_object, &fp, err)) < 0 ||
-            (r = fingerprint_from_json(fp, &b->fp, err)) < 0 ||
-            (r = json_get_key(o, "binding_priv", b->binding_priv, err)) < 0 ||
-            (r = json_get_int(o, "enrolled_at", 0, INT64_MAX, &at, err)) < 0)
+        r = cws_json_parse(js, len, CWS_BINDING_MAX, JSON_DEPTH, "binding", &doc, err);
+        if (r < 0)
+                return r;
+        o = (cws_json_obj){ doc, "binding" };
+        if ((r = cws_json_keys(o, binding_keys, CWS_ELEMENTSOF(binding_keys), err)) < 0 ||
+            (r = cws_json_int64(o, "version", BINDING_VERSION, BINDING_VERSION, &version, err)) < 0 ||
+            (r = cws_json_string(o, "profile", b->profile, sizeof(b->profile), err)) < 0 ||
+            (r = cws_json_string(o, "inv_id", b->inv_id, sizeof(b->inv_id), err)) < 0 ||
+            (r = cws_json_b64(o, "secret", b->secret, sizeof(b->secret), err)) < 0 ||
+            (r = cws_json_string(o, "device_id", b->device_id, sizeof(b->device_id), err)) < 0 ||
+            (r = cws_json_int64(o, "slot", 1, CWS_MAX_DEVICES, &slot, err)) < 0 ||
+            (r = cws_json_int64(o, "gen", 0, UINT_MAX, &gen, err)) < 0 ||
+            (r = cws_json_int64(o, "uid", 0, (int64_t)UINT32_MAX - 1, &uid, err)) < 0 ||
+            (r = cws_json_string(o, "username", b->username, sizeof(b->username), err)) < 0 ||
+            (r = fingerprint_from_json(o, &b->fp, err)) < 0 ||
+            (r = cws_json_b64(o, "binding_priv", b->binding_priv, sizeof(b->binding_priv),
+                              err)) < 0 ||
+            (r = cws_json_int64(o, "enrolled_at", 0, INT64_MAX, &at, err)) < 0)
                 return r;
         b->slot = (unsigned)slot;
         b->gen = (unsigned)gen;
@@ -562,7 +369,7 @@ int cws_binding_open(const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid, const 
                                      "enroll this device again",
                                      (unsigned)uid, CWS_BINDING_MAX);
         if (len < HEADER_LEN + 2 || memcmp(data, BINDING_MAGIC " ", sizeof(BINDING_MAGIC)) != 0 ||
-            !is_lower_hex(data + sizeof(BINDING_MAGIC), HOST_ID_HEX) ||
+            !cws_hex_is_lower(data + sizeof(BINDING_MAGIC), HOST_ID_HEX) ||
             data[HEADER_LEN - 1] != '\n')
                 return cws_error_set(err, -EBADMSG,
                                      "binding for uid %u: not a sealed binding (bad header); "
@@ -645,254 +452,5 @@ int cws_binding_open(const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid, const 
         }
         memcpy(b, &tmp, sizeof(*b));
         set_why(why, CWS_R_OK);
-        return 0;
-}
-
-/* ---- the store ---- */
-
-static int bindings_dir(char *out, size_t outsz, const char *state_dir, bool with_uid, uid_t uid,
-                        cws_error *err)
-{
-        int k = with_uid ? snprintf(out, outsz, "%s/bindings/%u", state_dir, (unsigned)uid)
-                         : snprintf(out, outsz, "%s/bindings", state_dir);
-
-        if (k < 0 || (size_t)k >= outsz)
-                return cws_error_set(err, -ENAMETOOLONG, "%s: state directory path too long",
-                                     state_dir);
-        return 0;
-}
-
-/* The invitation id becomes a path component: it must be a well-formed
- * id first, so "../x" and friends never reach the file system. */
-static int binding_path(char out[PATH_MAX], const char *state_dir, uid_t uid, const char *inv_id,
-                        cws_error *err)
-{
-        int k;
-
-        if (!state_dir || !*state_dir)
-                return cws_error_set(err, -EINVAL, "binding: no state directory given");
-        if (!inv_id || !str_fits(inv_id, CWS_ID_MAX) || !cws_id_valid("inv", inv_id))
-                return cws_error_set(err, -EINVAL, "binding: invalid invitation id refused");
-        k = snprintf(out, PATH_MAX, "%s/bindings/%u/%s.bind", state_dir, (unsigned)uid, inv_id);
-        if (k < 0 || k >= PATH_MAX)
-                return cws_error_set(err, -ENAMETOOLONG, "%s: state directory path too long",
-                                     state_dir);
-        return 0;
-}
-
-int cws_binding_save(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
-                     const cws_binding *b, cws_error *err)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX], dir[PATH_MAX];
-        size_t len = 0;
-        int r;
-
-        /* Sealing checks every field, the invitation id included. */
-        r = cws_binding_seal(host_key, b, &text, &len, err);
-        if (r < 0)
-                return r;
-        if ((r = binding_path(path, state_dir, b->uid, b->inv_id, err)) < 0 ||
-            (r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err)) < 0 ||
-            (r = cws_dir_ensure(dir, 0700, err)) < 0 ||
-            (r = bindings_dir(dir, sizeof(dir), state_dir, true, b->uid, err)) < 0 ||
-            (r = cws_dir_ensure(dir, 0700, err)) < 0)
-                return r;
-        return cws_file_write_atomic(path, text, len, 0600, err);
-}
-
-int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
-                     const char *username, const char *inv_id, cws_binding *b, cws_reason *why,
-                     cws_error *err)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
-        size_t len = 0;
-        int r;
-
-        set_why(why, CWS_R_BAD_REQUEST);
-        r = binding_path(path, state_dir, uid, inv_id, err);
-        if (r < 0)
-                return r;
-        r = cws_file_read_checked(path, CWS_BINDING_MAX, CWS_FILE_SECRET | CWS_FILE_PARENTS, &text,
-                                  &len, err);
-        if (r == -ENOENT) {
-                set_why(why, CWS_R_NOT_ENROLLED);
-                return cws_error_set(err, r,
-                                     "%s: no binding for invitation %s; enroll this device "
-                                     "with cws-enroll",
-                                     path, inv_id);
-        }
-        if (r == -EFBIG) {
-                set_why(why, CWS_R_TAMPER_DETECTED);
-                return cws_error_set(err, -EBADMSG,
-                                     "%s: larger than %d bytes, not a binding; remove it and "
-                                     "enroll this device again",
-                                     path, CWS_BINDING_MAX);
-        }
-        if (r < 0) {
-                set_why(why, CWS_R_INTERNAL_ERROR);
-                return r;
-        }
-        r = cws_binding_open(host_key, uid, username, text, len, b, why, err);
-        if (r < 0) {
-                if (err) {
-                        char msg[sizeof(err->msg)];
-                        memcpy(msg, err->msg, sizeof(msg));
-                        cws_error_set(err, r, "%s: %s", path, msg);
-                }
-                return r;
-        }
-        /* The file name is not sealed: a binding renamed to another
-         * invitation's file must not pass for it. */
-        if (strcmp(b->inv_id, inv_id) != 0) {
-                cws_wipe(b, sizeof(*b));
-                set_why(why, CWS_R_TAMPER_DETECTED);
-                return cws_error_set(err, -EBADMSG,
-                                     "%s: holds the binding of another invitation; remove it "
-                                     "and enroll this device again",
-                                     path);
-        }
-        return 0;
-}
-
-static int strcmp_p(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory of the binding store, for reading: 1 with *out set, 0 when
- * it does not exist, <0 on refusal (cws_dir_open_checked) or error. */
-static int open_bindings_dir(const char *dir, DIR **out, cws_error *err)
-{
-        _cleanup_close_ int fd = cws_dir_open_checked(dir, err);
-
-        if (fd == -ENOENT)
-                return 0;
-        if (fd < 0)
-                return fd;
-        *out = fdopendir(fd);
-        if (!*out)
-                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
-        TAKE_FD(fd);
-        return 1;
-}
-
-int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err)
-{
-        _cleanup_(strv_freep) char **v = NULL;
-        _cleanup_(closedirp) DIR *d = NULL;
-        char dir[PATH_MAX];
-        size_t count = 0, cap = 0;
-        struct dirent *de;
-        int r;
-
-        if (!ids || !n)
-                return cws_error_set(err, -EINVAL, "binding list: no output given");
-        *ids = NULL;
-        *n = 0;
-        if (!state_dir || !*state_dir)
-                return cws_error_set(err, -EINVAL, "binding list: no state directory given");
-        r = bindings_dir(dir, sizeof(dir), state_dir, true, uid, err);
-        if (r < 0)
-                return r;
-        r = open_bindings_dir(dir, &d, err);
-        if (r <= 0)
-                return r;
-
-        v = calloc(1, sizeof(char *));
-        if (!v)
-                return cws_error_set(err, -ENOMEM, "binding list: out of memory");
-        cap = 1;
-        errno = 0;
-        while ((de = readdir(d))) {
-                size_t nl = strlen(de->d_name);
-                char id[CWS_ID_MAX];
-
-                /* Skips temporaries of atomic writes and anything else. */
-                if (nl <= 5 || nl - 5 >= sizeof(id) || strcmp(de->d_name + nl - 5, ".bind") != 0)
-                        continue;
-                memcpy(id, de->d_name, nl - 5);
-                id[nl - 5] = '\0';
-                if (!cws_id_valid("inv", id))
-                        continue;
-                if (count + 1 >= cap) {
-                        char **nv = reallocarray(v, cap * 2, sizeof(char *));
-                        if (!nv)
-                                return cws_error_set(err, -ENOMEM, "binding list: out of memory");
-                        v = nv;
-                        cap *= 2;
-                }
-                v[count] = strdup(id);
-                if (!v[count])
-                        return cws_error_set(err, -ENOMEM, "binding list: out of memory");
-                v[++count] = NULL;
-                errno = 0;
-        }
-        if (errno != 0)
-                return cws_error_set(err, -errno, "%s: cannot read: %s", dir, strerror(errno));
-        qsort(v, count, sizeof(char *), strcmp_p);
-        *ids = TAKE_PTR(v);
-        *n = count;
-        return 0;
-}
-
-int cws_binding_remove(const char *state_dir, uid_t uid, const char *inv_id, cws_error *err)
-{
-        char path[PATH_MAX];
-        int r = binding_path(path, state_dir, uid, inv_id, err);
-
-        if (r < 0)
-                return r;
-        if (unlink(path) < 0) {
-                if (errno == ENOENT)
-                        return cws_error_set(err, -ENOENT, "%s: no binding for invitation %s",
-                                             path, inv_id);
-                return cws_error_set(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
-        }
-        return 0;
-}
-
-int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error *err)
-{
-        _cleanup_(closedirp) DIR *d = NULL;
-        _cleanup_free_ uid_t *v = NULL;
-        char dir[PATH_MAX];
-        size_t count = 0, cap = 0;
-        struct dirent *de;
-        int r;
-
-        if (!uids || !n || !state_dir || !*state_dir)
-                return cws_error_set(err, -EINVAL, "binding users: bad arguments");
-        *uids = NULL;
-        *n = 0;
-        r = bindings_dir(dir, sizeof(dir), state_dir, false, 0, err);
-        if (r < 0)
-                return r;
-        r = open_bindings_dir(dir, &d, err);
-        if (r <= 0)
-                return r;
-        while ((de = readdir(d))) {
-                char *end;
-                unsigned long u;
-
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                errno = 0;
-                u = strtoul(de->d_name, &end, 10);
-                if (errno || *end || u >= (unsigned long)(uid_t)-1)
-                        continue;
-                if (count == cap) {
-                        size_t nc = cap ? cap * 2 : 16;
-                        uid_t *nv = reallocarray(v, nc, sizeof(*v));
-                        if (!nv)
-                                return cws_error_set(err, -ENOMEM, "%s: out of memory", dir);
-                        v = nv;
-                        cap = nc;
-                }
-                v[count++] = (uid_t)u;
-        }
-        *uids = TAKE_PTR(v);
-        *n = count;
         return 0;
 }

@@ -7,6 +7,7 @@
 #include "cws/cache.h"
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
+#include "cws/hex.h"
 #include "cws/protocol.h"
 #include "cws/safe_file.h"
 #include "cws/seen_revocations.h"
@@ -42,7 +43,6 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
                    char out[HEX_MAC + 1])
 {
         static const char info[] = "cws-cache-v1";
-        static const char digits[] = "0123456789abcdef";
         uint8_t key[CWS_SHA256_LEN], mac[CWS_SHA256_LEN];
         int r = cws_hkdf_sha256(host_key, CWS_HOST_KEY_LEN, NULL, 0, info, sizeof(info) - 1, key,
                                 sizeof(key));
@@ -52,13 +52,16 @@ static int mac_hex(const uint8_t host_key[CWS_HOST_KEY_LEN], const char *body, s
         cws_wipe(key, sizeof(key));
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < sizeof(mac); i++) {
-                out[2 * i] = digits[mac[i] >> 4];
-                out[2 * i + 1] = digits[mac[i] & 0xf];
-        }
-        out[HEX_MAC] = '\0';
+        cws_hex_encode(mac, sizeof(mac), out, HEX_MAC + 1, false);
         return 0;
 }
+
+/* Exactly the fields of each version, each once. */
+static const char *const keys[] = { "version", "uid",        "user",   "validated_us",
+                                    "profile", "invitation", "device", "type" };
+static const char *const keys_seconds[] = { "version", "uid",        "user",   "validated_at",
+                                            "profile", "invitation", "device", "type",
+                                            "revoked" };
 
 static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t *len)
 {
@@ -187,7 +190,7 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         _cleanup_free_ char *data = NULL;
         char path[PATH_MAX], mac[HEX_MAC + 1], *tail;
         size_t len = 0, body;
-        const char *version;
+        const char *version, *bad = "";
         int64_t v = 0;
         bool seconds;
         cws_msg m;
@@ -217,6 +220,11 @@ int cws_cache_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LE
         seconds = strcmp(version, CACHE_VERSION_SECONDS) == 0;
         if (!seconds && strcmp(version, CACHE_VERSION) != 0)
                 return cws_error_set(err, -EBADMSG, "%s: unknown cache version", path);
+        if (cws_msg_keys_exact(&m, seconds ? keys_seconds : keys,
+                               seconds ? CWS_ELEMENTSOF(keys_seconds) : CWS_ELEMENTSOF(keys),
+                               &bad) < 0)
+                return cws_error_set(err, -EBADMSG, "%s: malformed cache (field \"%.32s\" missing or "
+                                     "unknown)", path, bad);
         if (parse_i64(cws_msg_get(&m, "uid"), 0, UINT32_MAX - 1, &v) < 0 || (uid_t)v != uid ||
             strcmp(cws_msg_get(&m, "user") ?: "", user) != 0)
                 return cws_error_set(err, -EBADMSG, "%s: cache is for another user", path);

@@ -3,24 +3,13 @@
  * all the way up to a pinned administrator key. */
 #include <errno.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
 
 static int refuse(cws_reason *why, cws_reason r, int code)
 {
         *why = r;
         return code;
-}
-
-/* -ENOENT and -EBADMSG are the registry's answer about a record; anything
- * else means we could not ask. */
-static cws_reason reason_for_fetch(int k)
-{
-        if (k == -ENOENT)
-                return CWS_R_RECORD_MISSING;
-        if (k == -EBADMSG || k == -EFBIG || k == -EPERM || k == -ELOOP)
-                return CWS_R_RECORD_INVALID;
-        return CWS_R_REGISTRY_UNAVAILABLE;
 }
 
 /* A revocation counts only when signed by a pinned administrator or by a
@@ -80,7 +69,7 @@ static int check_revocation(cws_registry *r, const cws_trust *t, const cws_chain
                 return refuse(why, CWS_R_RECORD_INVALID, k);
         }
         if (k < 0)
-                return refuse(why, reason_for_fetch(k), k);
+                return refuse(why, cws_reason_for_fetch(k), k);
         for (size_t i = 0; i < v.n; i++) {
                 cws_error e = { 0 };
                 if (revocation_valid(t, c, level, key, inv_id, device_id, v.data[i], v.len[i], &e) == 0) {
@@ -138,7 +127,7 @@ static int fetch_one(cws_registry *r, const char *inv_id, cws_invitation *inv,
                 return refuse(why, CWS_R_BAD_REQUEST, cws_error_set(err, k, "invalid invitation id"));
         k = cws_registry_get_record(r, key, CWS_REC_INVITATION, signer, &payload, err);
         if (k < 0)
-                return refuse(why, reason_for_fetch(k), k);
+                return refuse(why, cws_reason_for_fetch(k), k);
         if (cws_invitation_from_json(payload, inv, err) < 0 || cws_invitation_check(inv, err) < 0)
                 return refuse(why, CWS_R_RECORD_INVALID, -EBADMSG);
         if (strcmp(inv->id, inv_id) != 0)

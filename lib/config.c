@@ -364,12 +364,6 @@ static int handle_entry(void *user, const char *section, const char *name, const
         return 1;
 }
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
-}
-
 int cws_config_load(cws_config *cfg, const char *path, cws_error *err)
 {
         return cws_config_load_origins(cfg, path, NULL, err);

@@ -10,13 +10,13 @@
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
 
-static void pkey_freep(EVP_PKEY **p) { EVP_PKEY_free(*p); }
-static void md_ctx_freep(EVP_MD_CTX **p) { EVP_MD_CTX_free(*p); }
-static void cipher_ctx_freep(EVP_CIPHER_CTX **p) { EVP_CIPHER_CTX_free(*p); }
-static void kdf_freep(EVP_KDF **p) { EVP_KDF_free(*p); }
-static void kdf_ctx_freep(EVP_KDF_CTX **p) { EVP_KDF_CTX_free(*p); }
-static void mac_freep(EVP_MAC **p) { EVP_MAC_free(*p); }
-static void mac_ctx_freep(EVP_MAC_CTX **p) { EVP_MAC_CTX_free(*p); }
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_PKEY *, EVP_PKEY_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_CIPHER_CTX *, EVP_CIPHER_CTX_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_KDF *, EVP_KDF_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_KDF_CTX *, EVP_KDF_CTX_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC *, EVP_MAC_free);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC_CTX *, EVP_MAC_CTX_free);
 
 bool cws_ct_equal(const void *a, const void *b, size_t n)
 {
@@ -32,7 +32,7 @@ int cws_random(void *buf, size_t n)
 
 int cws_ed25519_public(const uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED25519_KEY_LEN])
 {
-        _cleanup_(pkey_freep) EVP_PKEY *k =
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
                 EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, CWS_ED25519_KEY_LEN);
         size_t len = CWS_ED25519_KEY_LEN;
 
@@ -60,9 +60,9 @@ int cws_ed25519_keygen(uint8_t priv[CWS_ED25519_KEY_LEN], uint8_t pub[CWS_ED2551
 int cws_ed25519_sign(const uint8_t priv[CWS_ED25519_KEY_LEN], const void *msg, size_t len,
                      uint8_t sig[CWS_ED25519_SIG_LEN])
 {
-        _cleanup_(pkey_freep) EVP_PKEY *k =
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
                 EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, CWS_ED25519_KEY_LEN);
-        _cleanup_(md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         size_t siglen = CWS_ED25519_SIG_LEN;
 
         if (!k || !ctx)
@@ -76,9 +76,9 @@ int cws_ed25519_sign(const uint8_t priv[CWS_ED25519_KEY_LEN], const void *msg, s
 int cws_ed25519_verify(const uint8_t pub[CWS_ED25519_KEY_LEN], const void *msg, size_t len,
                        const uint8_t sig[CWS_ED25519_SIG_LEN])
 {
-        _cleanup_(pkey_freep) EVP_PKEY *k =
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
                 EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CWS_ED25519_KEY_LEN);
-        _cleanup_(md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
         if (!k)
                 return -EBADMSG;   /* not a valid point */
@@ -100,8 +100,8 @@ int cws_sha256(const void *data, size_t len, uint8_t out[CWS_SHA256_LEN])
 int cws_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
                     uint8_t out[CWS_SHA256_LEN])
 {
-        _cleanup_(mac_freep) EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        _cleanup_(mac_ctx_freep) EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+        _cleanup_(EVP_MAC_freep) EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        _cleanup_(EVP_MAC_CTX_freep) EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
         OSSL_PARAM params[] = {
                 OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
                 OSSL_PARAM_construct_end(),
@@ -118,8 +118,8 @@ int cws_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len
 
 static int kdf_derive(const char *name, OSSL_PARAM *params, void *out, size_t outlen)
 {
-        _cleanup_(kdf_freep) EVP_KDF *kdf = EVP_KDF_fetch(NULL, name, NULL);
-        _cleanup_(kdf_ctx_freep) EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+        _cleanup_(EVP_KDF_freep) EVP_KDF *kdf = EVP_KDF_fetch(NULL, name, NULL);
+        _cleanup_(EVP_KDF_CTX_freep) EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 
         if (!ctx)
                 return -ENOMEM;
@@ -162,7 +162,7 @@ int cws_scrypt(const char *pass, size_t passlen, const void *salt, size_t saltle
 int cws_aead_seal(const uint8_t key[CWS_AEAD_KEY_LEN], const void *aad, size_t aadlen,
                   const void *pt, size_t ptlen, uint8_t *out)
 {
-        _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        _cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
         uint8_t *nonce = out, *ct = out + CWS_AEAD_NONCE_LEN, *tag = ct + ptlen;
         int n = 0;
 
@@ -184,7 +184,7 @@ int cws_aead_seal(const uint8_t key[CWS_AEAD_KEY_LEN], const void *aad, size_t a
 int cws_aead_open(const uint8_t key[CWS_AEAD_KEY_LEN], const void *aad, size_t aadlen,
                   const uint8_t *in, size_t inlen, uint8_t *out)
 {
-        _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        _cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
         const uint8_t *nonce = in, *ct = in + CWS_AEAD_NONCE_LEN;
         size_t ctlen;
         uint8_t tag[CWS_AEAD_TAG_LEN];

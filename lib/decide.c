@@ -5,6 +5,7 @@
 #include <string.h>
 #include <syslog.h>
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
 #include "cws/decide.h"
 #include "cws/fingerprint.h"

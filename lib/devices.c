@@ -1,8 +1,10 @@
 /* The devices of an invitation, for administrators (a listing). */
 #include <errno.h>
 #include <stdlib.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/devices.h"
+#include "cws/slot.h"
 
 int cws_devices_list(cws_registry *r, const cws_trust *t, const char *inv_id, int64_t now,
                      cws_device_entry **out, size_t *n, cws_error *err)

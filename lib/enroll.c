@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/enroll.h"
+#include "cws/slot.h"
 
 #define CLAIM_RETRIES 8
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cws/cleanup.h"
 #include "cws/evidence.h"
+#include "cws/hex.h"
 #include "cws/journal.h"
 
 static const char *op_name(cws_event_kind k)
@@ -104,7 +105,6 @@ const char *cws_evidence_plain(const char *s)
 
 bool cws_evidence_encode(const char *value, char *out, size_t n)
 {
-        static const char hex[] = "0123456789ABCDEF";
         size_t len = value ? strnlen(value, UNTRUSTED_MAX) : 0;
         bool encode = false;
 
@@ -119,13 +119,7 @@ bool cws_evidence_encode(const char *value, char *out, size_t n)
                 snprintf(out, n, "%.*s", (int)len, value ? value : "");
                 return false;
         }
-        size_t o = 0;
-        for (size_t i = 0; i < len && o + 2 < n; i++) {
-                unsigned char c = (unsigned char)value[i];
-                out[o++] = hex[c >> 4];
-                out[o++] = hex[c & 0xf];
-        }
-        out[o] = '\0';
+        cws_hex_encode(value, len, out, n, true);
         return true;
 }
 

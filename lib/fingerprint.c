@@ -11,25 +11,16 @@
 #include <unistd.h>
 #include "cws/cleanup.h"
 #include "cws/fingerprint.h"
+#include "cws/hex.h"
 #include "cws/safe_file.h"
 
 #define MACHINE_ID_PATH "/etc/machine-id"
 #define PRODUCT_UUID_PATH "/sys/class/dmi/id/product_uuid"
 #define NET_CLASS_DIR "/sys/class/net"
 #define FP_DIGEST_PREFIX "cws-fp-v1"
+#define HOST_ID_PREFIX "cws-host-v1"
 #define MACHINE_ID_LEN 32
 #define NET_ADDR_RANDOM 1   /* addr_assign_type, linux/netdevice.h */
-
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
-static bool is_lower_hex(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
 
 static char ascii_lower(char c)
 {
@@ -60,7 +51,7 @@ int cws_machine_id(char out[33], cws_error *err)
                                      "systemd-machine-id-setup",
                                      MACHINE_ID_PATH, len);
         for (size_t i = 0; i < MACHINE_ID_LEN; i++) {
-                if (!is_lower_hex(buf[i]))
+                if (!cws_hex_is_lower(&buf[i], 1))
                         return cws_error_set(err, -EBADMSG,
                                              "%s: refused, not a machine id (byte %zu is not a "
                                              "lowercase hex digit); run systemd-machine-id-setup",
@@ -103,6 +94,33 @@ void cws_system_uuid(char out[CWS_FP_FIELD_MAX])
         out[len] = '\0';
 }
 
+/* The host identity lives beside the machine id and product UUID it is
+ * made of: one reader of each, and the id changes exactly when they do. */
+int cws_host_id(char out[CWS_HOST_ID_HEX + 1], cws_error *err)
+{
+        char mid[33], uuid[CWS_FP_FIELD_MAX];
+        uint8_t buf[sizeof(HOST_ID_PREFIX) + sizeof(mid) + sizeof(uuid)], h[CWS_SHA256_LEN];
+        size_t n = 0, ulen;
+        int r;
+
+        r = cws_machine_id(mid, err);
+        if (r < 0)
+                return r;
+        cws_system_uuid(uuid);
+        ulen = strlen(uuid);
+        memcpy(buf, HOST_ID_PREFIX, sizeof(HOST_ID_PREFIX));
+        n += sizeof(HOST_ID_PREFIX);
+        memcpy(buf + n, mid, sizeof(mid));
+        n += sizeof(mid);
+        memcpy(buf + n, uuid, ulen);
+        n += ulen;
+        r = cws_sha256(buf, n, h);
+        if (r < 0)
+                return cws_error_set(err, r, "host id: SHA-256 failed");
+        cws_hex_encode(h, sizeof(h), out, CWS_HOST_ID_HEX + 1, false);
+        return 0;
+}
+
 /* "aa:bb:cc:dd:ee:ff" (any case, optional newline) into lowercase; false
  * for anything else (tunnels, InfiniBand, the all-zero address). */
 static bool mac_parse(const char *s, size_t len, char out[18])
@@ -119,7 +137,7 @@ static bool mac_parse(const char *s, size_t len, char out[18])
                         if (c != ':')
                                 return false;
                 } else {
-                        if (!is_lower_hex(c))
+                        if (!cws_hex_is_lower(&c, 1))
                                 return false;
                         nonzero |= c != '0';
                 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
 #include "cws/group_file.h"
 #include "cws/nss_groups.h"
@@ -109,12 +110,6 @@ int cws_group_file_format(uint32_t gid_base, unsigned skip, const cws_group_memb
         *out = TAKE_PTR(buf);
         *len = used;
         return 0;
-}
-
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
 }
 
 /* name and gid of a group line; false for a line that is not one. */

@@ -1,8 +1,9 @@
 /* Creating invitations and sub-invitations in the registry. */
 #include <errno.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/invite.h"
 
 static void wipe_key(uint8_t (*k)[CWS_ED25519_KEY_LEN]) { cws_wipe(*k, sizeof(*k)); }
 static void wipe_secret(uint8_t (*s)[CWS_SECRET_LEN]) { cws_wipe(*s, sizeof(*s)); }

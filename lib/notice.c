@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
 #include "cws/crypto.h"
-#include "cws/ledger.h"
 #include "cws/notice.h"
 #include "cws/safe_file.h"
 

@@ -29,12 +29,6 @@ typedef struct stack {
         unsigned n_frames;
 } stack;
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
-}
-
 /* [success=2 default=ignore]: what a success does. */
 static void parse_success(const char *control, line *l)
 {

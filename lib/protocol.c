@@ -131,6 +131,29 @@ const char *cws_msg_get(const cws_msg *m, const char *key)
         return NULL;
 }
 
+int cws_msg_keys_exact(const cws_msg *m, const char *const *keys, size_t n, const char **bad)
+{
+        for (size_t i = 0; i < m->n; i++) {
+                size_t k = 0;
+
+                while (k < n && strcmp(keys[k], m->key[i]) != 0)
+                        k++;
+                if (k == n) {
+                        if (bad)
+                                *bad = m->key[i];
+                        return -EBADMSG;
+                }
+        }
+        for (size_t k = 0; k < n; k++) {
+                if (!cws_msg_get(m, keys[k])) {
+                        if (bad)
+                                *bad = keys[k];
+                        return -EBADMSG;
+                }
+        }
+        return 0;
+}
+
 int cws_msg_encode(const cws_msg *m, char *out, size_t outsz, size_t *len)
 {
         size_t off = 0;

@@ -80,3 +80,12 @@ const char *cws_reason_advice(cws_reason r)
 {
         return reason_lookup(r)->advice;
 }
+
+cws_reason cws_reason_for_fetch(int err)
+{
+        if (err == -ENOENT)
+                return CWS_R_RECORD_MISSING;
+        if (err == -EBADMSG || err == -EFBIG || err == -EPERM || err == -ELOOP)
+                return CWS_R_RECORD_INVALID;
+        return CWS_R_REGISTRY_UNAVAILABLE;
+}

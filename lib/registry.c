@@ -1,6 +1,6 @@
 /* The registry storage interface: key checks, the key layout and dispatch
- * to a backend. Nothing here trusts what the store returns; ledger code
- * verifies every record. */
+ * to a backend. Nothing here trusts what the store returns; the readers
+ * of records (chain.c, slot.c, revoke.c, ...) verify every one. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +208,15 @@ int cws_registry_get_record(cws_registry *r, const char *key, cws_record_kind ki
         k = cws_record_unseal(kind, data, len, signer, payload, err);
         free(data);
         return k;
+}
+
+static int strcmp_p(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cws_strv_sort(char **v, size_t n)
+{
+        if (n > 1)
+                qsort(v, n, sizeof(*v), strcmp_p);
 }

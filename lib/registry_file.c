@@ -127,11 +127,6 @@ static int file_put_create_only(cws_registry *r, const char *key, const void *da
         return k;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Lists the names directly under prefix (one level), as full keys. */
 static int file_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
                      cws_error *err)
@@ -181,7 +176,7 @@ static int file_list(cws_registry *r, const char *prefix, char ***keys, size_t *
         }
         closedir(d);
         if (cnt)
-                qsort(v, cnt, sizeof(*v), cmp_str);
+                cws_strv_sort(v, cnt);
         *keys = v;
         *n = cnt;
         return 0;

@@ -38,11 +38,6 @@ static int s3_put_create_only(cws_registry *r, const char *key, const void *data
         return s3_put_object((s3_registry *)r, key, data, len, NULL, false, err);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Keeps the entries one level under objprefix/ as registry keys under
  * prefix; anything else in the bucket is not ours and is skipped. */
 static int take_entries(const char *prefix, const char *objprefix, cws_s3_list_page *p,
@@ -139,7 +134,7 @@ static int s3_list_from(cws_registry *r, const char *prefix, const char *after, 
                 return k;
         }
         if (cnt)
-                qsort(v, cnt, sizeof(*v), cmp_str);
+                cws_strv_sort(v, cnt);
         for (size_t i = 0; i < cnt; i++) {      /* a key and a "directory" of one name */
                 /* A store that ignores start-after lists too much, never less. */
                 if ((out > 0 && !strcmp(v[out - 1], v[i])) || (after && strcmp(v[i], after) <= 0)) {

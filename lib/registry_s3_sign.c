@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cws/crypto.h"
+#include "cws/hex.h"
 #include "cws/registry.h"
 #include "cws/registry_s3.h"
 
@@ -173,7 +174,6 @@ int cws_s3_sigv4_param(const char *region, char *out, size_t outsz)
 
 int cws_s3_payload_header(const void *data, size_t len, char *out, size_t outsz)
 {
-        static const char hex[] = "0123456789abcdef";
         static const char name[] = "x-amz-content-sha256: ";
         uint8_t md[CWS_SHA256_LEN];
         size_t n = sizeof(name) - 1;
@@ -183,11 +183,7 @@ int cws_s3_payload_header(const void *data, size_t len, char *out, size_t outsz)
         if (cws_sha256(data, len, md) < 0)
                 return -EIO;
         memcpy(out, name, n);
-        for (size_t i = 0; i < CWS_SHA256_LEN; i++) {
-                out[n++] = hex[md[i] >> 4];
-                out[n++] = hex[md[i] & 15];
-        }
-        out[n] = '\0';
+        cws_hex_encode(md, sizeof(md), out + n, outsz - n, false);
         return 0;
 }
 

@@ -3,9 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
 #include "cws/notice.h"
+#include "cws/revoke.h"
 
 int64_t cws_revocation_retain_until(cws_registry *r, const cws_trust *t, const char *inv_id,
                                     int64_t now)

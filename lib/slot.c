@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/slot.h"
 
 int cws_slot_read(cws_registry *r, const cws_chain *chain, unsigned slot, unsigned gen,
                   cws_device_reg *reg, cws_error *err)

@@ -3,23 +3,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "cws/chain.h"
 #include "cws/cleanup.h"
-#include "cws/ledger.h"
+#include "cws/slot.h"
+#include "cws/validate.h"
 
 static void deny(cws_decision *d, cws_reason r, const char *detail)
 {
         d->allow = false;
         d->reason = r;
         snprintf(d->detail, sizeof(d->detail), "%s", detail);
-}
-
-static cws_reason fetch_reason(int k)
-{
-        if (k == -ENOENT)
-                return CWS_R_RECORD_MISSING;
-        if (k == -EBADMSG || k == -EFBIG || k == -EPERM || k == -ELOOP)
-                return CWS_R_RECORD_INVALID;
-        return CWS_R_REGISTRY_UNAVAILABLE;
 }
 
 static void check_registration(cws_registry *r, const cws_chain *chain, const cws_binding *b,
@@ -31,7 +24,7 @@ static void check_registration(cws_registry *r, const cws_chain *chain, const cw
         int k = cws_slot_read(r, chain, b->slot, b->gen, &reg, &err);
 
         if (k < 0)
-                return deny(d, fetch_reason(k), cws_error_message(&err));
+                return deny(d, cws_reason_for_fetch(k), cws_error_message(&err));
         if (cws_ed25519_public(b->binding_priv, pub) < 0 ||
             cws_fingerprint_digest(now_fp, digest) < 0)
                 return deny(d, CWS_R_INTERNAL_ERROR, "cannot derive binding key");
@@ -84,7 +77,7 @@ void cws_validate_binding(cws_registry *r, const cws_trust *t, const cws_binding
         k = cws_device_revoked(r, t, &chain, b->device_id, &revoked, &d->tampered, &err);
         d->tampered = d->tampered || chain.revocation_tampered;
         if (k < 0)
-                return deny(d, fetch_reason(k), cws_error_message(&err));
+                return deny(d, cws_reason_for_fetch(k), cws_error_message(&err));
         if (revoked)
                 return deny(d, CWS_R_DEVICE_REVOKED, "device revoked");
         if (chain.inv[0].type < min_type)

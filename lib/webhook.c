@@ -15,6 +15,7 @@
 #include "cws/safe_file.h"
 #include "cws/tls_policy.h"
 #include "cws/webhook.h"
+#include "cws/hex.h"
 
 #define SECRET_FILE_MAX 4096
 #define CA_FILE_MAX (1024 * 1024)
@@ -104,18 +105,13 @@ void cws_webhook_free(cws_webhook *w)
 int cws_webhook_sign(const void *key, size_t keylen, const char *body, size_t len,
                      char out[CWS_WEBHOOK_SIG_LEN])
 {
-        static const char hex[] = "0123456789abcdef";
         uint8_t mac[CWS_SHA256_LEN];
         int r = cws_hmac_sha256(key, keylen, body, len, mac);
 
         if (r < 0)
                 return r;
         memcpy(out, "sha256=", 7);
-        for (size_t i = 0; i < CWS_SHA256_LEN; i++) {
-                out[7 + 2 * i] = hex[mac[i] >> 4];
-                out[8 + 2 * i] = hex[mac[i] & 0xf];
-        }
-        out[7 + 2 * CWS_SHA256_LEN] = '\0';
+        cws_hex_encode(mac, sizeof(mac), out + 7, CWS_WEBHOOK_SIG_LEN - 7, false);
         return 0;
 }
 

@@ -5,6 +5,9 @@
 #include "cws/config.h"
 #include "cws/error.h"
 #include "cws/protocol.h"
+#include "cws/reason.h"
+#include "cws/registry.h"
+#include "cws/trust.h"
 
 /* Exit codes, documented in every helper's man page. */
 enum {
@@ -41,7 +44,6 @@ int cli_agent_call(const cws_config *cfg, const cws_msg *req, cws_msg *resp);
 
 void cli_version(void);
 
-#include "cws/ledger.h"
 /* Registry and pinned keys from the config; print why and return an exit
  * code on failure. */
 int cli_open_registry(const cws_config *cfg, cws_registry **r);
@@ -49,7 +51,7 @@ int cli_open_registry(const cws_config *cfg, cws_registry **r);
  * how to make a bucket with object lock, 0 when it holds or does not apply. */
 int cli_require_object_lock(const cws_config *cfg, cws_registry *r);
 int cli_load_trust(const cws_config *cfg, cws_trust *t);
-/* Maps a ledger reason to an exit code. */
+/* Maps a refusal reason to an exit code. */
 int cli_exit_for_reason(cws_reason r);
 
 #include "cws/evidence.h"

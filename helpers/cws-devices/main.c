@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cws/devices.h"
 #include "cli.h"
 
 static void usage(FILE *f)

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cws/chain.h"
+#include "cws/invitation.h"
+#include "cws/invite.h"
+#include "cws/revoke.h"
 #include "admin_registry.h"
 #include "cli.h"
 #include "cws/cleanup.h"

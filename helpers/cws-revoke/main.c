@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cws/devices.h"
+#include "cws/revoke.h"
 #include "admin_registry.h"
 #include "cli.h"
 #include "cws/cleanup.h"

@@ -29,6 +29,7 @@
 #include "cws/peer_limits.h"
 #include "cws/protocol.h"
 #include "cws/session.h"
+#include "cws/validate.h"
 
 struct conn;
 struct workers;

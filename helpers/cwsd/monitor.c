@@ -18,6 +18,7 @@
 #include <syslog.h>
 #include "cwsd.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
 #include "cws/monitor_stamp.h"
 #include "cws/notice.h"

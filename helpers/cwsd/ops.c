@@ -10,12 +10,15 @@
 #include <time.h>
 #include "cwsd.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/cleanup.h"
+#include "cws/enroll.h"
 #include "cws/fingerprint.h"
-#include "cws/ledger.h"
 #include "cws/nss_groups.h"
+#include "cws/revoke.h"
 #include "cws/seen_revocations.h"
 #include "cws/trust.h"
+#include "cws/validate.h"
 
 int reply_error(cws_msg *out, cws_reason reason, const char *message)
 {

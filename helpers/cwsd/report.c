@@ -5,6 +5,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include "cws/validate.h"
 #include "cwsd.h"
 #include "cws/fingerprint.h"
 

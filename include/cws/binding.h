@@ -1,8 +1,8 @@
-/* The binding store: one sealed file per (user, invitation) in cwsd's
- * state directory, never in $HOME. Sealed with AES-256-GCM under a key
- * derived from the host key; the associated data holds the host identity
- * (machine id, DMI product UUID) and the user, so a binding copied to
- * another machine or another account neither decrypts nor verifies.
+/* A sealed binding (lib/binding.c; where they are kept: cws/binding_store.h).
+ * Sealed with AES-256-GCM under a key derived from the host key; the
+ * associated data holds the host identity (cws_host_id: machine id, DMI
+ * product UUID) and the user, so a binding copied to another machine or
+ * another account neither decrypts nor verifies.
  * File: "cws-binding-v1 <host id hex>\n<base64url(nonce|ct|tag)>\n". The
  * clear host id only lets us tell a copy from an edit; it is inside the
  * AAD, so changing it also breaks the seal. */
@@ -33,9 +33,6 @@ typedef struct cws_binding {
         int64_t enrolled_at;
 } cws_binding;
 
-/* The host identity (hex SHA-256 of machine id and product UUID). */
-int cws_host_id(char out[2 * CWS_SHA256_LEN + 1], cws_error *err);
-
 int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding *b, char **out,
                      size_t *len, cws_error *err);
 /* Opens a sealed binding for (uid, username) on this host. When the data
@@ -48,20 +45,3 @@ int cws_binding_seal(const uint8_t host_key[CWS_HOST_KEY_LEN], const cws_binding
 int cws_binding_open(const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid, const char *username,
                      const char *data, size_t len, cws_binding *b, cws_reason *why,
                      cws_error *err);
-
-/* state_dir/bindings/<uid>/<inv id>.bind (dirs 0700, file 0600). load adds
- * CWS_R_NOT_ENROLLED (-ENOENT) when there is no file, and refuses a file
- * whose sealed invitation id differs from its name. */
-int cws_binding_save(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
-                     const cws_binding *b, cws_error *err);
-int cws_binding_load(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN], uid_t uid,
-                     const char *username, const char *inv_id, cws_binding *b, cws_reason *why,
-                     cws_error *err);
-/* Invitation ids the user has bindings for (sorted); caller frees with
- * cws_strv_free. */
-int cws_binding_list(const char *state_dir, uid_t uid, char ***ids, size_t *n, cws_error *err);
-/* The uids that have a bindings directory (state_dir/bindings/<uid>), for
- * the revocation monitor; entries that are not decimal uids are skipped.
- * *uids is malloc'd (NULL and 0 when there are none). */
-int cws_binding_users(const char *state_dir, uid_t **uids, size_t *n, cws_error *err);
-int cws_binding_remove(const char *state_dir, uid_t uid, const char *inv_id, cws_error *err);

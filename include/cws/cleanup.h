@@ -1,12 +1,25 @@
 /* Scope-bound cleanup in the manner of systemd's src/basic: every early
  * return frees what it owns, and secrets are wiped before they are freed. */
 #pragma once
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <errno.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* func##p(type *p): calls func(*p) unless *p is NULL, for _cleanup_(func##p)
+ * on a variable of a type with a destructor (the shape of systemd's
+ * DEFINE_TRIVIAL_CLEANUP_FUNC). */
+#define CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)           \
+        static inline void func##p(type *p)                   \
+        {                                                     \
+                if (*p)                                       \
+                        func(*p);                             \
+        }                                                     \
+        struct cws_trivial_cleanup_##func##_semicolon
 
 void cws_wipe(void *p, size_t n);
 
@@ -30,6 +43,9 @@ static inline void closep(int *fd)
                 errno = saved;
         }
 }
+
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+CWS_DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 /* Hand ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cws/cache.h"
-#include "cws/ledger.h"
 #include "cws/registry.h"
+#include "cws/validate.h"
 
 typedef enum cws_finding_kind {
         CWS_FIND_BINDING_BROKEN,  /* a binding that does not open: tamper or copy (critical) */

@@ -42,6 +42,12 @@ int cws_machine_id(char out[33], cws_error *err);
  * most systems, so readers must always run as the same user). */
 void cws_system_uuid(char out[CWS_FP_FIELD_MAX]);
 
+/* The host identity: hex SHA-256 of "cws-host-v1", the machine id and the
+ * product UUID. Sealed bindings name it (cws/binding.h), so a binding
+ * copied to another machine is told from an edited one. */
+#define CWS_HOST_ID_HEX (2 * CWS_SHA256_LEN)
+int cws_host_id(char out[CWS_HOST_ID_HEX + 1], cws_error *err);
+
 /* Gathers the fingerprint of this host for (uid, username). Fails only when
  * the machine id cannot be read. */
 int cws_fingerprint_collect(uid_t uid, const char *username, cws_fingerprint *fp, cws_error *err);

@@ -30,6 +30,10 @@ int cws_msg_addf(cws_msg *m, const char *key, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* NULL when absent. */
 const char *cws_msg_get(const cws_msg *m, const char *key);
+/* m has exactly the keys keys[0..n) (decode already refuses a key twice):
+ * for stored forms read back (the cache), as cws/json_reader.h is for JSON.
+ * 0, or -EBADMSG with *bad (may be NULL) the key missing or unknown. */
+int cws_msg_keys_exact(const cws_msg *m, const char *const *keys, size_t n, const char **bad);
 
 /* Wire form: encode returns the length written, or -E2BIG. */
 int cws_msg_encode(const cws_msg *m, char *out, size_t outsz, size_t *len);

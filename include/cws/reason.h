@@ -28,5 +28,9 @@ typedef enum cws_reason {
 const char *cws_reason_to_string(cws_reason r);
 /* -EINVAL for an unknown string. */
 int cws_reason_from_string(const char *s, cws_reason *out);
+/* The reason for a failed read of a registry record (a negative errno):
+ * -ENOENT and -EBADMSG (-EFBIG, -EPERM, -ELOOP) are the registry's answer
+ * about the record; anything else means we could not ask. */
+cws_reason cws_reason_for_fetch(int err);
 /* One line for a person: what happened and what to do. */
 const char *cws_reason_advice(cws_reason r);

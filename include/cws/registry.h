@@ -99,6 +99,8 @@ int cws_key_slot(char out[CWS_KEY_MAX], const char *inv, unsigned slot, unsigned
 int cws_key_device_revoked(char out[CWS_KEY_MAX], const char *inv, const char *dev);
 
 void cws_strv_free(char **v, size_t n);
+/* Sorts v[0..n) by strcmp (listings are returned sorted). */
+void cws_strv_sort(char **v, size_t n);
 
 /* Backend constructors (registry_file.c, ...). */
 int cws_registry_file_open(const char *path, cws_registry **out, cws_error *err);

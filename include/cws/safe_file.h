@@ -3,6 +3,10 @@
  * to a temporary file created with O_EXCL and are renamed (atomic) or linked
  * (create-only) into place. */
 #pragma once
+#include <dirent.h>
+#include <unistd.h>
+#include <string.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -66,3 +70,21 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err);
  * Returns the fd, -ENOENT when it does not exist, -ELOOP for a symlink,
  * -ENOTDIR, -EPERM for owner/mode. */
 int cws_dir_open_checked(const char *dir, cws_error *err);
+/* The same, as a DIR stream for readdir: 0 with *out set, or the errors of
+ * cws_dir_open_checked (-ENOENT when it does not exist, err set). Inline,
+ * so that pam_cws.so, which links safe_file.o, imports no fdopendir. */
+static inline int cws_dir_opendir_checked(const char *dir, DIR **out, cws_error *err)
+{
+        int fd = cws_dir_open_checked(dir, err), e;
+
+        *out = NULL;
+        if (fd < 0)
+                return fd;
+        *out = fdopendir(fd);
+        if (!*out) {
+                e = errno;
+                close(fd);
+                return cws_error_set(err, -e, "%s: cannot read: %s", dir, strerror(e));
+        }
+        return 0;
+}

@@ -21,6 +21,7 @@
 #include "fixture.h"
 #include "cws/base64.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/registry.h"
 #include "cws/safe_file.h"
 #include "machine_id_ns.h"
@@ -655,6 +656,92 @@ static void test_sealed_json_is_parsed_strictly(void **state)
         free(plain);
 }
 
+/* plain with what put in front of the first member of the object that
+ * starts at the first occurrence of at ("{" for the top level). */
+static char *insert_after(const char *plain, const char *at, const char *what)
+{
+        const char *p = strstr(plain, at);
+        size_t off, al = strlen(at);
+        char *s = malloc(strlen(plain) + strlen(what) + 1);
+
+        assert_non_null(p);
+        assert_non_null(s);
+        off = (size_t)(p - plain) + al;
+        memcpy(s, plain, off);
+        strcpy(s + off, what);
+        strcat(s, plain + off);
+        return s;
+}
+
+/* Opens plain (sealed as the fixture's) and wants it refused as tampered,
+ * with part in the reason. */
+static void assert_body_refused(const fixture *f, char *plain, const char *part)
+{
+        cws_binding out;
+        cws_error err = { 0 };
+        cws_reason why = CWS_R_OK;
+        size_t len;
+        char *text = reseal(f, 1000, "alice", plain, &len);
+
+        assert_int_equal(open_copy(f->key, 1000, "alice", text, len, &out, &why, &err), -EBADMSG);
+        assert_int_equal(why, CWS_R_TAMPER_DETECTED);
+        if (!strstr(err.msg, part))
+                fail_msg("'%s' not found in '%s'", part, err.msg);
+        free(text);
+        cws_wipe(plain, strlen(plain));
+        free(plain);
+}
+
+static char *edited(const char *plain, json_edit edit)
+{
+        json_object *root = json_tokener_parse(plain);
+        char *s;
+
+        assert_non_null(root);
+        edit(root);
+        s = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+        assert_non_null(s);
+        json_object_put(root);
+        return s;
+}
+
+static void profile_too_long(json_object *o)
+{
+        char name[CWS_PROFILE_MAX + 1];
+
+        memset(name, 'p', CWS_PROFILE_MAX);
+        name[CWS_PROFILE_MAX] = '\0';
+        json_object_object_add(o, "profile", json_object_new_string(name));
+}
+
+/* The strict reader's reasons on a binding body, the fingerprint included. */
+static void test_sealed_json_reasons(void **state)
+{
+        fixture *f = *state;
+        char *plain = reveal(f);
+
+        edit_and_open(f, plain, no_change, CWS_R_OK);
+        assert_body_refused(f, edited(plain, add_extra),
+                            "malformed binding: unknown field \"admin\"");
+        assert_body_refused(f, edited(plain, fp_extra),
+                            "malformed binding fingerprint: unknown field \"serial\"");
+        assert_body_refused(f, edited(plain, del_gen), "malformed binding: field \"gen\" is missing");
+        assert_body_refused(f, edited(plain, no_macs),
+                            "malformed binding fingerprint: field \"macs\" is missing");
+        assert_body_refused(f, insert_after(plain, "{", "\"gen\":9,"), "a key appears twice");
+        assert_body_refused(f, insert_after(plain, "\"fingerprint\":{", "\"os\":\"x\","),
+                            "a key appears twice");
+        assert_body_refused(f, edited(plain, slot_as_string), "field \"slot\" is not an integer");
+        assert_body_refused(f, edited(plain, uid_as_double), "field \"uid\" is not an integer");
+        assert_body_refused(f, edited(plain, profile_too_long),
+                            "field \"profile\" is longer than 63 bytes");
+        assert_body_refused(f, edited(plain, bad_secret),
+                            "field \"secret\" is not base64url of 32 bytes");
+        assert_body_refused(f, edited(plain, too_many_macs), "elements (at most 16)");
+        cws_wipe(plain, strlen(plain));
+        free(plain);
+}
+
 /* ---- the store ---- */
 
 static void path_of(const fixture *f, uid_t uid, const char *inv, char out[PATH_MAX])
@@ -1005,6 +1092,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_wrong_host_key_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_truncated_and_garbage, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sealed_json_is_parsed_strictly, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sealed_json_reasons, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_save_load_list_remove, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_path_tricks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_unsafe_files, setup, teardown),

@@ -374,6 +374,48 @@ static void test_malformed_fields_refused(void **state)
         assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), 0);
 }
 
+/* A body with a key added (extra), or with drop removed, authenticated as
+ * the writer would; loading it must fail naming want. */
+static void assert_keys_refused(const char *extra, const char *drop, const char *want)
+{
+        cws_cache_entry e;
+        cws_error err = { 0 };
+        char body[1024], *at;
+
+        snprintf(body, sizeof(body),
+                 "version=2\nuid=1000\nuser=alice\nvalidated_us=1\nprofile=p\n"
+                 "invitation=%s\ndevice=%s\ntype=read_only\n%s", inv, dev, extra);
+        if (drop) {
+                at = strstr(body, drop);
+                assert_non_null(at);
+                memmove(at, strchr(at, '\n') + 1, strlen(strchr(at, '\n') + 1) + 1);
+        }
+        write_cache(1000, body);
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), -EBADMSG);
+        if (!strstr(err.msg, want))
+                fail_msg("'%s' not found in '%s'", want, err.msg);
+}
+
+/* Exactly the fields of its version, each once (cws_msg_decode refuses a
+ * key twice): the key set is checked as
+ * for the JSON records, though the module reads the cache without json-c. */
+static void test_cache_key_set(void **state)
+{
+        cws_cache_entry e;
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_keys_refused("admin=1\n", NULL, "field \"admin\" missing or unknown");
+        assert_keys_refused("", "profile=", "field \"profile\" missing or unknown");
+        assert_keys_refused("type=read_write\n", NULL, "malformed cache");   /* a key twice */
+        /* A version-2 body with the version-1 list is not version 2. */
+        assert_keys_refused("revoked=\n", NULL, "field \"revoked\"");
+        /* The body without the changes loads: the refusals were the keys'. */
+        write_cache(1000, "version=2\nuid=1000\nuser=alice\nvalidated_us=1\nprofile=p\n"
+                          "invitation=\ndevice=\ntype=none\n");
+        assert_int_equal(cws_cache_load(dir, key, 1000, "alice", &e, &err), 0);
+}
+
 static void test_never_validated(void **state)
 {
         cws_cache_entry e;
@@ -403,6 +445,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_allows, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_1_cache, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_malformed_fields_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cache_key_set, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_never_validated, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,14 @@
 /* lib/chain.c: the delegation chain — signatures up to a pinned key, the
  * child rules at every link, expiry and revocation all the way up. */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/chain.h"
+#include "cws/invite.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 
 /* Fetches inv_id and expects a refusal with code and reason, and a message
  * that names what went wrong. */
-static void expect_refused(ledger_fx *fx, const char *inv_id, int64_t now, int code,
+static void expect_refused(registry_fx *fx, const char *inv_id, int64_t now, int code,
                            cws_reason reason, const char *msg_part)
 {
         cws_chain c;
@@ -21,7 +24,7 @@ static void expect_refused(ledger_fx *fx, const char *inv_id, int64_t now, int c
                 fail_msg("message '%s' lacks '%s'", err.msg, msg_part);
 }
 
-static void expect_ok(ledger_fx *fx, const char *inv_id, int64_t now, cws_chain *c)
+static void expect_ok(registry_fx *fx, const char *inv_id, int64_t now, cws_chain *c)
 {
         cws_error err = { 0 };
         cws_reason why = CWS_R_INTERNAL_ERROR;
@@ -33,7 +36,7 @@ static void expect_ok(ledger_fx *fx, const char *inv_id, int64_t now, cws_chain 
 
 static void test_root_chain_ok(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_chain c;
         char tok[CWS_TOKEN_MAX];
@@ -53,7 +56,7 @@ static void test_root_chain_ok(void **state)
 
 static void test_child_chain_depth_2(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_chain c;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -72,7 +75,7 @@ static void test_child_chain_depth_2(void **state)
 
 static void test_child_chain_depth_3(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, mid, leaf;
         cws_chain c;
         char rtok[CWS_TOKEN_MAX], mtok[CWS_TOKEN_MAX], ltok[CWS_TOKEN_MAX];
@@ -93,7 +96,7 @@ static void test_child_chain_depth_3(void **state)
 
 static void test_invitation_missing(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         char id[CWS_ID_MAX];
 
         assert_int_equal(cws_id_new("inv", id), 0);
@@ -102,7 +105,7 @@ static void test_invitation_missing(void **state)
 
 static void test_parent_missing(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], path[PATH_MAX];
 
@@ -116,7 +119,7 @@ static void test_parent_missing(void **state)
 
 static void test_invalid_id(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         static const char *const bad[] = { "", "inv-", "bogus", "../inv", "dev-AAAAAAAAAAAAAAAAAAAAAA",
                                            "inv-AAAAAAAAAAAAAAAAAAAAA/" };
 
@@ -126,7 +129,7 @@ static void test_invalid_id(void **state)
 
 static void test_root_signed_by_untrusted_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
         cws_invitation inv;
         cws_error err = { 0 };
@@ -143,7 +146,7 @@ static void test_root_signed_by_untrusted_key(void **state)
  * the root's nor trusted. */
 static void test_child_signed_by_other_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
         cws_invitation root, child;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -167,7 +170,7 @@ static void test_child_signed_by_other_key(void **state)
 /* Every single-byte change anywhere in the stored record is refused. */
 static void test_record_changed_by_one_byte(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_chain c;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], path[PATH_MAX];
@@ -197,7 +200,7 @@ static void test_record_changed_by_one_byte(void **state)
 
 static void test_record_moved_to_another_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation a, b;
         cws_chain c;
         char atok[CWS_TOKEN_MAX], btok[CWS_TOKEN_MAX], akey[CWS_KEY_MAX], bkey[CWS_KEY_MAX];
@@ -220,7 +223,7 @@ static void test_record_moved_to_another_key(void **state)
  * an invitation key. */
 static void test_record_of_another_kind(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], *payload = NULL;
 
@@ -236,7 +239,7 @@ static void test_record_of_another_kind(void **state)
 /* Signed by the pinned key, but the payload breaks the record rules. */
 static void test_signed_payload_invalid(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX];
 
@@ -256,7 +259,7 @@ static void test_signed_payload_invalid(void **state)
 
 static void test_expired(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_chain c;
         cws_error err = { 0 };
@@ -277,7 +280,7 @@ static void test_expired(void **state)
  * expired has an expired head as well; asking in the future refuses it. */
 static void test_expired_ancestor(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child, leaf;
         cws_chain c;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX], ltok[CWS_TOKEN_MAX];
@@ -303,7 +306,7 @@ static void test_expired_ancestor(void **state)
 
 static void test_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_chain c;
         char tok[CWS_TOKEN_MAX];
@@ -318,7 +321,7 @@ static void test_revoked(void **state)
 /* The invitation's own key may revoke it (the user gives it up). */
 static void test_revoked_by_own_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         char tok[CWS_TOKEN_MAX];
@@ -331,7 +334,7 @@ static void test_revoked_by_own_key(void **state)
 
 static void test_revoked_parent_refuses_child(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child, leaf;
         cws_chain c;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
@@ -353,7 +356,7 @@ static void test_revoked_parent_refuses_child(void **state)
  * lasting fact, and the one a host must remember). */
 static void test_revoked_and_expired(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX];
 
@@ -366,7 +369,7 @@ static void test_revoked_and_expired(void **state)
 
 static void test_revocation_by_unrelated_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
         char tok[CWS_TOKEN_MAX];
@@ -381,7 +384,7 @@ static void test_revocation_by_unrelated_key(void **state)
 /* A child's key is below its parent: it cannot revoke the parent. */
 static void test_parent_revocation_by_child_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -398,7 +401,7 @@ static void test_parent_revocation_by_child_key(void **state)
  * stored at this invitation's revocation key. */
 static void test_revocation_not_matching_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation a, b;
         char atok[CWS_TOKEN_MAX], btok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], dev[CWS_ID_MAX];
 
@@ -418,7 +421,7 @@ static void test_revocation_not_matching_key(void **state)
  * one rule; the same child within the rules passes. */
 static void test_child_record_breaking_a_rule(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation parent, child;
         cws_chain c;
         uint8_t ppriv[CWS_ED25519_KEY_LEN], ppub[CWS_ED25519_KEY_LEN];
@@ -465,7 +468,7 @@ static void test_child_record_breaking_a_rule(void **state)
 /* A parent without can_invite cannot have children, whatever they say. */
 static void test_child_of_parent_without_can_invite(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation parent, child;
         uint8_t ppriv[CWS_ED25519_KEY_LEN], ppub[CWS_ED25519_KEY_LEN];
         char ptok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -482,7 +485,7 @@ static void test_child_of_parent_without_can_invite(void **state)
 
 static void test_chain_loop(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation a, b, self;
         char atok[CWS_TOKEN_MAX], btok[CWS_TOKEN_MAX], stok[CWS_TOKEN_MAX];
         uint8_t apriv[CWS_ED25519_KEY_LEN], apub[CWS_ED25519_KEY_LEN];
@@ -513,7 +516,7 @@ static void test_chain_loop(void **state)
 /* CWS_CHAIN_MAX links validate; one more is refused. */
 static void test_chain_too_deep(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv[CWS_CHAIN_MAX + 1];
         char tok[CWS_CHAIN_MAX + 1][CWS_TOKEN_MAX];
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
@@ -539,7 +542,7 @@ static void test_chain_too_deep(void **state)
 /* Storage we cannot read is not a verdict about the record. */
 static void test_registry_unreadable(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], path[PATH_MAX], dir[PATH_MAX + 16];
 

@@ -2,8 +2,10 @@
  * for the monitor. The registry is the fixture's file registry behind a
  * wrapper that counts requests and can be made to fail for availability. */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 #include "cws/binding.h"
+#include "cws/binding_store.h"
 #include "cws/decide.h"
 #include "cws/seen_revocations.h"
 
@@ -57,7 +59,7 @@ static const struct cws_registry_ops wrap_ops = {
 };
 
 typedef struct dfx {
-        ledger_fx *fx;
+        registry_fx *fx;
         char state[200];
         uint8_t host_key[CWS_HOST_KEY_LEN];
         wrap_registry reg;

@@ -1,7 +1,9 @@
 /* lib/devices.c: the verified registrations of an invitation, for
  * administrators; forged records are not devices. */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/devices.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 
 static void expect_msg(const cws_error *err, const char *part)
 {
@@ -9,7 +11,7 @@ static void expect_msg(const cws_error *err, const char *part)
                 fail_msg("message '%s' lacks '%s'", err->msg, part);
 }
 
-static size_t list(ledger_fx *fx, const char *inv_id, int64_t now, cws_device_entry **v)
+static size_t list(registry_fx *fx, const char *inv_id, int64_t now, cws_device_entry **v)
 {
         cws_error err = { 0 };
         size_t n = 99;
@@ -19,7 +21,7 @@ static size_t list(ledger_fx *fx, const char *inv_id, int64_t now, cws_device_en
         return n;
 }
 
-static void expect_error(ledger_fx *fx, const char *inv_id, int code, const char *msg_part)
+static void expect_error(registry_fx *fx, const char *inv_id, int code, const char *msg_part)
 {
         cws_device_entry *v = (cws_device_entry *)&v;
         cws_error err = { 0 };
@@ -34,7 +36,7 @@ static void expect_error(ledger_fx *fx, const char *inv_id, int code, const char
 
 static void test_lists_devices_with_revoked_flags(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b[3];
         cws_device_entry *v = NULL;
@@ -64,7 +66,7 @@ static void test_lists_devices_with_revoked_flags(void **state)
 
 static void test_empty_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_device_entry *v = (cws_device_entry *)&v;
         char tok[CWS_TOKEN_MAX];
@@ -78,7 +80,7 @@ static void test_empty_invitation(void **state)
  * took its place. */
 static void test_slot_generations_listed(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b1, b2;
         cws_device_entry *v = NULL;
@@ -101,7 +103,7 @@ static void test_slot_generations_listed(void **state)
 
 static void test_invitation_revoked_all_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b[2];
         cws_device_entry *v = NULL;
@@ -125,7 +127,7 @@ static void test_invitation_revoked_all_revoked(void **state)
 
 static void test_ancestor_revoked_all_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_binding b;
         cws_device_entry *v = NULL;
@@ -145,7 +147,7 @@ static void test_ancestor_revoked_all_revoked(void **state)
  * has also expired still shows them revoked. */
 static void test_expired_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         cws_device_entry *v = NULL;
@@ -169,7 +171,7 @@ static void test_expired_invitation(void **state)
 /* Forged, moved or damaged registrations are not devices. */
 static void test_bad_slot_records_not_listed(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         cws_device_entry *v = NULL;
@@ -223,7 +225,7 @@ static void test_bad_slot_records_not_listed(void **state)
 
 static void test_unknown_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         char id[CWS_ID_MAX];
 
         assert_int_equal(cws_id_new("inv", id), 0);
@@ -234,7 +236,7 @@ static void test_unknown_invitation(void **state)
 
 static void test_forged_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
         char tok[CWS_TOKEN_MAX];
@@ -249,7 +251,7 @@ static void test_forged_invitation(void **state)
 /* A listing error is an error, not a shorter list. */
 static void test_registry_unavailable(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         char tok[CWS_TOKEN_MAX], path[PATH_MAX], moved[PATH_MAX];

@@ -2,7 +2,12 @@
  * when many hosts enroll at once. */
 #define _GNU_SOURCE
 #include <sys/wait.h>
-#include "ledger_fixture.h"
+#include "cws/chain.h"
+#include "cws/devices.h"
+#include "cws/enroll.h"
+#include "cws/revoke.h"
+#include "cws/slot.h"
+#include "registry_fixture.h"
 
 static void expect_msg(const cws_error *err, const char *part)
 {
@@ -11,7 +16,7 @@ static void expect_msg(const cws_error *err, const char *part)
 }
 
 /* Enrolls and expects a refusal; the binding must come back empty. */
-static void expect_refused(ledger_fx *fx, const char *token, const char *user, int64_t now,
+static void expect_refused(registry_fx *fx, const char *token, const char *user, int64_t now,
                            int code, cws_reason reason, const char *msg_part)
 {
         cws_binding b;
@@ -28,7 +33,7 @@ static void expect_refused(ledger_fx *fx, const char *token, const char *user, i
         assert_memory_equal(&b, &zero, sizeof(b));
 }
 
-static void fetch_chain(ledger_fx *fx, const char *inv_id, cws_chain *c)
+static void fetch_chain(registry_fx *fx, const char *inv_id, cws_chain *c)
 {
         cws_reason why = CWS_R_INTERNAL_ERROR;
         cws_error err = { 0 };
@@ -38,7 +43,7 @@ static void fetch_chain(ledger_fx *fx, const char *inv_id, cws_chain *c)
 }
 
 /* The generations stored in a slot, as a count and the newest one. */
-static size_t slot_gens(ledger_fx *fx, const char *inv_id, unsigned slot, unsigned *newest)
+static size_t slot_gens(registry_fx *fx, const char *inv_id, unsigned slot, unsigned *newest)
 {
         unsigned *gens = NULL;
         size_t n = 0;
@@ -53,7 +58,7 @@ static size_t slot_gens(ledger_fx *fx, const char *inv_id, unsigned slot, unsign
 
 static void test_enroll_ok(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b, b2;
         cws_chain c;
@@ -109,7 +114,7 @@ static void test_enroll_ok(void **state)
 
 static void test_full(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         char tok[CWS_TOKEN_MAX];
@@ -127,7 +132,7 @@ static void test_full(void **state)
 /* Revoking a device frees its slot for the next generation. */
 static void test_reenroll_after_revoke(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b1, b2, b3;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
@@ -158,7 +163,7 @@ static void test_reenroll_after_revoke(void **state)
 /* A revocation nobody trusted signed does not free the slot. */
 static void test_forged_revocation_does_not_free_slot(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
@@ -177,7 +182,7 @@ static void test_forged_revocation_does_not_free_slot(void **state)
  * next free slot is still claimed. */
 static void test_forged_slot_record(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         cws_device_reg reg = { .slot = 1, .gen = 0, .uid = FX_UID, .enrolled_at = FX_NOW };
@@ -202,7 +207,7 @@ static void test_forged_slot_record(void **state)
 
 static void test_bad_token(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], cut[CWS_TOKEN_MAX];
         const char *const bad[] = { "", "garbage", "inv-xx.yy", ".", "dev-AAAAAAAAAAAAAAAAAAAAAA.AAAA" };
@@ -218,7 +223,7 @@ static void test_bad_token(void **state)
 
 static void test_wrong_secret(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         uint8_t secret[CWS_SECRET_LEN];
         char tok[CWS_TOKEN_MAX], bad[CWS_TOKEN_MAX];
@@ -232,7 +237,7 @@ static void test_wrong_secret(void **state)
 
 static void test_revoked_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX];
 
@@ -245,7 +250,7 @@ static void test_revoked_invitation(void **state)
 
 static void test_revoked_parent(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
 
@@ -258,7 +263,7 @@ static void test_revoked_parent(void **state)
 
 static void test_expired_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_binding b;
         cws_reason why = CWS_R_INTERNAL_ERROR;
@@ -275,7 +280,7 @@ static void test_expired_invitation(void **state)
 
 static void test_invitation_missing(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation ghost;
         char tok[CWS_TOKEN_MAX];
 
@@ -286,7 +291,7 @@ static void test_invitation_missing(void **state)
 
 static void test_invalid_username(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], longname[80];
         const char *const bad[] = { "", "-rf", ".hidden", "a/b", "../root", "bob smith",
@@ -304,7 +309,7 @@ static void test_invalid_username(void **state)
 
 static void test_enroll_sub_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_binding b;
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -325,7 +330,7 @@ static void test_enroll_sub_invitation(void **state)
 /* Storage that cannot be listed is a registry failure, not "full". */
 static void test_registry_unavailable(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], path[PATH_MAX];
         int fd;
@@ -344,7 +349,7 @@ static void test_registry_unavailable(void **state)
 #define RACERS 20
 enum { EXIT_FULL = 10, EXIT_OTHER = 20, EXIT_SETUP = 30 };
 
-static int racer(const ledger_fx *fx, const char *tok, int go)
+static int racer(const registry_fx *fx, const char *tok, int go)
 {
         cws_registry *reg = NULL;
         cws_binding b;
@@ -367,7 +372,7 @@ static int racer(const ledger_fx *fx, const char *tok, int go)
         return EXIT_OTHER;
 }
 
-static void race_round(ledger_fx *fx, unsigned max_devices)
+static void race_round(registry_fx *fx, unsigned max_devices)
 {
         cws_invitation inv;
         cws_device_entry *v = NULL;
@@ -428,7 +433,7 @@ static void race_round(ledger_fx *fx, unsigned max_devices)
 
 static void test_max_devices_under_concurrency(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
 
         race_round(fx, 3);
         race_round(fx, 3);

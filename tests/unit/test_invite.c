@@ -1,7 +1,10 @@
 /* lib/invite.c: creating invitations and sub-invitations; every child rule
  * is a refusal at creation, and nothing is written when refused. */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/chain.h"
+#include "cws/invite.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 
 static void expect_msg(const cws_error *err, const char *part)
 {
@@ -10,7 +13,7 @@ static void expect_msg(const cws_error *err, const char *part)
 }
 
 /* Reads back the stored record of id: its signer and its fields. */
-static void read_back(ledger_fx *fx, const char *id, uint8_t signer[CWS_ED25519_KEY_LEN],
+static void read_back(registry_fx *fx, const char *id, uint8_t signer[CWS_ED25519_KEY_LEN],
                       cws_invitation *out)
 {
         char key[CWS_KEY_MAX], *payload = NULL;
@@ -25,7 +28,7 @@ static void read_back(ledger_fx *fx, const char *id, uint8_t signer[CWS_ED25519_
 
 static void test_root_create(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv, back, other;
         uint8_t signer[CWS_ED25519_KEY_LEN], priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
         uint8_t secret[CWS_SECRET_LEN];
@@ -81,7 +84,7 @@ static void test_root_create(void **state)
 
 static void test_root_invalid_fields(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_error err = { 0 };
         char tok[CWS_TOKEN_MAX];
@@ -113,7 +116,7 @@ static void test_root_invalid_fields(void **state)
 
 static void test_sub_ok(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child, back, leaf;
         uint8_t signer[CWS_ED25519_KEY_LEN];
         cws_chain c;
@@ -154,7 +157,7 @@ static void test_sub_ok(void **state)
 /* A child exactly at its parent's limits is allowed. */
 static void test_sub_at_parent_limits(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_error err = { 0 };
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -188,7 +191,7 @@ enum rule_case {
         N_RULES,
 };
 
-static void run_rule(ledger_fx *fx, enum rule_case rc)
+static void run_rule(registry_fx *fx, enum rule_case rc)
 {
         static const char *const what[N_RULES] = {
                 [RW_UNDER_RO] = "type read_write exceeds parent",
@@ -257,7 +260,7 @@ static void test_rule_parent_revoked(void **state) { run_rule(*state, PARENT_REV
 /* The right id with another secret: the derived key does not match. */
 static void test_wrong_secret(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_error err = { 0 };
         uint8_t secret[CWS_SECRET_LEN];
@@ -275,7 +278,7 @@ static void test_wrong_secret(void **state)
 
 static void test_malformed_parent_token(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_error err = { 0 };
         char rtok[CWS_TOKEN_MAX], bad[CWS_TOKEN_MAX * 2], ctok[CWS_TOKEN_MAX];
@@ -309,7 +312,7 @@ static void test_malformed_parent_token(void **state)
 /* A well-formed token for an invitation that is not there. */
 static void test_parent_missing(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation ghost, child;
         cws_error err = { 0 };
         char gtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -325,7 +328,7 @@ static void test_parent_missing(void **state)
 /* A parent record signed by an unpinned key cannot be delegated from. */
 static void test_parent_forged(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation forged, child;
         cws_error err = { 0 };
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
@@ -343,7 +346,7 @@ static void test_parent_forged(void **state)
 
 static void test_child_invalid_fields(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_error err = { 0 };
         char rtok[CWS_TOKEN_MAX], ctok[CWS_TOKEN_MAX];
@@ -364,7 +367,7 @@ static void test_child_invalid_fields(void **state)
  * out, since its chain could never verify. */
 static void test_depth_limit(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv[CWS_CHAIN_MAX + 1];
         char tok[CWS_CHAIN_MAX + 1][CWS_TOKEN_MAX];
         cws_error err = { 0 };

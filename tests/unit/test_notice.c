@@ -1,7 +1,8 @@
 /* lib/notice.c: revocation notices, their keys (which sort by time), the
  * signed record, who may sign one, and the host's cursor. */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 #include "cws/notice.h"
 
 static void test_key_format(void **state)
@@ -79,7 +80,7 @@ static void test_payload_round_trip(void **state)
         assert_int_equal(cws_notice_from_json(bad, &m, NULL), 0);
 }
 
-static size_t list_notices(ledger_fx *fx, const char *after, char ***keys)
+static size_t list_notices(registry_fx *fx, const char *after, char ***keys)
 {
         size_t n = 0;
         cws_error err = { 0 };
@@ -92,7 +93,7 @@ static size_t list_notices(ledger_fx *fx, const char *after, char ***keys)
 /* A revocation writes its notice; a listing after it finds nothing more. */
 static void test_revocation_writes_notice(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], start[CWS_KEY_MAX], **keys = NULL;
         cws_binding b;
@@ -130,7 +131,7 @@ static void test_revocation_writes_notice(void **state)
 /* Signed by the invitation's own key: verified through its chain. */
 static void test_notice_by_invitation_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], **keys = NULL;
         uint8_t priv[CWS_ED25519_KEY_LEN], pub[CWS_ED25519_KEY_LEN];
@@ -152,7 +153,7 @@ static void test_notice_by_invitation_key(void **state)
 /* Forged, moved or re-dated: never read as a notice. */
 static void test_notice_forged(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX], path[PATH_MAX], other[PATH_MAX];
         char **keys = NULL, *data;
@@ -191,7 +192,7 @@ static void test_notice_forged(void **state)
 
 static void test_cursor(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         char key[CWS_KEY_MAX], got[CWS_KEY_MAX], path[PATH_MAX];
         cws_error err = { 0 };
 

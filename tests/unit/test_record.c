@@ -1065,6 +1065,103 @@ static void test_from_json_not_one_object(void **state)
         free(good);
 }
 
+/* text with "key":value put in front of its first member: a second copy of
+ * a key the object already has, as a writer that wanted two could send. */
+static char *with_first_member(const char *json, const char *member)
+{
+        char *s = malloc(strlen(json) + strlen(member) + 2);
+
+        assert_non_null(s);
+        assert_true(json[0] == '{');
+        sprintf(s, "{%s,%s", member, json + 1);
+        return s;
+}
+
+/* The strict reader (lib/json_reader.c) on a registry record: each way a
+ * record can be wrong is refused, and the reason names the field. */
+static void test_device_record_strict_reasons(void **state)
+{
+        char *good = device_json(), *long_user;
+        cws_device_reg d;
+        cws_error err = { 0 };
+        (void)state;
+
+        assert_int_equal(cws_device_reg_from_json(good, &d, &err), 0);
+        assert_from_refused(dev_from, json_with(good, "admin", json_object_new_boolean(1)),
+                            "malformed device record: unknown field \"admin\"");
+        assert_from_refused(dev_from, json_with(good, "slot", NULL),
+                            "malformed device record: field \"slot\" is missing");
+        assert_from_refused(dev_from, with_first_member(good, "\"slot\":3"),
+                            "a key appears twice");
+        /* Escaped, the same key is still the same key. */
+        assert_from_refused(dev_from, with_first_member(good, "\"sl\\u006ft\":2"),
+                            "a key appears twice");
+        assert_from_refused(dev_from, json_with_string(good, "slot", "2"),
+                            "field \"slot\" is not an integer");
+        assert_from_refused(dev_from, json_with(good, "user", json_object_new_boolean(0)),
+                            "field \"user\" is not a string");
+        long_user = calloc(1, CWS_USER_MAX + 1);
+        assert_non_null(long_user);
+        memset(long_user, 'a', CWS_USER_MAX);
+        assert_from_refused(dev_from, json_with_string(good, "user", long_user),
+                            "field \"user\" is longer than 63 bytes");
+        assert_from_refused(dev_from, json_with_int(good, "slot", 9),
+                            "field \"slot\" is out of range 1..5");
+        assert_from_refused(dev_from, json_with_string(good, "binding_key", "AAAA"),
+                            "field \"binding_key\" is not base64url of 32 bytes");
+        /* The untouched record still parses: every refusal above is ours. */
+        assert_int_equal(cws_device_reg_from_json(good, &d, &err), 0);
+        free(long_user);
+        free(good);
+}
+
+/* Colons, quotes and braces inside strings are not members: a revocation
+ * whose reason is full of them is read as it was written. */
+static void test_record_strings_with_json_syntax(void **state)
+{
+        cws_revocation rv, back;
+        cws_error err = { 0 };
+        char *s = NULL;
+        (void)state;
+
+        sample_revocation(&rv);
+        snprintf(rv.why, sizeof(rv.why), "a:b \"c\":{d} \\\":e");
+        assert_int_equal(cws_revocation_to_json(&rv, &s), 0);
+        assert_int_equal(cws_revocation_from_json(s, &back, &err), 0);
+        assert_string_equal(back.why, rv.why);
+        free(s);
+}
+
+/* The envelope is read as strictly as the payload. */
+static void test_envelope_strict_reasons(void **state)
+{
+        char *p = device_json(), *env, *bad;
+        keys k;
+        (void)state;
+
+        make_keys(&k);
+        env = seal(CWS_REC_DEVICE, p, &k);
+        bad = with_first_member(env, "\"sig\":\"AAAA\"");
+        assert_unseal_refused_str(CWS_REC_DEVICE, bad, "a key appears twice");
+        free(bad);
+        bad = json_with(env, "note", json_object_new_string("x"));
+        assert_unseal_refused_str(CWS_REC_DEVICE, bad,
+                                  "malformed device record envelope: unknown field \"note\"");
+        free(bad);
+        bad = json_with(env, "kind", NULL);
+        assert_unseal_refused_str(CWS_REC_DEVICE, bad,
+                                  "malformed device record envelope: field \"kind\" is missing");
+        free(bad);
+        /* Comments and single quotes are not JSON (json-c's strict mode). */
+        bad = malloc(strlen(env) + 8);
+        assert_non_null(bad);
+        sprintf(bad, "/**/%s", env);
+        assert_unseal_refused_str(CWS_REC_DEVICE, bad, "not valid JSON");
+        free(bad);
+        free(env);
+        free(p);
+}
+
 static void test_device_from_json_missing_fields(void **state)
 {
         const char *fields[] = { "version", "invitation", "device_id", "slot", "generation",
@@ -1186,6 +1283,9 @@ int main(void)
                 cmocka_unit_test(test_invitation_from_json_bad_values),
                 cmocka_unit_test(test_from_json_not_one_object),
                 cmocka_unit_test(test_device_from_json_missing_fields),
+                cmocka_unit_test(test_device_record_strict_reasons),
+                cmocka_unit_test(test_record_strings_with_json_syntax),
+                cmocka_unit_test(test_envelope_strict_reasons),
                 cmocka_unit_test(test_device_from_json_bad_values),
                 cmocka_unit_test(test_revocation_from_json_missing_fields),
                 cmocka_unit_test(test_revocation_from_json_bad_values),

@@ -1,7 +1,9 @@
 /* lib/revoke.c: revocations are create-only and monotonic; what counts is
  * who signed them (checked by cws_device_revoked and the chain). */
 #define _GNU_SOURCE
-#include "ledger_fixture.h"
+#include "cws/chain.h"
+#include "cws/revoke.h"
+#include "registry_fixture.h"
 
 static void expect_msg(const cws_error *err, const char *part)
 {
@@ -16,7 +18,7 @@ typedef struct enrolled {
         cws_chain chain;
 } enrolled;
 
-static void enroll_one(ledger_fx *fx, enrolled *e, unsigned max_devices)
+static void enroll_one(registry_fx *fx, enrolled *e, unsigned max_devices)
 {
         cws_reason why = CWS_R_INTERNAL_ERROR;
 
@@ -26,7 +28,7 @@ static void enroll_one(ledger_fx *fx, enrolled *e, unsigned max_devices)
                                          NULL), 0);
 }
 
-static bool revoked_now(ledger_fx *fx, const cws_chain *c, const char *dev)
+static bool revoked_now(registry_fx *fx, const cws_chain *c, const char *dev)
 {
         bool revoked = true;
         cws_error err = { 0 };
@@ -38,7 +40,7 @@ static bool revoked_now(ledger_fx *fx, const cws_chain *c, const char *dev)
 
 static void test_device_revocation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_revocation rv;
         cws_error err = { 0 };
@@ -84,7 +86,7 @@ static void test_device_revocation(void **state)
 
 static void test_invitation_revocation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         cws_revocation rv;
         cws_error err = { 0 };
@@ -120,7 +122,7 @@ static void test_invitation_revocation(void **state)
 /* NULL by/why are stored as empty strings. */
 static void test_revocation_without_by_or_why(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_revocation rv;
         cws_error err = { 0 };
@@ -141,7 +143,7 @@ static void test_revocation_without_by_or_why(void **state)
 
 static void test_invalid_ids(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_error err = { 0 };
         bool revoked = false;
@@ -174,7 +176,7 @@ static void test_invalid_ids(void **state)
  * so does an ancestor's. */
 static void test_revocation_by_invitation_keys(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_binding b1, b2;
         cws_chain c;
@@ -206,7 +208,7 @@ static void test_revocation_by_invitation_keys(void **state)
  * is an error, never "not revoked". */
 static void test_revocation_by_unrelated_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_error err = { 0 };
         bool revoked = false;
@@ -225,7 +227,7 @@ static void test_revocation_by_unrelated_key(void **state)
  * the parent's devices. */
 static void test_revocation_by_child_key(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_binding b;
         cws_chain c;
@@ -250,7 +252,7 @@ static void test_revocation_by_child_key(void **state)
 /* A validly signed revocation of another device moved to this one's key. */
 static void test_revocation_moved(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_error err = { 0 };
         bool revoked = false;
@@ -268,7 +270,7 @@ static void test_revocation_moved(void **state)
 /* Damaged revocation records are errors, never "not revoked". */
 static void test_revocation_damaged(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_error err = { 0 };
         bool revoked = false;
@@ -292,7 +294,7 @@ static void test_revocation_damaged(void **state)
 /* The registry cannot take the record: the error is passed on. */
 static void test_registry_unwritable(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_error err = { 0 };
         char path[PATH_MAX];
@@ -372,7 +374,7 @@ static const struct cws_registry_ops vf_ops = {
         .get_versions = vf_versions,
 };
 
-static void vf_init(versioned_fake *f, ledger_fx *fx, const char *key)
+static void vf_init(versioned_fake *f, registry_fx *fx, const char *key)
 {
         memset(f, 0, sizeof(*f));
         f->base.ops = &vf_ops;
@@ -381,7 +383,7 @@ static void vf_init(versioned_fake *f, ledger_fx *fx, const char *key)
         snprintf(f->key, sizeof(f->key), "%s", key);
 }
 
-static int vf_revoked(versioned_fake *f, ledger_fx *fx, const enrolled *e, bool *revoked, bool *tampered,
+static int vf_revoked(versioned_fake *f, registry_fx *fx, const enrolled *e, bool *revoked, bool *tampered,
                       cws_error *err)
 {
         *revoked = false;
@@ -391,7 +393,7 @@ static int vf_revoked(versioned_fake *f, ledger_fx *fx, const enrolled *e, bool 
 
 static void test_versions_device(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         versioned_fake f;
         enrolled e;
         char key[CWS_KEY_MAX];
@@ -449,7 +451,7 @@ static void test_versions_device(void **state)
 
 static void test_versions_invitation(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         versioned_fake f;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX], key[CWS_KEY_MAX];
@@ -480,7 +482,7 @@ static void test_versions_invitation(void **state)
  * verified never shortens it. */
 static void test_retain_until(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation inv;
         char tok[CWS_TOKEN_MAX];
 

@@ -16,7 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "fixture.h"
-#include "cws/ledger.h"
+#include "cws/chain.h"
+#include "cws/enroll.h"
+#include "cws/invite.h"
+#include "cws/slot.h"
 
 typedef struct fixture {
         char base[64];

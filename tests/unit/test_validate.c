@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include <grp.h>
 #include <sys/wait.h>
-#include "ledger_fixture.h"
+#include "cws/revoke.h"
+#include "cws/validate.h"
+#include "registry_fixture.h"
 
 typedef struct enrolled {
         cws_invitation inv;
@@ -11,7 +13,7 @@ typedef struct enrolled {
         cws_binding b;
 } enrolled;
 
-static void enroll_new(ledger_fx *fx, enrolled *e, cws_inv_type type, bool device_bound,
+static void enroll_new(registry_fx *fx, enrolled *e, cws_inv_type type, bool device_bound,
                        unsigned max_devices)
 {
         cws_error err = { 0 };
@@ -24,7 +26,7 @@ static void enroll_new(ledger_fx *fx, enrolled *e, cws_inv_type type, bool devic
         fx_enroll(fx, e->tok, &e->b);
 }
 
-static cws_decision check(ledger_fx *fx, const cws_binding *b, const cws_fingerprint *fp,
+static cws_decision check(registry_fx *fx, const cws_binding *b, const cws_fingerprint *fp,
                           cws_inv_type min, int64_t now)
 {
         cws_decision d;
@@ -56,7 +58,7 @@ static void expect_deny(const cws_decision *d, cws_reason reason, const cws_bind
 
 static void test_allow(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
 
@@ -75,7 +77,7 @@ static void test_allow(void **state)
 
 static void test_insufficient_type(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled rw, ro;
         cws_decision d;
 
@@ -93,7 +95,7 @@ static void test_insufficient_type(void **state)
 
 static void test_device_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_binding b2;
         cws_decision d;
@@ -118,7 +120,7 @@ static void test_device_revoked(void **state)
 /* A revocation nobody trusted signed: not a grant either. */
 static void test_device_revocation_forged(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         uint8_t other_priv[CWS_ED25519_KEY_LEN], other_pub[CWS_ED25519_KEY_LEN];
@@ -133,7 +135,7 @@ static void test_device_revocation_forged(void **state)
 
 static void test_invitation_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
 
@@ -146,7 +148,7 @@ static void test_invitation_revoked(void **state)
 
 static void test_ancestor_revoked(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         cws_invitation root, child;
         cws_binding b;
         cws_decision d;
@@ -165,7 +167,7 @@ static void test_ancestor_revoked(void **state)
 
 static void test_expired(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
 
@@ -178,7 +180,7 @@ static void test_expired(void **state)
 
 static void test_system_id_mismatch(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_fingerprint other;
         cws_decision d;
@@ -200,7 +202,7 @@ static void test_system_id_mismatch(void **state)
 
 static void test_user_mismatch(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_fingerprint other;
         cws_decision d;
@@ -222,7 +224,7 @@ static void test_user_mismatch(void **state)
 /* A new docker0 or a renamed host must never lock anyone out. */
 static void test_drift_is_reported_not_denied(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_fingerprint now;
         cws_decision d;
@@ -260,7 +262,7 @@ static void test_drift_is_reported_not_denied(void **state)
 /* device_bound = false: another machine is drift, not a denial. */
 static void test_unbound_allows_other_machine(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_fingerprint other;
         cws_decision d;
@@ -281,7 +283,7 @@ static void test_unbound_allows_other_machine(void **state)
         expect_deny(&d, CWS_R_DEVICE_REVOKED, &e.b);
 }
 
-static void slot_path(ledger_fx *fx, const cws_binding *b, unsigned slot, unsigned gen,
+static void slot_path(registry_fx *fx, const cws_binding *b, unsigned slot, unsigned gen,
                       char path[PATH_MAX])
 {
         char key[CWS_KEY_MAX];
@@ -292,7 +294,7 @@ static void slot_path(ledger_fx *fx, const cws_binding *b, unsigned slot, unsign
 
 static void test_slot_record_deleted(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         char path[PATH_MAX];
@@ -307,7 +309,7 @@ static void test_slot_record_deleted(void **state)
 /* Every single-byte change of the registration denies. */
 static void test_slot_record_changed_by_one_byte(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         char path[PATH_MAX], *orig;
@@ -333,7 +335,7 @@ static void test_slot_record_changed_by_one_byte(void **state)
 /* Another device's genuine registration put in this device's slot. */
 static void test_slot_record_swapped(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_binding b2;
         cws_decision d;
@@ -351,7 +353,7 @@ static void test_slot_record_swapped(void **state)
 /* Each field of the binding matters. */
 static void test_binding_altered(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e, other;
         cws_binding b2, x;
         cws_decision d;
@@ -431,7 +433,7 @@ static void test_binding_altered(void **state)
 
 static void test_invitation_record_tampered(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         char key[CWS_KEY_MAX], path[PATH_MAX];
@@ -446,7 +448,7 @@ static void test_invitation_record_tampered(void **state)
 
 static void test_registry_removed(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         char moved[PATH_MAX];
@@ -477,7 +479,7 @@ static void test_registry_removed(void **state)
  * with the reason (100 for an allow). */
 static void test_registry_unreadable(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         enrolled e;
         cws_decision d;
         pid_t pid;

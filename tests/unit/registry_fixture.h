@@ -1,8 +1,8 @@
-/* Shared fixture of the ledger tests (chain, invite, enroll, revoke, devices,
- * validate): a file registry in a fresh mkdtemp directory, an administrator
- * key pinned in a trusted_keys file, a hand-filled fingerprint, and helpers
- * that create invitations and reach into the registry files on disk.
- * Include after defining _GNU_SOURCE. */
+/* Shared fixture of the tests of the signed records (chain, invite, enroll,
+ * revoke, devices, slot, validate, notice, decide): a file registry in a
+ * fresh mkdtemp directory, an administrator key pinned in a trusted_keys
+ * file, a hand-filled fingerprint, and helpers that create invitations and
+ * reach into the registry files on disk. Include after defining _GNU_SOURCE. */
 #pragma once
 #ifndef _GNU_SOURCE
 #error "define _GNU_SOURCE before any include (nftw)"
@@ -23,9 +23,10 @@
 #include <cmocka.h>
 #include "cws/base64.h"
 #include "cws/cleanup.h"
+#include "cws/enroll.h"
 #include "cws/fingerprint.h"
 #include "cws/invitation.h"
-#include "cws/ledger.h"
+#include "cws/invite.h"
 #include "cws/record.h"
 #include "cws/registry.h"
 #include "cws/trust.h"
@@ -38,7 +39,7 @@
 #define FX_MACHINE_ID "0123456789abcdef0123456789abcdef"
 #define FX_PROFILE "team-dev"
 
-typedef struct ledger_fx {
+typedef struct registry_fx {
         char dir[128];                          /* the mkdtemp directory */
         char regdir[160];                       /* dir/registry */
         char url[192];                          /* file://dir/registry */
@@ -48,7 +49,7 @@ typedef struct ledger_fx {
         uint8_t admin_pub[CWS_ED25519_KEY_LEN];
         cws_trust trust;
         cws_fingerprint fp;                     /* this "device" */
-} ledger_fx;
+} registry_fx;
 
 static inline void fx_fingerprint(cws_fingerprint *fp)
 {
@@ -93,7 +94,7 @@ static inline int fx_rm_tree(const char *dir)
 
 static inline int fx_setup(void **state)
 {
-        ledger_fx *fx = calloc(1, sizeof(*fx));
+        registry_fx *fx = calloc(1, sizeof(*fx));
         cws_error err = { 0 };
         char line[128];
         FILE *f;
@@ -101,7 +102,7 @@ static inline int fx_setup(void **state)
         if (!fx)
                 return -1;
         umask(022);
-        snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/cws-ledger-test-XXXXXX");
+        snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/cws-registry-test-XXXXXX");
         if (!mkdtemp(fx->dir)) {
                 print_error("mkdtemp: %s\n", strerror(errno));
                 free(fx);
@@ -126,7 +127,7 @@ static inline int fx_setup(void **state)
         *state = fx;
         return 0;
 fail:
-        print_error("ledger fixture: %s\n", err.msg[0] ? err.msg : strerror(errno));
+        print_error("registry fixture: %s\n", err.msg[0] ? err.msg : strerror(errno));
         cws_registry_free(fx->reg);
         fx_rm_tree(fx->dir);
         free(fx);
@@ -135,7 +136,7 @@ fail:
 
 static inline int fx_teardown(void **state)
 {
-        ledger_fx *fx = *state;
+        registry_fx *fx = *state;
         int r;
 
         if (!fx)
@@ -158,14 +159,14 @@ static inline void fx_inv_defaults(cws_invitation *inv, cws_inv_type type)
 }
 
 /* The library call, as is: for tests that expect a refusal. */
-static inline int fx_create_root(ledger_fx *fx, cws_invitation *inv, char token[CWS_TOKEN_MAX],
+static inline int fx_create_root(registry_fx *fx, cws_invitation *inv, char token[CWS_TOKEN_MAX],
                                  cws_error *err)
 {
         return cws_invitation_create(fx->reg, &fx->trust, inv, fx->admin_priv, NULL, FX_NOW, token,
                                      err);
 }
 
-static inline int fx_create_sub(ledger_fx *fx, const char *parent_token, cws_invitation *inv,
+static inline int fx_create_sub(registry_fx *fx, const char *parent_token, cws_invitation *inv,
                                 char token[CWS_TOKEN_MAX], cws_error *err)
 {
         return cws_invitation_create(fx->reg, &fx->trust, inv, NULL, parent_token, FX_NOW, token,
@@ -174,7 +175,7 @@ static inline int fx_create_sub(ledger_fx *fx, const char *parent_token, cws_inv
 
 /* A root invitation of type (defaults otherwise) with max_devices; the
  * record is written and the token returned. */
-static inline void fx_root(ledger_fx *fx, cws_inv_type type, unsigned max_devices,
+static inline void fx_root(registry_fx *fx, cws_inv_type type, unsigned max_devices,
                            cws_invitation *inv, char token[CWS_TOKEN_MAX])
 {
         cws_error err = { 0 };
@@ -186,7 +187,7 @@ static inline void fx_root(ledger_fx *fx, cws_inv_type type, unsigned max_device
 }
 
 /* A sub-invitation of type under parent_token (defaults otherwise). */
-static inline void fx_sub(ledger_fx *fx, const char *parent_token, cws_inv_type type,
+static inline void fx_sub(registry_fx *fx, const char *parent_token, cws_inv_type type,
                           cws_invitation *inv, char token[CWS_TOKEN_MAX])
 {
         cws_error err = { 0 };
@@ -220,7 +221,7 @@ static inline void fx_new_identity(cws_invitation *inv, char token[CWS_TOKEN_MAX
 }
 
 /* Seals payload as kind with priv and stores it at key, create-only. */
-static inline void fx_put(ledger_fx *fx, const char *key, cws_record_kind kind,
+static inline void fx_put(registry_fx *fx, const char *key, cws_record_kind kind,
                           const char *payload, const uint8_t priv[CWS_ED25519_KEY_LEN])
 {
         cws_error err = { 0 };
@@ -234,7 +235,7 @@ static inline void fx_put(ledger_fx *fx, const char *key, cws_record_kind kind,
 }
 
 /* Writes an invitation record by hand, signed by priv, at its own key. */
-static inline void fx_put_invitation(ledger_fx *fx, const cws_invitation *inv,
+static inline void fx_put_invitation(registry_fx *fx, const cws_invitation *inv,
                                      const uint8_t priv[CWS_ED25519_KEY_LEN])
 {
         char key[CWS_KEY_MAX], *payload = NULL;
@@ -246,7 +247,7 @@ static inline void fx_put_invitation(ledger_fx *fx, const cws_invitation *inv,
 }
 
 /* A revocation record written by hand, signed by priv, stored at key. */
-static inline void fx_put_revocation(ledger_fx *fx, const char *key, const char *inv_id,
+static inline void fx_put_revocation(registry_fx *fx, const char *key, const char *inv_id,
                                      const char *device_id,
                                      const uint8_t priv[CWS_ED25519_KEY_LEN])
 {
@@ -262,7 +263,7 @@ static inline void fx_put_revocation(ledger_fx *fx, const char *key, const char 
 }
 
 /* The file behind a registry key. */
-static inline void fx_path(const ledger_fx *fx, const char *key, char out[PATH_MAX])
+static inline void fx_path(const registry_fx *fx, const char *key, char out[PATH_MAX])
 {
         int n = snprintf(out, PATH_MAX, "%s/%s", fx->regdir, key);
         assert_true(n > 0 && n < PATH_MAX);
@@ -334,7 +335,7 @@ static inline void fx_copy_file(const char *from, const char *to)
 }
 
 /* Enrolls this fixture's user and fingerprint at FX_NOW, asserting success. */
-static inline void fx_enroll(ledger_fx *fx, const char *token, cws_binding *b)
+static inline void fx_enroll(registry_fx *fx, const char *token, cws_binding *b)
 {
         cws_error err = { 0 };
         cws_reason why = CWS_R_INTERNAL_ERROR;
@@ -346,7 +347,7 @@ static inline void fx_enroll(ledger_fx *fx, const char *token, cws_binding *b)
 }
 
 /* How many invitation records the registry holds. */
-static inline size_t fx_count_invitations(ledger_fx *fx)
+static inline size_t fx_count_invitations(registry_fx *fx)
 {
         char **keys = NULL;
         size_t n = 0;
