@@ -58,7 +58,9 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 # The administrators' keychain is linked only where it is needed (below),
 # never through libcwscli.a.
-KEYCHAIN_SRC := helpers/common/keychain.c helpers/common/admin_key.c \
+# keychain.c and keychain_items.c (the Secret Service) include libsecret.
+KEYCHAIN_SECRET_SRC := helpers/common/keychain.c helpers/common/keychain_items.c
+KEYCHAIN_SRC := $(KEYCHAIN_SECRET_SRC) helpers/common/admin_key.c \
 		helpers/common/admin_registry.c helpers/common/admin_report.c
 KEYCHAIN_OBJ := $(KEYCHAIN_SRC:%.c=$(B)/%.o)
 CLI_SRC   := $(filter-out $(KEYCHAIN_SRC),$(sort $(wildcard helpers/common/*.c)))
@@ -117,12 +119,16 @@ $(B)/libcwscli.a: $(CLI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%: $(B)/helpers/%/main.o $(B)/libcwscli.a $(B)/libcws.a
+# A helper is every file of helpers/<name>, main.c first; its private
+# headers there (helpers/cwsd/cwsd.h, helpers/cws-invite/cws_invite.h)
+# are its objects' dependencies.
+helper_obj = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard helpers/$(1)/*.c)))
+$(foreach p,$(PROGRAMS),$(eval $(call helper_obj,$(p)): $(wildcard helpers/$(p)/*.h)))
+.SECONDEXPANSION:
+$(B)/%: $(B)/helpers/%/main.o $$(call helper_obj,$$*) $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
 
-# cwsd is every file of helpers/cwsd (its parts: helpers/cwsd/cwsd.h).
-CWSD_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard helpers/cwsd/*.c)))
-$(CWSD_OBJ): $(wildcard helpers/cwsd/*.h)
+CWSD_OBJ := $(call helper_obj,cwsd)
 $(B)/cwsd: $(CWSD_OBJ) $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) -pthread
 
@@ -130,9 +136,9 @@ $(B)/cwsd: $(CWSD_OBJ) $(B)/libcwscli.a $(B)/libcws.a
 # administrators' keychain; glib's headers are system headers to our warnings.
 SECRET_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libsecret-1 2>/dev/null))
 SECRET_LIBS   := $(shell pkg-config --libs libsecret-1 2>/dev/null)
-$(B)/helpers/common/keychain.o: ALL_CFLAGS += $(SECRET_CFLAGS)
-$(B)/cws-invite $(B)/cws-revoke: $(B)/%: $(B)/helpers/%/main.o $(KEYCHAIN_OBJ) \
-		$(B)/libcwscli.a $(B)/libcws.a
+$(KEYCHAIN_SECRET_SRC:%.c=$(B)/%.o): ALL_CFLAGS += $(SECRET_CFLAGS)
+$(B)/cws-invite $(B)/cws-revoke: $(B)/%: $(B)/helpers/%/main.o $$(call helper_obj,$$*) \
+		$(KEYCHAIN_OBJ) $(B)/libcwscli.a $(B)/libcws.a
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) $(SECRET_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libcws.a
