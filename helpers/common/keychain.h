@@ -1,8 +1,9 @@
 /* The administrators' keychain: the Secret Service (libsecret) when the
  * session has one, else the encrypted-file keystore (cws/keystore.h).
- * Only cws-invite and cws-revoke link this file (with admin_key.c and
- * admin_registry.c), and so libsecret and glib: neither the PAM module,
- * cwsd nor the other helpers ever do. This header is free of glib types.
+ * Only cws-invite and cws-revoke link its two files, keychain.c and
+ * keychain_items.c (with admin_key.c and admin_registry.c), and so
+ * libsecret and glib: neither the PAM module, cwsd nor the other helpers
+ * ever do. This header is free of glib types.
  *
  * What is an absence of keychain (auto mode falls back to the file, and
  * says so): no session bus; a bus that cannot be connected to; no
