@@ -73,7 +73,7 @@ static void monitor_done(agent *a, job *j)
         }
         if (a->monitor_pending == 0) {
                 if (a->sweep_pace.start_usec && !j->dropped)
-                        log_line(LOG_INFO, "monitor: full sweep done in %" PRIu64 " ms",
+                        log_line(LOG_INFO, "monitor: the full sweep ended after %" PRIu64 " ms",
                                  (now_usec() - a->sweep_pace.start_usec) / 1000u);
                 a->sweep_pace.start_usec = 0;
                 groups_publish(a, true, 0);
