@@ -321,6 +321,8 @@ static void full_sweep(agent *a)
                                 .step_usec = nb ? span / nb : 0 };
         for (size_t i = 0; i < n; i++)
                 monitor_user_only(a, uids[i], NULL, 0, true);
+        if (!a->monitor_pending)
+                a->sweep_pace.start_usec = 0;   /* nothing to sweep */
         free(uids);
         a->full_sweep_usec = now_usec();
 }
