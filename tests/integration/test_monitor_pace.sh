@@ -18,8 +18,8 @@ start_cwsd "$T" || exit 1
 invs=()
 for i in $(seq "$NB"); do
         invite --json create "pace$i" >"$T/pace$i.json"
-        enroll "$(json_field token <"$T/pace$i.json")" >"$T/pace$i.enroll" 2>&1 &&
-                invs+=("$(json_field id <"$T/pace$i.json")")
+        enroll "$(json_get "$T/pace$i.json" 'j["token"]')" >"$T/pace$i.enroll" 2>&1 &&
+                invs+=("$(json_get "$T/pace$i.json" 'j["id"]')")
 done
 check "$NB bindings enrolled (${#invs[@]})" test "${#invs[@]}" -eq "$NB"
 stop_cwsd "$T"
