@@ -43,7 +43,13 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 export SANITIZE
 endif
 CFLAGS    ?=
-override CPPFLAGS += -Iinclude -Ihelpers/common -DCWS_VERSION=\"$(VERSION)\"
+override CPPFLAGS += -DCWS_VERSION=\"$(VERSION)\"
+# The include paths are per part (docs/design.md §2): lib/gate/, pam/ and
+# nss/ see only include/gate/, so a file there that includes a header of
+# the rest of lib/ or of helpers/ does not compile; everything else sees all.
+INC_GATE  := -Iinclude/gate
+INC_ALL   := -Iinclude/gate -Iinclude -Ihelpers/common
+INC        = $(INC_ALL)
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
 override LDFLAGS += -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 
@@ -54,8 +60,16 @@ FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
 ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_STAMP) 2>/dev/null))
 $(shell mkdir -p $(B) && echo '$(FLAGS_NOW)' >$(FLAGS_STAMP))
 endif
+# lib/gate/ is what pam_cws.so and pam_cws_offline.so may link
+# (libcwsgate.a); lib/ the rest, for cwsd and the tools (libcws.a, which
+# uses libcwsgate.a).
+GATE_SRC  := $(sort $(wildcard lib/gate/*.c))
+GATE_OBJ  := $(GATE_SRC:%.c=$(B)/%.o)
+$(GATE_OBJ): INC = $(INC_GATE)
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
+LIBS_A    := $(B)/libcws.a $(B)/libcwsgate.a
+HEADERS   := $(wildcard include/cws/*.h include/gate/cws/*.h lib/*.h lib/gate/*.h helpers/common/*.h)
 # The administrators' keychain is linked only where it is needed (below),
 # never through libcwscli.a.
 # keychain.c and keychain_items.c (the Secret Service) include libsecret.
@@ -79,37 +93,41 @@ MAN_PAGES := $(sort $(wildcard packaging/man/*.[158]))
 MODULE    := $(B)/pam_cws.so
 OFFLINE_MODULE := $(B)/pam_cws_offline.so
 NSS_MODULE := $(B)/libnss_cws.so.2
-all: $(B)/libcws.a $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
+all: $(LIBS_A) $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 
 # The module links libpam and libaudit only (journal entries go over
-# journald's native protocol, lib/journal.c); inih goes in statically, and
+# journald's native protocol, lib/gate/journal.c); inih goes in statically, and
 # nothing that uses json-c or libcrypto is pulled from libcws. Its offline
 # decision, which needs libcrypto for the cache's MAC, is
 # pam_cws_offline.so beside it, loaded only when cwsd does not answer
 # (pam/offline.h): a process that logs in once (su, sudo, cron) would pay
 # about a millisecond to map and initialise libcrypto.
 MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
-$(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcws.a \
-		$(wildcard include/cws/*.h)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
-		$(B)/libcws.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
+$(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcwsgate.a \
+		$(wildcard include/gate/cws/*.h)
+	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
+		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
 		$(LIBINIH) -lpam -laudit
-$(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcws.a \
-		$(wildcard include/cws/*.h)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
-		$(B)/libcws.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
+$(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcwsgate.a \
+		$(wildcard include/gate/cws/*.h)
+	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
+		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
 		-Wl,--no-undefined -lcrypto
 
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
 NSS_SRC := nss/nss_cws.c nss/group_parse.c nss/group_snapshot.c
-$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/cws/nss_groups.h $(FLAGS_STAMP)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/gate/cws/nss_groups.h $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 
-$(B)/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard helpers/common/*.h) $(FLAGS_STAMP)
+$(B)/%.o: %.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(INC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libcwsgate.a: $(GATE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/libcws.a: $(LIB_OBJ)
 	@rm -f $@
@@ -125,11 +143,11 @@ $(B)/libcwscli.a: $(CLI_OBJ)
 helper_obj = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard helpers/$(1)/*.c)))
 $(foreach p,$(PROGRAMS),$(eval $(call helper_obj,$(p)): $(wildcard helpers/$(p)/*.h)))
 .SECONDEXPANSION:
-$(B)/%: $(B)/helpers/%/main.o $$(call helper_obj,$$*) $(B)/libcwscli.a $(B)/libcws.a
+$(B)/%: $(B)/helpers/%/main.o $$(call helper_obj,$$*) $(B)/libcwscli.a $(LIBS_A)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
 
 CWSD_OBJ := $(call helper_obj,cwsd)
-$(B)/cwsd: $(CWSD_OBJ) $(B)/libcwscli.a $(B)/libcws.a
+$(B)/cwsd: $(CWSD_OBJ) $(B)/libcwscli.a $(LIBS_A)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) -pthread
 
 # cws-invite and cws-revoke alone link libsecret (and so glib) for the
@@ -138,12 +156,12 @@ SECRET_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libsecret
 SECRET_LIBS   := $(shell pkg-config --libs libsecret-1 2>/dev/null)
 $(KEYCHAIN_SECRET_SRC:%.c=$(B)/%.o): ALL_CFLAGS += $(SECRET_CFLAGS)
 $(B)/cws-invite $(B)/cws-revoke: $(B)/%: $(B)/helpers/%/main.o $$(call helper_obj,$$*) \
-		$(KEYCHAIN_OBJ) $(B)/libcwscli.a $(B)/libcws.a
+		$(KEYCHAIN_OBJ) $(B)/libcwscli.a $(LIBS_A)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS) $(SECRET_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libcws.a
+$(B)/tests/%: tests/unit/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(B)/libcws.a -o $@ \
+	$(CC) $(CPPFLAGS) $(INC_ALL) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(LIBS_A) -o $@ \
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 # check and demo install what they need first, then build with the
@@ -156,7 +174,7 @@ all-tests: all $(UNIT_BIN) $(PAM_TEST_BIN) $(NSS_TEST_BIN)
 
 $(B)/tests/test_nss_symbols: tests/nss/test_nss_symbols.c tests/module_symbols.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lcmocka -ldl
+	$(CC) $(CPPFLAGS) $(INC_ALL) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lcmocka -ldl
 $(B)/tests/nss_call: tests/nss/nss_call.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -ldl
@@ -166,18 +184,18 @@ $(B)/tests/nss_snapshot: tests/nss/nss_snapshot.c $(FLAGS_STAMP)
 # These unit tests build the module's file reader in, as the module does.
 $(B)/tests/test_nss_parse $(B)/tests/test_group_file $(B)/tests/test_group_snapshot: \
 		$(B)/tests/%: tests/unit/%.c nss/group_parse.c nss/group_parse.h \
-		nss/group_snapshot.c nss/group_snapshot.h $(B)/libcws.a
+		nss/group_snapshot.c nss/group_snapshot.h $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
-		nss/group_snapshot.c $(B)/libcws.a -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(INC_ALL) -Itests -Inss $(ALL_CFLAGS) -Wno-missing-prototypes $< nss/group_parse.c \
+		nss/group_snapshot.c $(LIBS_A) -o $@ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 $(B)/pam_run: tests/pam/pam_run.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< -o $@ $(LDFLAGS) -lpam -ldl
 
-$(B)/tests/test_pam_%: tests/pam/test_pam_%.c $(B)/libcws.a
+$(B)/tests/test_pam_%: tests/pam/test_pam_%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(B)/libcws.a -o $@ \
+	$(CC) $(CPPFLAGS) $(INC_ALL) -Itests $(ALL_CFLAGS) -Wno-missing-prototypes $< $(LIBS_A) -o $@ \
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lpam -ldl
 
 unit: all $(UNIT_BIN) $(PAM_TEST_BIN) $(NSS_TEST_BIN)
@@ -203,9 +221,9 @@ $(B)/bench-nss: tests/bench/nss.c tests/bench/bench_clock.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -ldl
 
-$(B)/bench-validate: tests/bench/validate.c tests/bench/bench_clock.h $(B)/libcws.a
+$(B)/bench-validate: tests/bench/validate.c tests/bench/bench_clock.h $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(B)/libcws.a $(LDFLAGS) $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(INC_ALL) $(ALL_CFLAGS) $< -o $@ $(LIBS_A) $(LDFLAGS) $(PKG_LIBS)
 
 # Builds and tests scratch copies of the tree; never edits this one.
 mutants:

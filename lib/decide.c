@@ -169,6 +169,7 @@ static void decide_bindings(const cws_decide_params *p, uid_t uid, const char *u
         bool security_finding = false;
         cws_decision offline = { .allow = false };
         cws_decision *d = &v->d;
+        cws_decide_params paced = *p;   /* its now_us moves on with the pacing */
 
         if (cws_binding_list(p->state_dir, uid, &ids, &n, &err) < 0) {
                 d->reason = CWS_R_INTERNAL_ERROR;
@@ -211,12 +212,16 @@ static void decide_bindings(const cws_decide_params *p, uid_t uid, const char *u
                                 cws_wipe(&b, sizeof(b));
                                 continue;
                         }
-                        decide_binding(p, &trust, &b, &fp, v, &cur);
+                        if (p->registry && p->pace && p->pace(p->pace_data, &paced.now_us)) {
+                                cws_wipe(&b, sizeof(b));
+                                break;
+                        }
+                        decide_binding(&paced, &trust, &b, &fp, v, &cur);
                         enrolled_at = b.enrolled_at;
                         cws_wipe(&b, sizeof(b));
                         if (cur.allow)
                                 cws_cache_note_allow(cache, cur.profile, cur.inv_id,
-                                                     cur.device_id, cur.type, p->now_us);
+                                                     cur.device_id, cur.type, paced.now_us);
                 }
                 v->n_bindings++;
                 v->any_allow |= cur.allow;

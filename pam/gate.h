@@ -10,7 +10,7 @@
 #include "cws/error.h"
 #include "cws/ids.h"
 #include "cws/reason.h"
-#include "cws/record.h"
+#include "cws/types.h"
 
 /* How old the account phase's allow may be for the session phase of the
  * same transaction to take it instead of asking cwsd again (pam_cws(8)). */

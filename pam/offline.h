@@ -10,7 +10,7 @@
 #include "cws/error.h"
 #include "cws/ids.h"
 #include "cws/reason.h"
-#include "cws/record.h"
+#include "cws/types.h"
 #include "cws/types.h"
 
 #define CWS_OFFLINE_LIB "pam_cws_offline.so"

@@ -29,7 +29,7 @@
 #include "cws/protocol.h"
 #include "cws/reason.h"
 #include "cws/ids.h"
-#include "cws/record.h"
+#include "cws/types.h"
 #include "gate.h"
 
 #define PUBLIC __attribute__((visibility("default")))

@@ -5,8 +5,9 @@
 #include <string.h>
 #include "offline.h"
 #include "cws/cache.h"
+#include "cws/cleanup.h"
 #include "cws/host_key.h"
-#include "cws/record.h"
+#include "cws/types.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 

@@ -33,22 +33,22 @@ mutant reply_for_another_user pam/pam_cws.c \
 mutant allow_contradicting_reason pam/pam_cws.c \
         'if ((strcmp(decision, "allow") == 0) != (*reason == CWS_R_OK))' \
         'if (0 && (strcmp(decision, "allow") == 0) != (*reason == CWS_R_OK))'
-mutant peer_cred_ignored lib/protocol.c \
+mutant peer_cred_ignored lib/gate/protocol.c \
         '        if (!cws_owner_trusted(cred.uid))' \
         '        if (!cws_owner_trusted(cred.uid) && 0)'
-mutant reply_wait_unbounded lib/protocol.c \
+mutant reply_wait_unbounded lib/gate/protocol.c \
         'r = cws_msg_recv(fd, resp, ms_left(deadline));' \
         'r = cws_msg_recv(fd, resp, 10000);'
 mutant device_revocation_ignored lib/validate.c \
         '        if (revoked)' \
         '        if (0 && revoked)'
-mutant offline_grace_ignored lib/cache.c \
+mutant offline_grace_ignored lib/gate/cache.c \
         'now_us - e->validated_us > (int64_t)max_age * 1000000)' \
         '(now_us - e->validated_us > (int64_t)max_age * 1000000 && 0))'
-mutant offline_grace_zero_allows lib/cache.c \
+mutant offline_grace_zero_allows lib/gate/cache.c \
         'if (max_age == 0 || now_us < e->validated_us ||' \
         'if (now_us < e->validated_us ||'
-mutant seen_revocation_ignored_offline lib/cache.c \
+mutant seen_revocation_ignored_offline lib/gate/cache.c \
         'seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL);' \
         'seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL) < 0 ? -1 : 0;'
 mutant offline_allow_reused_for_session pam/txn.c \
@@ -69,7 +69,7 @@ mutant rate_limit_ignored lib/peer_limits.c \
 mutant child_type_above_parent lib/invitation.c \
         '        if (child->type > parent->type)' \
         '        if (child->type > parent->type && 0)'
-mutant writable_file_accepted lib/safe_file.c \
+mutant writable_file_accepted lib/gate/safe_file.c \
         '        if (st->st_mode & (S_IWGRP | S_IWOTH))' \
         '        if (0 && (st->st_mode & (S_IWGRP | S_IWOTH)))'
 read -r -a SUITE <<<"${MUTANTS_SUITE:-unit test_fake_cwsd.sh test_pam.sh test_permissions.sh test_revocation_final.sh}"

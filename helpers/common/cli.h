@@ -22,6 +22,13 @@ enum {
 
 extern const char *cli_program;
 
+/* The long options every tool has, for its getopt_long table. */
+#define CLI_COMMON_OPTIONS \
+        { "config", required_argument, NULL, 'c' }, \
+        { "json", no_argument, NULL, 'j' }, \
+        { "help", no_argument, NULL, 'h' }, \
+        { "version", no_argument, NULL, 'V' }
+
 /* Prints "program: message" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -125,10 +125,7 @@ int main(int argc, char **argv)
                 { "check", no_argument, NULL, OPT_CHECK },
                 { "service", required_argument, NULL, 's' },
                 { "user", required_argument, NULL, 'u' },
-                { "config", required_argument, NULL, 'c' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
+                CLI_COMMON_OPTIONS,
                 { 0 },
         };
         _cleanup_erase_ char *token = NULL;

@@ -149,10 +149,7 @@ int main(int argc, char **argv)
                 { "keychain", required_argument, NULL, OPT_KEYCHAIN },
                 { "reason", required_argument, NULL, 'r' },
                 { "user", required_argument, NULL, 'u' },
-                { "config", required_argument, NULL, 'c' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
+                CLI_COMMON_OPTIONS,
                 { 0 },
         };
         const char *config = NULL, *user = NULL, *why = NULL, *inv, *dev = NULL;

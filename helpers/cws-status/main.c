@@ -344,17 +344,17 @@ static int cmd_events_once(const opts *o)
                 for (size_t i = 0; i < nrows; i++) {
                         printf("%s{\"time\":%lld,\"type\":\"%s\",\"user\":", i ? "," : "",
                                (long long)(rows[i].usec / 1000000), event_types[rows[i].type].type);
+                        const char *fields[][2] = {
+                                { "service", rows[i].service }, { "reason", rows[i].reason },
+                                { "alert", rows[i].alert }, { "risk", rows[i].risk },
+                                { "detail", rows[i].detail },
+                        };
+
                         cli_json_string(stdout, rows[i].user);
-                        printf(",\"service\":");
-                        cli_json_string(stdout, rows[i].service);
-                        printf(",\"reason\":");
-                        cli_json_string(stdout, rows[i].reason);
-                        printf(",\"alert\":");
-                        cli_json_string(stdout, rows[i].alert);
-                        printf(",\"risk\":");
-                        cli_json_string(stdout, rows[i].risk);
-                        printf(",\"detail\":");
-                        cli_json_string(stdout, rows[i].detail);
+                        for (size_t k = 0; k < CWS_ELEMENTSOF(fields); k++) {
+                                printf(",\"%s\":", fields[k][0]);
+                                cli_json_string(stdout, fields[k][1]);
+                        }
                         printf("}");
                 }
                 printf("]}\n");
@@ -422,8 +422,6 @@ int main(int argc, char **argv)
 {
         enum { O_PAM = 256, O_AUDITD, O_JOURNALD };
         static const struct option lopts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "json", no_argument, NULL, 'j' },
                 { "min-score", required_argument, NULL, 'm' },
                 { "pam-dir", required_argument, NULL, O_PAM },
                 { "auditd-conf", required_argument, NULL, O_AUDITD },
@@ -431,8 +429,7 @@ int main(int argc, char **argv)
                 { "directory", required_argument, NULL, 'D' },
                 { "since", required_argument, NULL, 'S' },
                 { "watch", no_argument, NULL, 'w' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
+                CLI_COMMON_OPTIONS,
                 { 0 },
         };
         opts o = { .min_score = -1, .since = (int64_t)time(NULL) - 86400 };

@@ -36,6 +36,16 @@ struct workers;
 typedef struct alerts alerts;
 typedef struct agent agent;
 
+/* A paced round of background work (monitor.c's full sweep): slot k
+ * starts no earlier than start_usec + k * step_usec (CLOCK_MONOTONIC).
+ * Set on the loop before the round's jobs are queued; next is taken on
+ * the workers, under their lock (workers_pace). */
+typedef struct pace {
+        struct workers *workers;
+        uint64_t start_usec, step_usec;
+        unsigned next;
+} pace;
+
 struct agent {
         cws_config cfg;
         cws_peer_limits limits;
@@ -56,6 +66,7 @@ struct agent {
         bool notice_pending;            /* a listing of notices in flight */
         char notice_cursor[256];        /* the last notice key seen (CWS_KEY_MAX) */
         uint64_t full_sweep_usec;       /* CLOCK_MONOTONIC of the last full sweep, 0: none */
+        pace sweep_pace;                /* the full sweep's bindings, spread over the interval */
         /* health.c: the registry's availability, as the last request found it */
         bool registry_down;
         int64_t down_since_us;
@@ -179,6 +190,9 @@ int workers_submit(agent *a, job *j);
 /* A coalescing job in flight that match() says answers key. */
 job *workers_find(agent *a, bool (*match)(const job *j, const void *key), const void *key);
 void workers_wait(job *j, conn *c);
+/* On a worker, in a paced job: waits for its next slot; -ECANCELED at
+ * once when the workers stop. */
+int workers_pace(pace *pc);
 void workers_detach(agent *a, conn *c);
 
 /* alerts.c: nothing without [alerts] url; else the sender's thread, or

@@ -6,11 +6,17 @@
  * code): the backstop for a notice that was never written or was deleted.
  * Each user is a background job: one runs at a time, beside the logins'
  * jobs and never in front of them, so a sweep is spread over its users
- * instead of holding every worker. A sweep that has not finished when
- * the next is due is not doubled; none runs while the registry is down
- * (the probe brings it back). */
+ * instead of holding every worker. A full sweep is paced besides: of its
+ * N bindings, binding k is asked about no earlier than k * PACE_SPAN of
+ * monitor_interval / N after the sweep began (one that is behind does not
+ * wait), so its requests are spread over the interval instead of one
+ * burst at the registry's full speed. The notices' re-validations are few
+ * and not paced. A sweep that has not finished when the next is due is
+ * not doubled; none runs while the registry is down (the probe brings it
+ * back). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,9 @@
 
 /* More notices than this in one interval: a full sweep instead. */
 #define NOTICES_MAX 64
+/* A full sweep is spread over this part of monitor_interval (in tenths),
+ * so that it has ended when the next round is due. */
+#define PACE_SPAN_TENTHS 9u
 
 /* A user's monitor job, with the ids it is limited to (none: every
  * binding). decide_job first: decide_job_run takes it as one. */
@@ -63,14 +72,28 @@ static void monitor_done(agent *a, job *j)
                         groups_note_sweep(a, j->uid, m->user, &m->v, m->p.now_us);
                 }
         }
-        if (a->monitor_pending == 0)
+        if (a->monitor_pending == 0) {
+                if (a->sweep_pace.start_usec && !j->dropped)
+                        log_line(LOG_INFO, "monitor: the full sweep ended after %" PRIu64 " ms",
+                                 (now_usec() - a->sweep_pace.start_usec) / 1000u);
+                a->sweep_pace.start_usec = 0;
                 groups_publish(a, true, 0);
+        }
         free(m);
 }
 
 /* ids NULL: every binding of uid; else only those whose invitation or
  * device is one of ids[0..n). */
-static void monitor_user_only(agent *a, uid_t uid, const char (*ids)[CWS_ID_MAX], size_t n)
+static int monitor_pace(void *data, int64_t *now_us)
+{
+        int r = workers_pace(data);
+
+        *now_us = cws_cache_now_us();
+        return r;
+}
+
+static void monitor_user_only(agent *a, uid_t uid, const char (*ids)[CWS_ID_MAX], size_t n,
+                              bool paced)
 {
         struct passwd pwbuf, *pw = NULL;
         char buf[4096];
@@ -87,6 +110,10 @@ static void monitor_user_only(agent *a, uid_t uid, const char (*ids)[CWS_ID_MAX]
         snprintf(m->d.user, sizeof(m->d.user), "%s", pw->pw_name);
         decide_params(a, NULL, NULL, &m->d.p);
         m->d.p.every_binding = true;
+        if (paced) {
+                m->d.p.pace = monitor_pace;
+                m->d.p.pace_data = &a->sweep_pace;
+        }
         if (ids) {
                 for (size_t i = 0; i < n; i++) {
                         memcpy(m->ids[i], ids[i], CWS_ID_MAX);
@@ -104,7 +131,7 @@ static void monitor_user_only(agent *a, uid_t uid, const char (*ids)[CWS_ID_MAX]
 
 void monitor_user(agent *a, uid_t uid)
 {
-        monitor_user_only(a, uid, NULL, 0);
+        monitor_user_only(a, uid, NULL, 0, false);
 }
 
 /* One listing of the notices after the cursor, each read and verified. */
@@ -231,7 +258,7 @@ static void notice_done(agent *a, job *j)
         if (nids && cws_binding_users(a->cfg.state_dir, &uids, &nu, &err) < 0)
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
         for (size_t i = 0; i < nu; i++)
-                monitor_user_only(a, uids[i], (const char (*)[CWS_ID_MAX])ids, nids);
+                monitor_user_only(a, uids[i], (const char (*)[CWS_ID_MAX])ids, nids, false);
         free(uids);
         free(nj);
         /* A round with nothing to re-validate still refreshes the groups
@@ -257,19 +284,46 @@ static void notices_submit(agent *a)
         a->notice_pending = true;
 }
 
+/* How many bindings the users hold (a binding that does not open still
+ * takes its slot: the pacing only runs later, never faster). */
+static size_t bindings_of(agent *a, const uid_t *uids, size_t n)
+{
+        size_t total = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                cws_error err = { 0 };
+                char **ids = NULL;
+                size_t k = 0;
+
+                if (cws_binding_list(a->cfg.state_dir, uids[i], &ids, &k, &err) < 0)
+                        continue;   /* its job says why */
+                total += k;
+                cws_strv_free(ids, k);
+        }
+        return total;
+}
+
 static void full_sweep(agent *a)
 {
         cws_error err = { 0 };
         uid_t *uids = NULL;
-        size_t n = 0;
+        size_t n = 0, nb;
+        uint64_t span = (uint64_t)a->cfg.monitor_interval * 100000u * PACE_SPAN_TENTHS;
 
         if (cws_binding_users(a->cfg.state_dir, &uids, &n, &err) < 0) {
                 log_line(LOG_ERR, "monitor: %s", cws_error_message(&err));
                 return;
         }
-        log_line(LOG_INFO, "monitor: full sweep of %zu users", n);
+        nb = bindings_of(a, uids, n);
+        log_line(LOG_INFO, "monitor: full sweep of %zu users (%zu bindings, spread over %" PRIu64
+                 " ms)", n, nb, span / 1000u);
+        /* No job of the last sweep is queued or running (on_monitor). */
+        a->sweep_pace = (pace){ .workers = a->workers, .start_usec = now_usec(),
+                                .step_usec = nb ? span / nb : 0 };
         for (size_t i = 0; i < n; i++)
-                monitor_user(a, uids[i]);
+                monitor_user_only(a, uids[i], NULL, 0, true);
+        if (!a->monitor_pending)
+                a->sweep_pace.start_usec = 0;   /* nothing to sweep */
         free(uids);
         a->full_sweep_usec = now_usec();
 }

@@ -4,7 +4,8 @@
  * when the queue is full; a worker takes the first queued job whose user
  * no other worker is busy with (one user's cache is written by one thread
  * at a time), and at most one background job (monitor, probe) runs at a
- * time, so the others are always free for logins. A finished job goes on
+ * time, so the others are always free for logins (a background job may
+ * wait in workers_pace: the monitor's pacing). A finished job goes on
  * the done list and an eventfd wakes the loop, which answers the job's
  * waiters (every connection that asked the same question: validations of
  * one user and service class share one registry round) and puts the
@@ -33,6 +34,7 @@ typedef struct worker {
 typedef struct workers {
         pthread_mutex_t lock;
         pthread_cond_t wake;
+        pthread_cond_t pause;           /* a paced job's wait (CLOCK_MONOTONIC) */
         job *queue, *queue_tail;        /* waiting, in order */
         unsigned queued_logins;         /* foreground jobs in queue */
         job *done;                      /* finished, for the loop */
@@ -189,6 +191,29 @@ int workers_submit(agent *a, job *j)
         return 0;
 }
 
+/* On a worker: slot k of a paced round (the next one) starts no earlier
+ * than start + k * step; a round that is behind does not wait. The wait
+ * is on a condition that workers_stop signals, never a sleep that would
+ * hold up cwsd's stop. */
+int workers_pace(pace *pc)
+{
+        workers *w = pc->workers;
+        uint64_t at;
+        int r;
+
+        lock(w);
+        at = pc->start_usec + pc->step_usec * pc->next++;
+        while (!w->stopping && now_usec() < at) {
+                struct timespec ts = { .tv_sec = (time_t)(at / 1000000u),
+                                       .tv_nsec = (long)(at % 1000000u) * 1000 };
+
+                (void)pthread_cond_timedwait(&w->pause, &w->lock, &ts);
+        }
+        r = w->stopping ? -ECANCELED : 0;
+        unlock(w);
+        return r;
+}
+
 job *workers_find(agent *a, bool (*match)(const job *j, const void *key), const void *key)
 {
         for (job *j = a->workers->inflight; j; j = j->inflight_next)
@@ -243,6 +268,7 @@ void workers_wait(job *j, struct conn *c)
 int workers_start(agent *a, unsigned n, unsigned queue_max, cws_error *err)
 {
         workers *w = calloc(1, sizeof(*w));
+        pthread_condattr_t ca;
         int r;
 
         if (!w)
@@ -250,6 +276,10 @@ int workers_start(agent *a, unsigned n, unsigned queue_max, cws_error *err)
         a->workers = w;
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->wake, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->pause, &ca);
+        pthread_condattr_destroy(&ca);
         w->queue_max = queue_max;
         w->n = n;
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -290,6 +320,7 @@ void workers_stop(agent *a)
         lock(w);
         w->stopping = true;
         pthread_cond_broadcast(&w->wake);
+        pthread_cond_broadcast(&w->pause);
         unlock(w);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 2;
@@ -304,8 +335,11 @@ void workers_stop(agent *a)
                 }
                 cws_registry_free(k->registry);
         }
-        if (!all)
+        if (!all) {
+                log_line(LOG_WARNING, "workers: some still inside a registry request at stop; "
+                         "left to the exit");
                 return;
+        }
         for (unsigned i = 0; i < w->n; i++)
                 if (!w->pool[i].started)
                         cws_registry_free(w->pool[i].registry);

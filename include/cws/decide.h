@@ -61,6 +61,11 @@ typedef struct cws_decide_params {
                                            * is one of these (NULL: all) */
         size_t n_only_ids;
         const cws_fingerprint *fp;        /* this device now (NULL: collected; tests set it) */
+        /* Before each binding the registry is asked about (may be NULL):
+         * the monitor's pacing, which may wait and sets *now_us to the time
+         * after; nonzero stops the round there (cwsd is stopping). */
+        int (*pace)(void *pace_data, int64_t *now_us);
+        void *pace_data;
         /* Log lines (may be NULL); called on the deciding thread. */
         void (*log)(void *userdata, int prio, const char *msg);
         void *userdata;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "cws/crypto.h"
 #include "cws/error.h"
+#include "cws/risk.h"
 
 #define CWS_FP_FIELD_MAX 256
 #define CWS_FP_MAX_MACS 16
@@ -32,7 +33,6 @@ enum {
         CWS_FP_PROFILE_COPY_DETECTED = 1u << 4,
 };
 
-typedef enum cws_risk { CWS_RISK_NONE, CWS_RISK_LOW, CWS_RISK_MEDIUM, CWS_RISK_HIGH, CWS_RISK_CRITICAL } cws_risk;
 
 /* Machine id from /etc/machine-id (32 lowercase hex, not all zeros, else
  * -EBADMSG naming the file). */
@@ -65,4 +65,3 @@ const char *cws_violation_to_string(unsigned bit);
 /* Every violation in mask, comma-separated ("" for none), truncated to n. */
 void cws_violations_format(unsigned mask, char *buf, size_t n);
 cws_risk cws_violation_risk(unsigned mask);
-const char *cws_risk_to_string(cws_risk r);

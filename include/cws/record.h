@@ -14,8 +14,6 @@
 #include "cws/ids.h"
 #include "cws/types.h"
 
-#define CWS_PROFILE_MAX 64
-#define CWS_USER_MAX 64
 #define CWS_RECORD_MAX (64 * 1024)
 #define CWS_MAX_DEVICES 5
 

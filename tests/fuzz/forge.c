@@ -215,11 +215,11 @@ void forge_check_cache(void)
         /* Our MAC over the library's body must be the library's MAC line. */
         forged = forge_cache(data, len - (2 * CWS_SHA256_LEN + 5), &flen);
         if (flen != len || memcmp(forged, data, len) != 0)
-                fuzz_fail("forge: the cache MAC no longer matches lib/cache.c");
+                fuzz_fail("forge: the cache MAC no longer matches lib/gate/cache.c");
         if (cws_cache_load(dir, fuzz_host_key, FUZZ_UID, FUZZ_USER, &back, &err) < 0 ||
             back.validated_us != e.validated_us || back.type != e.type ||
             strcmp(back.device_id, e.device_id) != 0)
-                fuzz_fail("forge: lib/cache.c does not load what it stored");
+                fuzz_fail("forge: lib/gate/cache.c does not load what it stored");
         free(forged);
         free(data);
 }

@@ -1,7 +1,7 @@
 /* What the harnesses build with the fixed host key so that hostile bytes
  * get past a MAC or an AEAD to the parser behind it: a binding file sealed
  * around any plaintext, a cache file with a valid MAC line. They restate
- * the formats of lib/binding.c and lib/cache.c; forge_check() proves at
+ * the formats of lib/binding.c and lib/gate/cache.c; forge_check() proves at
  * start-up that they still match the library (and aborts if not), so a
  * format change cannot silently turn a harness into one that only tests
  * the MAC. */

@@ -19,7 +19,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 		-fsanitize=fuzzer-no-link $(WARN) $(PKG_CFLAGS)
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o)
+FUZZ_LIB_OBJ := $(GATE_SRC:%.c=$(FB)/obj/%.o) $(LIB_SRC:%.c=$(FB)/obj/%.o)
 FUZZ_HELPERS := $(addprefix $(FB)/obj/tests/fuzz/,harness.o forge.o cache_load.o fake_pam.o)
 FUZZ_LIBS    := $(PKG_LIBS)
 
@@ -45,10 +45,10 @@ $(FB)/fuzz_nss_groups: $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.
 	$(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o
 fuzz-build: $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
 
-$(FB)/obj/%.o: %.c $(wildcard include/cws/*.h) $(wildcard lib/*.h) $(wildcard tests/fuzz/*.h) \
+$(FB)/obj/%.o: %.c $(HEADERS) $(wildcard tests/fuzz/*.h) \
 		pam/offline.h pam/gate.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(CPPFLAGS) $(INC_ALL) -Itests/fuzz $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FB)/libcws.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
@@ -83,6 +83,6 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 fuzz-corpus: $(B)/fuzz/gen_corpus
 	$(B)/fuzz/gen_corpus tests/fuzz/corpus
 
-$(B)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/forge.c tests/fuzz/harness.c $(B)/libcws.a
+$(B)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/forge.c tests/fuzz/harness.c $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(INC_ALL) -Itests/fuzz $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(PKG_LIBS)

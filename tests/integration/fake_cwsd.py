@@ -5,7 +5,7 @@ grants nothing it was not told to grant.
     fake_cwsd.py SOCKET MODEFILE LOGFILE [LIFETIME]
 
 Listens on SOCKET (AF_UNIX, SOCK_SEQPACKET, mode 0666), reads one request
-per connection in the framing of lib/protocol.c (one datagram of
+per connection in the framing of lib/gate/protocol.c (one datagram of
 "key=value\\n" lines) and answers as MODEFILE says at that moment (one
 word, re-read for every connection, so one fake serves a whole test).
 Each request is logged to LOGFILE as "MODE op=OP user=USER". A request

@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # the MID_ variables are for the scripts that source this
 # The journal MESSAGE_IDs for the tests (sourced), read at run time from
-# include/cws/evidence.h, their one source: tests/unit/test_message_ids.c
+# include/gate/cws/evidence.h, their one source: tests/unit/test_message_ids.c
 # checks that packaging/cws.catalog has one entry for each and none besides,
 # and that no test types one out.
-MID_HEADER=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/include/cws/evidence.h
+MID_HEADER=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/include/gate/cws/evidence.h
 # message_id NAME: the id of CWS_MID_NAME; 1 and a message when it has none.
 message_id() {
         local id

@@ -12,13 +12,13 @@ version=$(sed -n 's/^VERSION *:= *//p' "$top/Makefile")
 check "the spec's Version is the Makefile's ($version)" \
         grep -qE "^Version:[[:space:]]+$version\$" "$top/packaging/rpm/pam_cws.spec"
 
-cc_line() { make -n -B -C "$top" B="$T/n" "$@" "$T/n/lib/error.o" | grep -- ' -c lib/error.c'; }
+cc_line() { make -n -B -C "$top" B="$T/n" "$@" "$T/n/lib/gate/error.o" | grep -- ' -c lib/gate/error.c'; }
 check "developers' builds keep -Werror" grep -q -- ' -Werror' <(cc_line)
 check "WERROR= takes it out (for packagers)" test -z "$(cc_line WERROR= | grep -- -Werror)"
 
 expect_rc "make rpm builds the RPMs" 0 make -s -C "$top" B="$T/b" rpm
 check "... compiling with WERROR= and the RPM flags" \
-        test -n "$(grep -E -- ' -c lib/error.c' "$T/out" "$T/err" | grep -vF -- -Werror | grep -F -- "$(rpm --eval '%{optflags}')")"
+        test -n "$(grep -E -- ' -c lib/gate/error.c' "$T/out" "$T/err" | grep -vF -- -Werror | grep -F -- "$(rpm --eval '%{optflags}')")"
 main=$(printf '%s\n' "$T"/b/rpm/RPMS/"$(rpm --eval '%{_arch}')"/pam_cws-"$version"-*.rpm | head -1)
 sel=$(printf '%s\n' "$T"/b/rpm/RPMS/noarch/pam_cws-selinux-"$version"-*.noarch.rpm | head -1)
 check "the main package was written" test -s "$main"

@@ -3,7 +3,7 @@
  * inside, and it links libpam and libaudit only (besides libc) — never
  * libcrypto (only pam_cws_offline.so does, loaded on the offline path:
  * test_pam_offline_symbols.c), libsystemd (journal entries go over
- * journald's native protocol, lib/journal.c), libcurl, libsecret, glib or
+ * journald's native protocol, lib/gate/journal.c), libcurl, libsecret, glib or
  * json-c. The checks are in tests/module_symbols.h. */
 #define _GNU_SOURCE
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* lib/config.c: the file loader and the one setter behind it. */
+/* lib/gate/config.c: the file loader and the one setter behind it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

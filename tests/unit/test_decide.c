@@ -2,6 +2,7 @@
  * for the monitor. The registry is the fixture's file registry behind a
  * wrapper that counts requests and can be made to fail for availability. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include "cws/revoke.h"
 #include "registry_fixture.h"
 #include "cws/binding.h"
@@ -326,6 +327,64 @@ static void test_broken_binding(void **state)
         assert_int_equal(v.n_findings, 0);
 }
 
+/* The monitor's pacing hook: called before each binding the registry is
+ * asked about, with the time after its wait; nonzero stops the round. */
+typedef struct pace_probe {
+        unsigned calls, stop_at;        /* stop_at: the call that says stop (0: none) */
+} pace_probe;
+
+static int pace_hook(void *data, int64_t *now_us)
+{
+        pace_probe *pp = data;
+
+        pp->calls++;
+        *now_us = FX_NOW * 1000000LL + pp->calls;
+        return pp->stop_at && pp->calls == pp->stop_at ? -ECANCELED : 0;
+}
+
+static void test_pace(void **state)
+{
+        dfx *d = *state;
+        cws_invitation i1, i2, i3;
+        cws_binding b1, b2, b3;
+        cws_decide_params p;
+        cws_user_verdict v;
+        pace_probe pp = { 0 };
+
+        enrolled(d, CWS_TYPE_READ_ONLY, &i1, &b1);
+        enrolled(d, CWS_TYPE_READ_ONLY, &i2, &b2);
+        enrolled(d, CWS_TYPE_READ_ONLY, &i3, &b3);
+        params(d, &p);
+        p.every_binding = true;
+        p.pace = pace_hook;
+        p.pace_data = &pp;
+        decide(&p, &v);
+        assert_int_equal(pp.calls, 3);
+        assert_int_equal(v.n_bindings, 3);
+        assert_true(v.any_allow);
+        /* Stopped before the second: one binding asked about. */
+        pp = (pace_probe){ .stop_at = 2 };
+        decide(&p, &v);
+        assert_int_equal(pp.calls, 2);
+        assert_int_equal(v.n_bindings, 1);
+        /* Only the bindings a notice names take a slot. */
+        const char *only[] = { b2.device_id };
+        p.only_ids = only;
+        p.n_only_ids = 1;
+        pp = (pace_probe){ 0 };
+        decide(&p, &v);
+        assert_int_equal(pp.calls, 1);
+        assert_int_equal(v.n_bindings, 1);
+        /* No registry (marked down): nothing to pace. */
+        p.only_ids = NULL;
+        p.n_only_ids = 0;
+        p.registry = NULL;
+        pp = (pace_probe){ 0 };
+        decide(&p, &v);
+        assert_int_equal(pp.calls, 0);
+        assert_int_equal(v.n_bindings, 3);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -335,6 +394,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_revocation_final, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_every_binding_and_only_ids, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_broken_binding, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_pace, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* lib/hex.c: both cases, the truncation to whole bytes the evidence
+/* lib/gate/hex.c: both cases, the truncation to whole bytes the evidence
  * encoding relies on, and the lowercase check. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* lib/journal.c: the native protocol's framing, and a real datagram to a
+/* lib/gate/journal.c: the native protocol's framing, and a real datagram to a
  * socket standing in for journald. */
 #include <errno.h>
 #include <setjmp.h>

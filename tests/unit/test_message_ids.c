@@ -1,4 +1,4 @@
-/* The journal MESSAGE_IDs have one source, include/cws/evidence.h: the
+/* The journal MESSAGE_IDs have one source, include/gate/cws/evidence.h: the
  * catalog (packaging/cws.catalog) has exactly one entry for each id there
  * and none besides, an id the README or a man page names after "MESSAGE_ID"
  * is one of them, and no test script types one out (they read them from the
@@ -166,10 +166,10 @@ static int check_catalog(const mids *h, const char *text, char *why, size_t size
 static void load_header(mids *h)
 {
         char why[256] = "";
-        char *text = slurp("include/cws/evidence.h");
+        char *text = slurp("include/gate/cws/evidence.h");
 
         if (parse_header(text, h, why, sizeof(why)) != 0)
-                fail_msg("include/cws/evidence.h: %s", why);
+                fail_msg("include/gate/cws/evidence.h: %s", why);
         free(text);
 }
 
@@ -305,7 +305,7 @@ static unsigned unknown_named(const mids *h, const char *rel, const char *text)
                 if (!find(h, id)) {
                         if (rel)
                                 print_error("%s names MESSAGE_ID %s, which "
-                                            "include/cws/evidence.h does not have\n",
+                                            "include/gate/cws/evidence.h does not have\n",
                                             rel, id);
                         bad++;
                 }

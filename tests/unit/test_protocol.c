@@ -1,4 +1,4 @@
-/* Unit tests for lib/protocol.c: the message rules, the socket transport and
+/* Unit tests for lib/gate/protocol.c: the message rules, the socket transport and
  * the agent client's trust checks, against real AF_UNIX SOCK_SEQPACKET
  * sockets served by forked children. */
 #define _GNU_SOURCE

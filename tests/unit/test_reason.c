@@ -1,4 +1,4 @@
-/* lib/reason.c: stable reason names and advice for people. */
+/* lib/gate/reason.c: stable reason names and advice for people. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* lib/types.c: invitation type names. */
+/* lib/gate/types.c: invitation type names. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

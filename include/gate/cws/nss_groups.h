@@ -14,6 +14,7 @@
  * the module no longer serves the member: cwsd has stopped refreshing the
  * file). A group that cwsd found clashing with /etc/group is left out. */
 #pragma once
+#include <stddef.h>
 
 #define CWS_NSS_GROUP_FILE "/run/cws/groups"
 #define CWS_NSS_MAGIC "cws-groups 1"

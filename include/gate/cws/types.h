@@ -1,6 +1,10 @@
 /* Invitation types, ordered: read_only < read_write < admin. */
 #pragma once
 
+/* Names as records, bindings and the cache hold them (bytes, with the NUL). */
+#define CWS_PROFILE_MAX 64
+#define CWS_USER_MAX 64
+
 typedef enum cws_inv_type {
         CWS_TYPE_NONE = 0,          /* no requirement (policy) */
         CWS_TYPE_READ_ONLY = 1,

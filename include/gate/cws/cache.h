@@ -14,7 +14,9 @@
 #include "cws/error.h"
 #include "cws/host_key.h"
 #include "cws/reason.h"
-#include "cws/record.h"
+#include "cws/ids.h"
+#include "cws/types.h"
+#include "cws/ids.h"
 #include "cws/types.h"
 
 #define CWS_CACHE_LEGACY_REVOKED_MAX 16

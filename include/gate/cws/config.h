@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cws/error.h"
-#include "cws/fingerprint.h"
+#include "cws/risk.h"
 #include "cws/types.h"
 
 #define CWS_DEFAULT_CONFIG "/etc/cws/cws.conf"

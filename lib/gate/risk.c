@@ -1,7 +1,7 @@
 /* Risk level names, in records, config and alerts. Apart from
  * fingerprint.c, which rates them, because pam_cws.so's config parser
  * names them and must not link the fingerprint's hashing (libcrypto). */
-#include "cws/fingerprint.h"
+#include "cws/risk.h"
 
 const char *cws_risk_to_string(cws_risk r)
 {
