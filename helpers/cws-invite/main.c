@@ -89,12 +89,9 @@ int main(int argc, char **argv)
                OPT_MAX_DEVICES, OPT_VALID_DAYS, OPT_VALID_FOR, OPT_PARENT, OPT_PARENT_FILE,
                OPT_KEYCHAIN };
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
                 { "keystore", required_argument, NULL, 'k' },
                 { "passphrase-file", required_argument, NULL, 'p' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
+                CLI_COMMON_OPTIONS,
                 { "type", required_argument, NULL, OPT_TYPE },
                 { "can-invite", no_argument, NULL, OPT_CAN_INVITE },
                 { "transferable", no_argument, NULL, OPT_TRANSFERABLE },
