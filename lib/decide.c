@@ -79,14 +79,16 @@ int cws_decide_apply_seen(const cws_decide_params *p, cws_decision *d, bool *tam
         return 0;
 }
 
-/* The user's cache, or a new one, and in *before what was on disk. Ids a
+/* The user's cache, or a new one, and in *before what was on disk; true
+ * when it was read from disk. Ids a
  * version-1 cache remembered as revoked move into the seen revocations
  * (the next store drops them). */
-static void load_cache(const cws_decide_params *p, uid_t uid, const char *user,
+static bool load_cache(const cws_decide_params *p, uid_t uid, const char *user,
                        cws_cache_entry *cache, cws_cache_entry *before)
 {
         cws_error err = { 0 };
         int r = cws_cache_load(p->state_dir, p->host_key, uid, user, cache, &err);
+        bool loaded = r == 0;
 
         if (r < 0 && r != -ENOENT)
                 say(p, LOG_WARNING, "%s (starting a new cache)", cws_error_message(&err));
@@ -96,10 +98,11 @@ static void load_cache(const cws_decide_params *p, uid_t uid, const char *user,
         for (unsigned i = 0; i < cache->n_legacy_revoked; i++)
                 if (cws_seen_revoked_add(p->state_dir, cache->legacy_revoked[i], &err) < 0) {
                         say(p, LOG_ERR, "%s", cws_error_message(&err));
-                        return;   /* kept in the cache until it can move */
+                        return loaded;   /* kept in the cache until it can move */
                 }
         cache->n_legacy_revoked = 0;
         memset(cache->legacy_revoked, 0, sizeof(cache->legacy_revoked));
+        return loaded;
 }
 
 static bool wanted(const cws_decide_params *p, const cws_binding *b)
@@ -280,8 +283,8 @@ static bool cache_answers(const cws_decide_params *p, cws_cache_entry *cache,
         return true;
 }
 
-bool cws_decide_from_cache(const cws_decide_params *p, uid_t uid, const char *user,
-                           cws_user_verdict *v)
+bool cws_decide_from_cache(const cws_decide_params *p, cws_cache_memo *memo, uid_t uid,
+                           const char *user, cws_user_verdict *v)
 {
         cws_cache_entry cache, before;
         cws_error err = { 0 };
@@ -290,7 +293,14 @@ bool cws_decide_from_cache(const cws_decide_params *p, uid_t uid, const char *us
         v->d.reason = CWS_R_NOT_ENROLLED;
         if (p->every_binding || p->max_cache_age == 0)
                 return false;
-        load_cache(p, uid, user, &cache, &before);
+        if (memo && cws_cache_memo_get(memo, uid, user, &cache)) {
+                before = cache;
+        } else {
+                uint64_t generation = cws_cache_generation();
+
+                if (load_cache(p, uid, user, &cache, &before) && memo)
+                        cws_cache_memo_put(memo, &before, generation);
+        }
         if (!cache_answers(p, &cache, v))
                 return false;
         if (cws_cache_store_changes(p->state_dir, p->host_key, &before, &cache, &err) < 0)

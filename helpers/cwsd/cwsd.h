@@ -57,6 +57,7 @@ struct agent {
         bool audit_failure_reported;
         uint8_t host_key[CWS_HOST_KEY_LEN];
         cws_registry *registry;         /* the loop thread's own handle */
+        cws_cache_memo *cache_memo;     /* the users' caches, for the loop thread (NULL: none) */
         sd_event *event;
         bool socket_activated;
         struct workers *workers;

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
         void *sink_data;
         cws_alert_sink sink = alerts_sink(&a, &sink_data);
         a.corr = cws_correlator_new(&a.cfg, sink, sink_data);
+        a.cache_memo = calloc(1, sizeof(*a.cache_memo));   /* NULL: read from disk each time */
         if ((r = sd_event_default(&a.event)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(a.event, NULL, SIGINT, NULL, NULL)) < 0 ||
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
         workers_stop(&a);
         alerts_stop(&a);
         cws_registry_free(a.registry);
+        free(a.cache_memo);
         registry_health_free(&a);
         posture_free(&a);
         sd_event_source_disable_unref(a.monitor);

@@ -233,7 +233,7 @@ static int op_validate(request *q)
         snprintf(c->service, sizeof(c->service), "%s", service);
         c->session_phase = phase && strcmp(phase, "session") == 0;
         decide_params(q->a, service, NULL, &p);
-        if (cws_decide_from_cache(&p, q->uid, q->user, &v) || q->a->registry_down) {
+        if (cws_decide_from_cache(&p, q->a->cache_memo, q->uid, q->user, &v) || q->a->registry_down) {
                 if (!v.from_cache) {
                         cws_decide_user(&p, q->uid, q->user, &v);
                         report_round(q->a, q->user, service, &v);

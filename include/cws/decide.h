@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cws/cache.h"
+#include "cws/cache_memo.h"
 #include "cws/registry.h"
 #include "cws/validate.h"
 
@@ -79,9 +80,11 @@ void cws_decide_user(const cws_decide_params *p, uid_t uid, const char *user,
 
 /* Only the cache: true with *v filled when a validation younger than
  * max_cache_age answers (no registry request, no binding opened); false,
- * with nothing stored, when the registry must be asked. */
-bool cws_decide_from_cache(const cws_decide_params *p, uid_t uid, const char *user,
-                           cws_user_verdict *v);
+ * with nothing stored, when the registry must be asked. With memo (not
+ * NULL), the cache comes from memo while it is current (cache_memo.h);
+ * the seen revocations are read from disk either way. */
+bool cws_decide_from_cache(const cws_decide_params *p, cws_cache_memo *memo, uid_t uid,
+                           const char *user, cws_user_verdict *v);
 
 /* A revocation seen once is final on this host: the rule of
  * seen_revocations applied to one binding's decision d (see decide.c).

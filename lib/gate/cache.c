@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,9 @@ static int encode_body(const cws_cache_entry *e, char *out, size_t outsz, size_t
         return cws_msg_encode(&m, out, outsz, len);
 }
 
+/* Bumped by every store in this process (any thread). */
+static _Atomic uint64_t generation;
+
 static int store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],
                  const cws_cache_entry *e, bool durable, cws_error *err)
 {
@@ -99,7 +103,16 @@ static int store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN]
         if (r < 0)
                 return cws_error_set(err, r, "%s: cannot authenticate the cache", path);
         len += (size_t)snprintf(buf + len, sizeof(buf) - len, MAC_KEY "=%s\n", mac);
-        return cws_file_replace(path, buf, len, 0600, durable, err);
+        r = cws_file_replace(path, buf, len, 0600, durable, err);
+        /* After the write, whether or not it went through: a copy read
+         * before this point is stale (cws_cache_generation). */
+        atomic_fetch_add(&generation, 1);
+        return r;
+}
+
+uint64_t cws_cache_generation(void)
+{
+        return atomic_load(&generation);
 }
 
 int cws_cache_store(const char *state_dir, const uint8_t host_key[CWS_HOST_KEY_LEN],

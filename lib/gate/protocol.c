@@ -297,21 +297,27 @@ int cws_msg_recv(int fd, cws_msg *m, int timeout_ms)
                 ssize_t n;
                 int r;
 
-                r = poll(&p, 1, ms_left(deadline));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
+                /* No wait (cwsd, woken by its event loop): recvmsg alone
+                 * says whether a message is there. */
+                if (timeout_ms > 0) {
+                        r = poll(&p, 1, ms_left(deadline));
+                        if (r < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        if (r == 0)
+                                return -ETIMEDOUT;
+                        if (p.revents & POLLNVAL)
+                                return -EBADF;
                 }
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (p.revents & POLLNVAL)
-                        return -EBADF;
                 /* MSG_DONTWAIT: poll may wake us for nothing on a blocking fd.
                  * MSG_TRUNC: n is the datagram's real length, so oversize shows.
                  * No msg_control: any passed descriptors are closed by the kernel. */
                 n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
                 if (n < 0) {
+                        if (errno == EAGAIN && timeout_ms == 0)
+                                return -ETIMEDOUT;
                         if (errno == EINTR || errno == EAGAIN)
                                 continue;
                         return -errno;

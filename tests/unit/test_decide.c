@@ -385,6 +385,49 @@ static void test_pace(void **state)
         assert_int_equal(v.n_bindings, 3);
 }
 
+/* cwsd's memo of the cache (cache_memo.h): a store by anyone in the
+ * process drops it, and a revocation recorded since it was read denies at
+ * once (the seen revocations are read from disk every time). */
+static void test_from_cache_memo(void **state)
+{
+        dfx *d = *state;
+        cws_invitation inv;
+        cws_binding b;
+        cws_decide_params p;
+        cws_user_verdict v;
+        cws_cache_entry e;
+        cws_error err = { 0 };
+        cws_cache_memo *memo = calloc(1, sizeof(*memo));
+
+        assert_non_null(memo);
+        enrolled(d, CWS_TYPE_READ_ONLY, &inv, &b);
+        params(d, &p);
+        decide(&p, &v);
+        assert_true(v.d.allow);
+        p.max_cache_age = 60;
+        p.now_us += 1000000;
+        assert_true(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v) && v.d.allow);
+        assert_true(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v) && v.d.allow);
+        /* Stored again, older than max_cache_age: the memo is not used. */
+        assert_int_equal(cws_cache_load(d->state, d->host_key, FX_UID, FX_USER, &e, &err), 0);
+        e.validated_us = p.now_us - 120 * 1000000LL;
+        assert_int_equal(cws_cache_store(d->state, d->host_key, &e, &err), 0);
+        assert_false(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v));
+        e.validated_us = p.now_us - 1000000;
+        assert_int_equal(cws_cache_store(d->state, d->host_key, &e, &err), 0);
+        assert_true(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v) && v.d.allow);
+        /* The age is taken at each answer, from the memo's entry. */
+        p.now_us += 60 * 1000000LL;
+        assert_false(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v));
+        p.now_us -= 60 * 1000000LL;
+        assert_true(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v) && v.d.allow);
+        /* Revoked by another path (no store): denied at the next answer. */
+        assert_int_equal(cws_seen_revoked_add(d->state, b.device_id, &err), 1);
+        assert_false(cws_decide_from_cache(&p, memo, FX_UID, FX_USER, &v));
+        assert_false(v.d.allow);
+        free(memo);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -395,6 +438,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_every_binding_and_only_ids, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_broken_binding, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pace, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_from_cache_memo, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,11 @@ int cws_cache_store_changes(const char *state_dir, const uint8_t host_key[CWS_HO
                             const cws_cache_entry *before, const cws_cache_entry *e,
                             cws_error *err);
 
+/* How many stores this process has made to any user's cache (starting
+ * at 0): a copy loaded while it read g is current for as long as it
+ * still reads g, when nobody else writes the cache (cwsd's memo). */
+uint64_t cws_cache_generation(void);
+
 /* Folds a registry allow in: it refreshes validated_us (of several allows
  * at the same time, the highest type is kept). A denial changes nothing
  * here (revocations go to seen_revocations). */
