@@ -3,8 +3,9 @@
  * alive connection). The loop queues jobs, bounded, and refuses loudly
  * when the queue is full; a worker takes the first queued job whose user
  * no other worker is busy with (one user's cache is written by one thread
- * at a time), and at most one background job (monitor, probe) runs at a
- * time, so the others are always free for logins (a background job may
+ * at a time), and at most one background job (monitor, probe, health
+ * checks) runs at a time, and never on the last idle worker, so one is
+ * always free for a login (a background job may
  * wait in workers_pace: the monitor's pacing). A finished job goes on
  * the done list and an eventfd wakes the loop, which answers the job's
  * waiters (every connection that asked the same question: validations of
@@ -70,14 +71,25 @@ static bool background_busy(workers *w)
         return false;
 }
 
-/* Under the lock: the first job this worker may take, unlinked. */
+static unsigned idle(workers *w)
+{
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < w->n; i++)
+                n += !w->pool[i].current;
+        return n;
+}
+
+/* Under the lock: the first job this worker (idle itself) may take,
+ * unlinked. A background job runs only when none other does and another
+ * worker stays idle for logins: it never takes the last one. */
 static job *take(workers *w)
 {
         job *prev = NULL;
-        bool bg_busy = background_busy(w);
+        bool bg_ok = !background_busy(w) && idle(w) >= 2;
 
         for (job *j = w->queue; j; prev = j, j = j->next) {
-                if ((j->background && bg_busy) || uid_busy(w, j))
+                if ((j->background && !bg_ok) || uid_busy(w, j))
                         continue;
                 if (prev)
                         prev->next = j->next;
