@@ -106,7 +106,7 @@ MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
 $(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)
 	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
-		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined \
+		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined -Wl,-z,nodelete \
 		$(LIBINIH) -lpam -laudit
 $(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)

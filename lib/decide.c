@@ -59,7 +59,7 @@ int cws_decide_apply_seen(const cws_decide_params *p, cws_decision *d, bool *tam
         /* Any other denial from the registry stands as it is. */
         if (!d->allow && d->reason != CWS_R_REGISTRY_UNAVAILABLE)
                 return 0;
-        r = cws_seen_revoked_pair(p->state_dir, d->device_id, d->inv_id, &err);
+        r = cws_seen_revoked_pair_at(p->state_fd, p->state_dir, d->device_id, d->inv_id, &err);
         dev = r < 0 ? r : r & 1;
         inv = r < 0 ? r : r & 2;
         if (r < 0) {
@@ -276,7 +276,8 @@ static bool cache_answers(const cws_decide_params *p, cws_cache_entry *cache,
         cws_reason why;
 
         if (p->every_binding || p->max_cache_age == 0 ||
-            !cws_cache_allows(cache, p->state_dir, p->min_type, p->max_cache_age, p->now_us, &why))
+            !cws_cache_allows_at(cache, p->state_fd, p->state_dir, p->min_type, p->max_cache_age,
+                                 p->now_us, &why))
                 return false;
         decision_from_cache(cache, &v->d);
         v->from_cache = true;
@@ -325,7 +326,7 @@ void cws_decide_user(const cws_decide_params *p, uid_t uid, const char *user,
                 goto store;
         decide_bindings(p, uid, user, &cache, v);
         if (!p->every_binding && !v->d.allow && v->d.reason == CWS_R_REGISTRY_UNAVAILABLE) {
-                if (cws_cache_allows(&cache, p->state_dir, p->min_type, p->offline_grace,
+                if (cws_cache_allows_at(&cache, p->state_fd, p->state_dir, p->min_type, p->offline_grace,
                                      p->now_us, &why)) {
                         decision_from_cache(&cache, &v->d);
                         v->offline = true;

@@ -1,9 +1,13 @@
 /* What a PAM transaction keeps between its phases (pam_set_data): the
  * config and the user's ids read once, and the account phase's allow that
- * the session phase may take (pam_cws(8)). */
+ * the session phase may take (pam_cws(8)); and what the process keeps
+ * between transactions: the config, while the file is unchanged. */
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,16 +44,87 @@ txn_cache *gate_txn(pam_handle_t *pamh)
         return t;
 }
 
+/* The config as this process last read it, kept because pam_cws.so is
+ * never unloaded (-z nodelete): a process that runs many transactions
+ * (a display manager, a test harness, cron) reads the file once, and
+ * again only when it changed. "Changed" is the fstat of the descriptor it
+ * was read from against an lstat of the path now: device, inode, mode,
+ * owner, size, mtime and ctime — a write, a chmod, a chown, a new link
+ * and a rename over it each change one. The walk that checked the
+ * parents is not repeated on a hit: they were root-owned and writable by
+ * root only when it ran, so only root can have changed them since. A file
+ * changed less than MEMO_SETTLE_S before it was read is not kept: file
+ * times move in clock ticks, and a second write in the tick of the read
+ * could leave all of them as they were (git's "racy clean" problem). */
+#define MEMO_SETTLE_S 2
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+        bool have;
+        char path[CWS_CONFIG_PATH_MAX];
+        struct stat st;
+        cws_config cfg;
+} memo;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+               a->st_uid == b->st_uid && a->st_gid == b->st_gid && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The config at path as this process read it last, if the file has not
+ * changed since. */
+static bool memo_get(const char *path, cws_config *cfg)
+{
+        struct stat st;
+        bool hit;
+
+        if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        pthread_mutex_lock(&memo_lock);
+        hit = memo.have && strcmp(memo.path, path) == 0 && same_file(&memo.st, &st);
+        if (hit)
+                *cfg = memo.cfg;
+        pthread_mutex_unlock(&memo_lock);
+        return hit;
+}
+
+static bool settled(const struct timespec *t, const struct timespec *now)
+{
+        return now->tv_sec - t->tv_sec >= MEMO_SETTLE_S;   /* a clock set back: not settled */
+}
+
+static void memo_put(const char *path, const struct stat *st, const cws_config *cfg)
+{
+        struct timespec now;
+
+        if (strlen(path) >= sizeof(memo.path) || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+            !settled(&st->st_mtim, &now) || !settled(&st->st_ctim, &now))
+                return;
+        pthread_mutex_lock(&memo_lock);
+        snprintf(memo.path, sizeof(memo.path), "%s", path);
+        memo.st = *st;
+        memo.cfg = *cfg;
+        memo.have = true;
+        pthread_mutex_unlock(&memo_lock);
+}
+
 int gate_load_config(pam_handle_t *pamh, const char *path, cws_config *cfg, cws_error *err)
 {
         txn_cache *t = gate_txn(pamh);
-        int r;
+        struct stat st;
+        int r = 0;
 
         if (t && t->have_cfg && strcmp(t->conf_path, path) == 0) {
                 *cfg = t->cfg;
                 return 0;
         }
-        r = cws_config_load(cfg, path, err);
+        if (!memo_get(path, cfg)) {
+                r = cws_config_load_stat(cfg, path, NULL, &st, err);
+                if (r == 0)
+                        memo_put(path, &st, cfg);
+        }
         if (r == 0 && t && strlen(path) < sizeof(t->conf_path)) {
                 t->cfg = *cfg;
                 snprintf(t->conf_path, sizeof(t->conf_path), "%s", path);

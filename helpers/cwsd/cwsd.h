@@ -56,6 +56,7 @@ struct agent {
         size_t n_sessions;
         bool audit_failure_reported;
         uint8_t host_key[CWS_HOST_KEY_LEN];
+        int state_fd;                   /* cfg.state_dir, checked and held from the start */
         cws_registry *registry;         /* the loop thread's own handle */
         cws_cache_memo *cache_memo;     /* the users' caches, for the loop thread (NULL: none) */
         sd_event *event;

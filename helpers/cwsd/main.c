@@ -37,7 +37,7 @@ int main(int argc, char **argv)
                 { 0 },
         };
         const char *config = NULL;
-        agent a = { 0 };
+        agent a = { .state_fd = -1 };
         cws_error err = { 0 };
         sigset_t ss;
         int c, fd, r;
@@ -61,6 +61,7 @@ int main(int argc, char **argv)
         if (cli_load_config(config, &a.cfg) != 0)
                 return CWS_EXIT_CONFIG;
         if (cws_dir_ensure(a.cfg.state_dir, 0700, &err) < 0 ||
+            (a.state_fd = cws_dir_open_checked(a.cfg.state_dir, &err)) < 0 ||
             cws_host_key_load(a.cfg.state_dir, a.host_key, true, &err) < 0)
                 return cli_fail(CWS_EXIT_CONFIG, "%s", cws_error_message(&err));
         if (cws_registry_open_config(&a.cfg, &a.registry, &err) < 0)

@@ -57,6 +57,7 @@ void decide_params(const agent *a, const char *service, cws_registry *registry,
 {
         *p = (cws_decide_params){
                 .state_dir = a->cfg.state_dir,
+                .state_fd = a->state_fd,
                 .host_key = a->host_key,
                 .trusted_keys = a->cfg.trusted_keys,
                 .registry = registry,

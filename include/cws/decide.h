@@ -49,6 +49,8 @@ typedef struct cws_user_verdict {
 
 typedef struct cws_decide_params {
         const char *state_dir;
+        int state_fd;                     /* > 0: a held, checked descriptor of state_dir for
+                                           * the seen revocations; <= 0: walk the path */
         const uint8_t *host_key;          /* CWS_HOST_KEY_LEN bytes */
         const char *trusted_keys;         /* read at every decision: a new key needs no restart */
         cws_registry *registry;           /* NULL: known to be down, decide offline at once */

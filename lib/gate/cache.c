@@ -281,12 +281,18 @@ void cws_cache_note_allow(cws_cache_entry *e, const char *profile, const char *i
 bool cws_cache_allows(const cws_cache_entry *e, const char *state_dir, cws_inv_type min_type,
                       uint32_t max_age, int64_t now_us, cws_reason *why)
 {
+        return cws_cache_allows_at(e, -1, state_dir, min_type, max_age, now_us, why);
+}
+
+bool cws_cache_allows_at(const cws_cache_entry *e, int state_fd, const char *state_dir,
+                         cws_inv_type min_type, uint32_t max_age, int64_t now_us, cws_reason *why)
+{
         int seen, dev, inv;
 
         *why = CWS_R_REGISTRY_UNAVAILABLE;
         if (e->validated_us <= 0 || !e->device_id[0])
                 return false;
-        seen = cws_seen_revoked_pair(state_dir, e->device_id, e->inv_id, NULL);
+        seen = cws_seen_revoked_pair_at(state_fd, state_dir, e->device_id, e->inv_id, NULL);
         dev = legacy_revoked(e, e->device_id) || (seen > 0 && (seen & 1));
         inv = legacy_revoked(e, e->inv_id) || (seen > 0 && (seen & 2));
         if (seen < 0) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cws/cleanup.h"
 #include "cws/config.h"
 #include "cws/nss_groups.h"
@@ -372,6 +373,12 @@ int cws_config_load(cws_config *cfg, const char *path, cws_error *err)
 int cws_config_load_origins(cws_config *cfg, const char *path, cws_config_origins *o,
                             cws_error *err)
 {
+        return cws_config_load_stat(cfg, path, o, NULL, err);
+}
+
+int cws_config_load_stat(cws_config *cfg, const char *path, cws_config_origins *o, struct stat *st,
+                         cws_error *err)
+{
         _cleanup_free_ cws_config *tmp = NULL;
         _cleanup_close_ int fd = -1;
         _cleanup_(fclosep) FILE *f = NULL;
@@ -389,6 +396,8 @@ int cws_config_load_origins(cws_config *cfg, const char *path, cws_config_origin
                 return cws_error_set(err, -ENOENT, "%s: configuration file not found", path);
         if (fd < 0)
                 return fd;
+        if (st && fstat(fd, st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
         f = fdopen(fd, "r");
         if (!f)
                 return cws_error_set(err, -errno, "%s: cannot read: %s", path, strerror(errno));

@@ -437,20 +437,28 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err)
 
 int cws_dir_open_checked(const char *dir, cws_error *err)
 {
-        _cleanup_close_ int fd = -1, dirfd = -1;
+        _cleanup_close_ int dirfd = -1;
         char last[NAME_MAX + 1];
-        struct stat st;
         int r;
 
         r = walk_parents(dir, false, &dirfd, last, sizeof(last), err);
         if (r < 0)
                 return r;
-        fd = openat(dirfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return cws_dir_open_checked_at(dirfd, last, dir, err);
+}
+
+int cws_dir_open_checked_at(int dirfd, const char *name, const char *dir, cws_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
                 if (errno == ELOOP || errno == ENOTDIR) {
                         /* O_NOFOLLOW|O_DIRECTORY says ENOTDIR for a symlink
                          * too; -ELOOP for one, as for files. */
-                        bool is_link = fstatat(dirfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        bool is_link = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                                        S_ISLNK(st.st_mode);
                         return cws_error_set(err, is_link ? -ELOOP : -ENOTDIR, "%s: refused, %s",
                                              dir, is_link ? "is a symbolic link" : "not a directory");

@@ -67,6 +67,12 @@ static int seen_in(int fd, const char *dir, const char *id, cws_error *err)
 int cws_seen_revoked_pair(const char *state_dir, const char *device, const char *inv,
                           cws_error *err)
 {
+        return cws_seen_revoked_pair_at(-1, state_dir, device, inv, err);
+}
+
+int cws_seen_revoked_pair_at(int state_fd, const char *state_dir, const char *device,
+                             const char *inv, cws_error *err)
+{
         _cleanup_close_ int fd = -1;
         char dir[PATH_MAX];
         int r, d, i;
@@ -78,7 +84,8 @@ int cws_seen_revoked_pair(const char *state_dir, const char *device, const char 
         r = seen_dir(dir, state_dir, err);
         if (r < 0)
                 return r;
-        fd = cws_dir_open_checked(dir, err);
+        fd = state_fd > 0 ? cws_dir_open_checked_at(state_fd, "revoked", dir, err)
+                          : cws_dir_open_checked(dir, err);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)

@@ -99,6 +99,51 @@ check "... and the session_close note" \
 check "... and one validation for the whole transaction (the session took the account's allow)" \
         test "$(tail -n +$((seen + 1)) "$T/fake.log" | grep -c 'op=validate')" = 1
 
+# The config as the process read it last is kept (pam_cws.so stays
+# loaded): five transactions in one process, the file changed between
+# them. Made unsafe, it is refused at once, not taken from memory;
+# rewritten in place (the same inode) or renamed over, the new file is
+# what decides. pam_run's clock runs a minute ahead (timeshift.c), so that
+# every file looks settled (a file changed in the last 2 s is never kept).
+here=$(dirname "$0")
+cc -shared -fPIC -o "$T/timeshift.so" "$here/timeshift.c" -ldl 2>"$T/cc.err" ||
+        { nok "build timeshift.so: $(cat "$T/cc.err")"; exit 1; }
+AHEAD=(env LD_PRELOAD="$SAN_PRELOAD$T/timeshift.so" CWS_TEST_TIME_SHIFT=60)
+MEMO=$T/etc/memo.conf
+cp -p "$CONF" "$MEMO"
+service memo "$MEMO"
+cat >"$T/between.sh" <<SH
+case \$PAM_RUN_K in
+2) chmod 0666 "$MEMO" ;;
+3) chmod 0644 "$MEMO" ;;
+4) sed 's|^socket = .*|socket = $T/run/none.sock|' "$CONF" >"$T/memo.tmp" && cat "$T/memo.tmp" >"$MEMO" ;;
+5) cp -p "$CONF" "$T/memo.tmp" && mv "$T/memo.tmp" "$MEMO" ;;
+esac
+SH
+echo allow >"$T/fake.mode"
+seen=$(wc -l <"$T/fake.log")
+out=$(timeout 30 "${AHEAD[@]}" "$B/pam_run" "$PAMD" memo root --repeat 5 --between "bash $T/between.sh" 2>&1)
+check "config kept in memory: the first transaction allows" grep -q '^k=1 acct=PAM_SUCCESS ' <<<"$out"
+check "... the file made writable by all: the next one is refused (not taken from memory)" \
+        grep -q '^k=2 acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
+check "... its mode put back: allowed again" grep -q '^k=3 acct=PAM_SUCCESS ' <<<"$out"
+check "... rewritten in place with another socket: the new file decides (no cwsd there, no cache)" \
+        grep -q '^k=4 acct=PAM_AUTHINFO_UNAVAIL ' <<<"$out"
+check "... a file renamed over it: allowed again" grep -q '^k=5 acct=PAM_SUCCESS ' <<<"$out"
+check "... cwsd asked by transactions 1, 3 and 5 only" \
+        test "$(tail -n +$((seen + 1)) "$T/fake.log" | grep -c 'allow op=validate')" = 3
+# Unchanged, it is read once for three transactions (strace counts the opens).
+if command -v strace >/dev/null; then
+        out=$(timeout 30 env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -e trace=openat \
+                -o "$T/memo.st" "${AHEAD[@]}" "$B/pam_run" "$PAMD" memo root --repeat 3 --between true 2>&1)
+        check "... unchanged: three transactions allowed" test "$(grep -c 'acct=PAM_SUCCESS' <<<"$out")" = 3
+        check "... and the file opened once for the three" \
+                test "$(grep -c "\"memo.conf\"" "$T/memo.st")" = 1
+else
+        nok "strace is not installed (make deps)"
+fi
+rm -f "$MEMO"
+
 # Now root has a fresh cached validation (written as cwsd writes it, under
 # the host key). A cwsd that is silent, late or hangs up is an outage: the
 # cache decides and allows. A verified cwsd that answers something that

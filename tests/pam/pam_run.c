@@ -6,7 +6,10 @@
  * With --raw the module named on the service's first account line is
  * called directly (dlopen + pam_sm_acct_mgmt on the real PAM handle), so
  * its own return code is seen, PAM_IGNORE included, before libpam folds
- * it into the stack's result. */
+ * it into the stack's result. With --between CMD, CMD runs (sh -c, with
+ * PAM_RUN_K set to the number of the transaction to come) before every
+ * transaction of a --repeat but the first, in this same process, and
+ * every transaction prints its line, "k=K acct=...". */
 #include <dlfcn.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -80,12 +83,12 @@ int main(int argc, char **argv)
 {
         int raw = 0;
         struct pam_conv c = { conv, NULL };
-        const char *rhost = NULL, *tty = NULL;
+        const char *rhost = NULL, *tty = NULL, *between = NULL;
         int flags = 0, repeat = 1, hold = 0;
         pam_handle_t *pamh = NULL;
 
         if (argc < 4) {
-                fprintf(stderr, "usage: pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N] [--hold SECONDS]\n");
+                fprintf(stderr, "usage: pam_run CONFDIR SERVICE USER [--rhost H] [--tty T] [--silent] [--repeat N [--between CMD]] [--hold SECONDS]\n");
                 return 2;
         }
         for (int i = 4; i < argc; i++) {
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
                         flags = PAM_SILENT;
                 else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
                         repeat = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--between") == 0 && i + 1 < argc)
+                        between = argv[++i];
                 else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
                         hold = atoi(argv[++i]);   /* keep the session open this long */
                 else
@@ -106,6 +111,14 @@ int main(int argc, char **argv)
         }
         for (int k = 0; k < repeat; k++) {
                 int acct, open = -1, close = -1;
+                if (between && k > 0) {
+                        char kb[16];
+                        snprintf(kb, sizeof(kb), "%d", k + 1);
+                        setenv("PAM_RUN_K", kb, 1);
+                        fflush(stdout);
+                        if (system(between) != 0)
+                                return 5;
+                }
                 if (pam_start_confdir(argv[2], argv[3], &c, argv[1], &pamh) != PAM_SUCCESS)
                         return 3;
                 if (rhost)
@@ -126,7 +139,9 @@ int main(int argc, char **argv)
                                 close = pam_close_session(pamh, flags);
                 }
                 pam_end(pamh, acct);
-                if (repeat == 1)
+                if (between)
+                        printf("k=%d ", k + 1);
+                if (repeat == 1 || between)
                         printf("acct=%s open=%s close=%s\n", code_name(acct),
                                open < 0 ? "-" : code_name(open), close < 0 ? "-" : code_name(close));
         }

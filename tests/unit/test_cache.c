@@ -18,6 +18,7 @@
 #include "cws/crypto.h"
 #include "cws/ids.h"
 #include "cws/protocol.h"
+#include "cws/safe_file.h"
 #include "cws/seen_revocations.h"
 
 static char dir[64];
@@ -242,6 +243,52 @@ static void test_seen_revocations(void **state)
         assert_int_equal(why, CWS_R_INTERNAL_ERROR);
 }
 
+/* Through a held descriptor of the state directory (cwsd's): the same
+ * answers as the walk, and the same refusals of a revoked/ that is a
+ * symbolic link or that someone else could write. */
+static void test_seen_revocations_at(void **state)
+{
+        cws_error err = { 0 };
+        char path[PATH_MAX], elsewhere[PATH_MAX];
+        cws_cache_entry e;
+        cws_reason why = CWS_R_OK;
+        int fd;
+        (void)state;
+        fd = cws_dir_open_checked(dir, &err);
+        assert_true(fd > 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 0);   /* no revoked/ */
+        assert_int_equal(cws_seen_revoked_add(dir, inv, &err), 1);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 2);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, inv, dev, &err), 1);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, "inv-..", &err), -EINVAL);
+        make_entry(&e);
+        assert_false(cws_cache_allows_at(&e, fd, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(why, CWS_R_INVITATION_REVOKED);
+        /* <= 0 is "no descriptor": the path is walked. */
+        assert_int_equal(cws_seen_revoked_pair_at(-1, dir, dev, inv, &err), 2);
+        snprintf(path, sizeof(path), "%s/revoked", dir);
+        assert_int_equal(chmod(path, 0777), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), -EPERM);
+        assert_false(cws_cache_allows_at(&e, fd, dir, CWS_TYPE_NONE, 3600, T0 + SEC, &why));
+        assert_int_equal(why, CWS_R_INTERNAL_ERROR);
+        assert_int_equal(chmod(path, 0700), 0);
+        /* revoked/ swapped for a symbolic link to an empty directory: refused,
+         * never read as "nothing revoked". */
+        snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
+        assert_int_equal(mkdir(elsewhere, 0700), 0);
+        snprintf(path, sizeof(path), "%s/revoked.old", dir);
+        char rev[PATH_MAX];
+        snprintf(rev, sizeof(rev), "%s/revoked", dir);
+        assert_int_equal(rename(rev, path), 0);
+        assert_int_equal(symlink(elsewhere, rev), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), -ELOOP);
+        assert_int_equal(unlink(rev), 0);
+        assert_int_equal(rename(path, rev), 0);
+        assert_int_equal(rmdir(elsewhere), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 2);
+        close(fd);
+}
+
 /* The memory of revocations has no eviction: a device seen revoked stays
  * refused offline after 39 more revocations of the same user's other
  * bindings (the old cache kept 16). */
@@ -441,6 +488,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mode_0644_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_seen_revocations, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_seen_revocations_at, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_forty_bindings_one_revoked, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_allows, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_1_cache, setup, teardown),

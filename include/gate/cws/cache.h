@@ -73,3 +73,7 @@ void cws_cache_note_allow(cws_cache_entry *e, const char *profile, const char *i
  * the cache is simply too old). */
 bool cws_cache_allows(const cws_cache_entry *e, const char *state_dir, cws_inv_type min_type,
                       uint32_t max_age, int64_t now_us, cws_reason *why);
+/* The same, with state_fd a held, checked descriptor of state_dir (> 0),
+ * or not (<= 0: the path is walked): cws_seen_revoked_pair_at. */
+bool cws_cache_allows_at(const cws_cache_entry *e, int state_fd, const char *state_dir,
+                         cws_inv_type min_type, uint32_t max_age, int64_t now_us, cws_reason *why);

@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "cws/error.h"
 #include "cws/risk.h"
 #include "cws/types.h"
@@ -103,6 +104,11 @@ typedef struct cws_config_origins {
 /* cws_config_load, also recording origins (o may be NULL). */
 int cws_config_load_origins(cws_config *cfg, const char *path, cws_config_origins *o,
                             cws_error *err);
+
+/* cws_config_load_origins, also giving the fstat of the file it read (st
+ * may be NULL), so that a caller can tell later whether the file changed. */
+int cws_config_load_stat(cws_config *cfg, const char *path, cws_config_origins *o, struct stat *st,
+                         cws_error *err);
 
 /* The table of keys, for listing the effective configuration: the number
  * of keys, each one's section and name, and its value in cfg written as

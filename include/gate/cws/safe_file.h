@@ -70,6 +70,9 @@ int cws_dir_ensure(const char *path, mode_t mode, cws_error *err);
  * Returns the fd, -ENOENT when it does not exist, -ELOOP for a symlink,
  * -ENOTDIR, -EPERM for owner/mode. */
 int cws_dir_open_checked(const char *dir, cws_error *err);
+/* The same for name under dirfd, a directory already checked (dir is its
+ * whole path, for messages): one openat and one fstat, no walk. */
+int cws_dir_open_checked_at(int dirfd, const char *name, const char *dir, cws_error *err);
 /* The same, as a DIR stream for readdir: 0 with *out set, or the errors of
  * cws_dir_open_checked (-ENOENT when it does not exist, err set). Inline,
  * so that pam_cws.so, which links safe_file.o, imports no fdopendir. */

@@ -19,3 +19,8 @@ int cws_seen_revoked(const char *state_dir, const char *id, cws_error *err);
  * was seen revoked, bit 2 when inv was; <0 cannot tell (deny). */
 int cws_seen_revoked_pair(const char *state_dir, const char *device, const char *inv,
                           cws_error *err);
+/* The same, with state_fd a held, checked descriptor of state_dir (> 0;
+ * otherwise the path is walked and checked as above): one openat of
+ * revoked/ under it instead of a walk from /. */
+int cws_seen_revoked_pair_at(int state_fd, const char *state_dir, const char *device,
+                             const char *inv, cws_error *err);
