@@ -210,7 +210,7 @@ demo: deps
 
 # Speed is reported, never asserted: the exit status says only whether
 # every transaction succeeded.
-bench: all $(B)/bench $(B)/bench-validate $(B)/bench-nss
+bench: all $(B)/bench $(B)/bench-validate $(B)/bench-nss $(B)/bench-floor
 	tests/bench/run.sh $(B)
 
 $(B)/bench: tests/bench/bench.c $(FLAGS_STAMP)
@@ -220,6 +220,10 @@ $(B)/bench: tests/bench/bench.c $(FLAGS_STAMP)
 $(B)/bench-nss: tests/bench/nss.c tests/bench/bench_clock.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -ldl
+
+$(B)/bench-floor: tests/bench/floor.c tests/bench/bench_clock.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS)
 
 $(B)/bench-validate: tests/bench/validate.c tests/bench/bench_clock.h $(LIBS_A)
 	@mkdir -p $(dir $@)

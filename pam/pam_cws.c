@@ -261,7 +261,9 @@ static int ask_agent(pam_handle_t *pamh, const cws_config *cfg, const module_arg
         int r;
 
         cws_msg_init(&req);
+        /* uid: what getpwnam said here, taken by cwsd from a root peer only. */
         if (cws_msg_add(&req, "op", "validate") < 0 || cws_msg_add(&req, "user", si->user) < 0 ||
+            cws_msg_addf(&req, "uid", "%u", (unsigned)si->uid) < 0 ||
             cws_msg_add(&req, "service", si->service) < 0 || cws_msg_add(&req, "phase", phase) < 0 ||
             (si->rhost && cws_msg_add(&req, "rhost", si->rhost) < 0) ||
             (si->tty && cws_msg_add(&req, "tty", si->tty) < 0))
@@ -463,6 +465,7 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         cws_config cfg, overrides;
         bool have_fail_mode = false;
         const char *user = NULL;
+        const txn_cache *t;
         cws_msg req;
 
         (void)flags;
@@ -473,8 +476,12 @@ PUBLIC int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         if (get_user(pamh, &user, false, false) < 0 || !cws_name_valid(user, CWS_USER_MAX))
                 return PAM_SUCCESS;
         cws_msg_init(&req);
-        /* No pid: cwsd knows the session's process from SO_PEERCRED. */
-        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0)
+        /* No pid: cwsd knows the session's process from SO_PEERCRED. The
+         * uid when this transaction looked it up for this user. */
+        t = gate_txn(pamh);
+        if (cws_msg_add(&req, "op", "session_close") == 0 && cws_msg_add(&req, "user", user) == 0 &&
+            (!t || !t->have_user || strcmp(t->user, user) != 0 ||
+             cws_msg_addf(&req, "uid", "%u", (unsigned)t->uid) == 0))
                 (void)cws_agent_notify(cfg.socket_path, &req, a.timeout_ms, NULL);
         return PAM_SUCCESS;
 }

@@ -30,15 +30,25 @@ int reply_error(cws_msg *out, cws_reason reason, const char *message)
 }
 
 /* Resolves user= and applies the peer rule: anyone may ask about
- * themselves, only root about others. */
+ * themselves, only root about others. A root peer (pam_cws in a login
+ * program) also says the uid it looked up itself (uid=): root may ask
+ * about anyone and can write every file cwsd reads, so its word is taken
+ * and the lookup is not done twice. From anyone else uid= is not read. */
 static int authorise_user(request *q)
 {
         struct passwd pw, *res = NULL;
         char buf[4096];
         const char *user = cws_msg_get(q->in, "user");
+        int said;
 
         if (!user || !cws_name_valid(user, CWS_USER_MAX))
                 return reply_error(q->out, CWS_R_BAD_REQUEST, "missing or invalid user name"), -EINVAL;
+        if (q->peer.uid == 0 && (said = cws_msg_get_uid(q->in, "uid", &q->uid)) != -ENOENT) {
+                if (said < 0)
+                        return reply_error(q->out, CWS_R_BAD_REQUEST, "invalid uid"), -EINVAL;
+                q->user = user;
+                return 0;
+        }
         if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
                 return reply_error(q->out, CWS_R_BAD_REQUEST, "no such user"), -ENOENT;
         if (q->peer.uid != 0 && q->peer.uid != res->pw_uid) {

@@ -227,8 +227,15 @@ static void add_conn(agent *a, int cfd)
         }
         sd_event_source_set_io_fd_own(c->io, 1);
         if (sd_event_add_time_relative(a->event, &c->idle, CLOCK_MONOTONIC, CONN_IDLE_USEC,
-                                       100000, on_idle, c) < 0)
+                                       100000, on_idle, c) < 0) {
                 conn_close(c);
+                return;
+        }
+        /* pam_cws sends its request right after connecting: it is usually
+         * here already, and is answered now instead of after another turn
+         * of the loop. Nothing there yet: on_request returns at once and
+         * the loop calls it when it comes. c may be gone after this. */
+        (void)on_request(c->io, cfd, EPOLLIN, c);
 }
 
 int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -282,6 +282,26 @@ static int msg_send_until(int fd, const cws_msg *m, int64_t deadline)
         }
 }
 
+int cws_msg_get_uid(const cws_msg *m, const char *key, uid_t *uid)
+{
+        const char *s = cws_msg_get(m, key);
+        unsigned long long v = 0;
+
+        if (!s)
+                return -ENOENT;
+        if (!*s || strlen(s) > 10)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned)(*p - '0');
+        }
+        if (v >= (uid_t)-1)
+                return -EINVAL;
+        *uid = (uid_t)v;
+        return 0;
+}
+
 int cws_msg_recv(int fd, cws_msg *m, int timeout_ms)
 {
         int64_t deadline;

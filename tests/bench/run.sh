@@ -35,7 +35,9 @@
 # "group: files" alone: build/bench-nss, BENCH_NSS_N calls per figure
 # (default 20000), a groups file of BENCH_NSS_MEMBERS members (default
 # 1000) in a private mount namespace.
-# Then, for issue 10: the system calls of one transaction, pam_permit
+# Then, for issue 10: the floor under (a) (floor.sh: one ask and two notes
+# to a server that does nothing, plus two more module lines), the system
+# calls of one transaction, pam_permit
 # alone and with pam_cws cached (syscalls.sh, strace -f -c); on RGW, a
 # registry that stalls (stall.sh: login p99 while it does, decided by the
 # offline rules, and how soon the registry is used again), logins while
@@ -80,8 +82,8 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "bench: must run as root (cwsd's state directory, pam_unix for root); try: sudo make bench" >&2
         exit 1
 fi
-for f in bench bench-validate bench-nss cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do
-        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate $B/bench-nss' first" >&2; exit 1; }
+for f in bench bench-validate bench-nss bench-floor cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do
+        [ -f "$B/$f" ] || { echo "bench: $B/$f is missing; run 'make all $B/bench $B/bench-validate $B/bench-nss $B/bench-floor' first" >&2; exit 1; }
 done
 
 T=$(mktemp -d /tmp/cws-bench.XXXXXX) || exit 1
@@ -89,7 +91,7 @@ chmod 755 "$T"
 # A private copy of the build, so a rebuild during the run cannot swap a
 # module under a transaction.
 mkdir "$T/bin"
-for f in bench bench-validate bench-nss cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do cp "$B/$f" "$T/bin/" || exit 1; done
+for f in bench bench-validate bench-nss bench-floor cwsd pam_cws.so pam_cws_offline.so libnss_cws.so.2 cws-invite cws-enroll cws-revoke; do cp "$B/$f" "$T/bin/" || exit 1; done
 BENCH=$T/bin/bench
 VALIDATE=$T/bin/bench-validate
 CWSD=
@@ -98,7 +100,7 @@ INST_PIDS=()   # the registry-size cwsds
 # Ceph's RGW for (d): rgw_start puts everything under $T/ceph and
 # rgw_stop kills, by pid, what it started.
 . "$(dirname "$0")/../integration/rgw_lib.sh"
-for f in scale store syscalls stall monitor; do . "$(dirname "$0")/$f.sh"; done
+for f in scale store syscalls stall monitor floor; do . "$(dirname "$0")/$f.sh"; done
 cleanup() {
         [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null
         [ -n "$CWSD" ] && kill "$CWSD" 2>/dev/null && wait "$CWSD" 2>/dev/null
@@ -302,6 +304,7 @@ fi
 if want latency; then
         echo "(a) cwsd up, fresh cached validation (max_cache_age = 1h)"
         scenario a
+        floor_bench
 fi
 want syscalls && syscalls_bench   # cwsd as in (a)
 stop_cwsd
@@ -546,6 +549,7 @@ if want latency; then
         r=$(ratio "$(added a cws | tr -d +)" "${MED[a,permit]}")
         printf '  (a) pam_cws adds <= 1.0x the pam_permit median: %6sx  (%s us on %s us)  %s\n' "$r" \
                "$(added a cws)" "${MED[a,permit]}" "$(verdict "$r <= 1.0")"
+        floor_report
 fi
 want syscalls && syscalls_report
 if [ -n "$D_UP" ]; then

@@ -59,11 +59,30 @@ check "... and is told not_enrolled" grep -q not_enrolled "$T/out"
 expect_rc "nobody may not ask about root" 1 as_nobody "$B/cws-enroll" --config "$CONF" --check --user root
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
 check "cwsd logged the refusal" grep -q "refused: uid 65534 asked about user root" "$T/cwsd.log"
+# uid= is pam_cws's own lookup, taken from a root peer only: from
+# nobody it is not read (asking about root while saying uid 65534 is still
+# asking about another user), and from root a malformed one is refused.
+cat >"$T/ask.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(("op=validate\nuser=%s\nuid=%s\nservice=login\nphase=account\n" % (sys.argv[2], sys.argv[3])).encode())
+print(s.recv(8192).decode())
+PY
+ask() { timeout 10 /usr/bin/python3 "$T/ask.py" "$T/run/cwsd.sock" "$@"; }
+check "nobody saying uid=65534 about root: still permission_denied" \
+        grep -q '^reason=permission_denied' <<<"$(as_nobody bash -c "$(declare -f ask); T=$T ask root 65534")"
+for bad in -1 4294967295 12x '' 00000000000; do
+        check "root saying uid='$bad': bad_request" grep -q '^reason=bad_request' <<<"$(ask root "$bad")"
+done
+check "root saying its uid: answered (not_enrolled)" grep -q '^reason=not_enrolled' <<<"$(ask root 0)"
 invite --json create peer-test >"$T/p.json"
 printf '%s\n' "$(json_get "$T/p.json" 'j["token"]')" >"$T/ptok"; chmod 600 "$T/ptok"; chown 65534 "$T/ptok"
 expect_rc "nobody may not enroll root" 1 as_nobody "$B/cws-enroll" --config "$CONF" --user root --token-file "$T/ptok"
 check "... refused with permission_denied" grep -q permission_denied "$T/err"
 expect_rc "nobody may enroll itself" 0 as_nobody "$B/cws-enroll" --config "$CONF" --token-file "$T/ptok"
+check "nobody, enrolled, saying uid=0 about itself: its own binding decides (uid= not read)" \
+        grep -q '^reason=ok' <<<"$(as_nobody bash -c "$(declare -f ask); T=$T ask nobody 0")"
 expect_rc "root may ask about nobody" 0 enroll --check --user nobody
 expect_rc "nobody may not revoke for root" 1 as_nobody "$B/cws-revoke" --config "$CONF" --user root "$(json_get "$T/p.json" 'j["id"]')"
 check "... refused with permission_denied" grep -q permission_denied "$T/err"

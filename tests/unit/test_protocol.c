@@ -140,6 +140,32 @@ static void test_round_trip(void **state)
         assert_int_equal(len, 0);
 }
 
+/* uid=: digits only, below (uid_t)-1; absent is -ENOENT. */
+static void test_get_uid(void **state)
+{
+        static const char *const bad[] = { "", "-1", "+1", "1x", " 1", "4294967295", "00000000000",
+                                           "99999999999" };
+        cws_msg m;
+        uid_t uid = 7;
+        (void)state;
+        cws_msg_init(&m);
+        assert_int_equal(cws_msg_get_uid(&m, "uid", &uid), -ENOENT);
+        assert_int_equal(cws_msg_add(&m, "uid", "4294967294"), 0);
+        assert_int_equal(cws_msg_add(&m, "zero", "0"), 0);
+        assert_int_equal(cws_msg_get_uid(&m, "uid", &uid), 0);
+        assert_int_equal(uid, 4294967294u);
+        assert_int_equal(cws_msg_get_uid(&m, "zero", &uid), 0);
+        assert_int_equal(uid, 0);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                cws_msg b;
+                uid = 7;
+                cws_msg_init(&b);
+                assert_int_equal(cws_msg_add(&b, "uid", bad[i]), 0);
+                assert_int_equal(cws_msg_get_uid(&b, "uid", &uid), -EINVAL);
+                assert_int_equal(uid, 7);
+        }
+}
+
 static void test_decode_limits_accepted(void **state)
 {
         static char buf[CWS_MSG_MAX + 64];
@@ -934,6 +960,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_get_uid),
                 cmocka_unit_test(test_decode_limits_accepted),
                 cmocka_unit_test(test_decode_errors),
                 cmocka_unit_test(test_add_errors),

@@ -30,6 +30,9 @@ int cws_msg_addf(cws_msg *m, const char *key, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* NULL when absent. */
 const char *cws_msg_get(const cws_msg *m, const char *key);
+/* The uid at key: decimal digits only, below (uid_t)-1. -ENOENT absent,
+ * -EINVAL anything else. */
+int cws_msg_get_uid(const cws_msg *m, const char *key, uid_t *uid);
 /* m has exactly the keys keys[0..n) (decode already refuses a key twice):
  * for stored forms read back (the cache), as cws/json_reader.h is for JSON.
  * 0, or -EBADMSG with *bad (may be NULL) the key missing or unknown. */
