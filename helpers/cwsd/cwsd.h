@@ -94,6 +94,7 @@ struct job {
         job *next;                      /* queue or done list (under the workers' lock) */
         job *inflight_next;             /* loop thread: validations in flight */
         bool background;                /* monitor, probe: one at a time */
+        bool paced;                     /* a full sweep's: waits in workers_pace */
         bool serialise;                 /* one job of uid at a time */
         uid_t uid;
         bool coalesce;                  /* others may join it (workers_find) */

@@ -111,6 +111,7 @@ static void monitor_user_only(agent *a, uid_t uid, const char (*ids)[CWS_ID_MAX]
         decide_params(a, NULL, NULL, &m->d.p);
         m->d.p.every_binding = true;
         if (paced) {
+                m->d.base.paced = true;
                 m->d.p.pace = monitor_pace;
                 m->d.p.pace_data = &a->sweep_pace;
         }

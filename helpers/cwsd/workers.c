@@ -5,8 +5,11 @@
  * no other worker is busy with (one user's cache is written by one thread
  * at a time), and at most one background job (monitor, probe, health
  * checks) runs at a time, and never on the last idle worker, so one is
- * always free for a login (a background job may
- * wait in workers_pace: the monitor's pacing). A finished job goes on
+ * always free for a login. A job of a paced full sweep waits in
+ * workers_pace between its bindings; while it waits it does not count as
+ * the one background job, so that a registry probe or the health checks
+ * are not held up for the length of the sweep, but another paced job
+ * still does not start. A finished job goes on
  * the done list and an eventfd wakes the loop, which answers the job's
  * waiters (every connection that asked the same question: validations of
  * one user and service class share one registry round) and puts the
@@ -29,6 +32,7 @@ typedef struct worker {
         pthread_t thread;
         cws_registry *registry;
         job *current;                   /* under w->lock */
+        bool pausing;                   /* current waits in workers_pace (under w->lock) */
         bool started;
 } worker;
 
@@ -63,11 +67,16 @@ static bool uid_busy(workers *w, const job *j)
         return false;
 }
 
-static bool background_busy(workers *w)
+/* Whether background job j must wait for another: one that runs (not
+ * one that waits in workers_pace), and for a paced job any paced one. */
+static bool background_busy(workers *w, const job *j)
 {
-        for (unsigned i = 0; i < w->n; i++)
-                if (w->pool[i].current && w->pool[i].current->background)
+        for (unsigned i = 0; i < w->n; i++) {
+                const job *c = w->pool[i].current;
+
+                if (c && c->background && (!w->pool[i].pausing || (j->paced && c->paced)))
                         return true;
+        }
         return false;
 }
 
@@ -86,10 +95,10 @@ static unsigned idle(workers *w)
 static job *take(workers *w)
 {
         job *prev = NULL;
-        bool bg_ok = !background_busy(w) && idle(w) >= 2;
+        bool spare = idle(w) >= 2;
 
         for (job *j = w->queue; j; prev = j, j = j->next) {
-                if ((j->background && !bg_ok) || uid_busy(w, j))
+                if ((j->background && (!spare || background_busy(w, j))) || uid_busy(w, j))
                         continue;
                 if (prev)
                         prev->next = j->next;
@@ -210,17 +219,28 @@ int workers_submit(agent *a, job *j)
 int workers_pace(pace *pc)
 {
         workers *w = pc->workers;
+        worker *self = NULL;
         uint64_t at;
         int r;
 
         lock(w);
         at = pc->start_usec + pc->step_usec * pc->next++;
+        for (unsigned i = 0; i < w->n && now_usec() < at; i++)
+                if (w->pool[i].current && w->pool[i].current->paced &&
+                    pthread_equal(w->pool[i].thread, pthread_self()))
+                        self = &w->pool[i];
+        if (self) {
+                self->pausing = true;
+                pthread_cond_broadcast(&w->wake);   /* a probe may run meanwhile */
+        }
         while (!w->stopping && now_usec() < at) {
                 struct timespec ts = { .tv_sec = (time_t)(at / 1000000u),
                                        .tv_nsec = (long)(at % 1000000u) * 1000 };
 
                 (void)pthread_cond_timedwait(&w->pause, &w->lock, &ts);
         }
+        if (self)
+                self->pausing = false;
         r = w->stopping ? -ECANCELED : 0;
         unlock(w);
         return r;

@@ -69,3 +69,25 @@ wait "$pid" 2>/dev/null
 echo "# stopped $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms after SIGTERM"
 check "... the sweep had not ended" bash -c "! tail -n +$((off + 1)) '$T/cwsd.log' | grep -q 'monitor: the full sweep ended'"
 check "... and no worker was left inside a wait" bash -c "! tail -n +$((off + 1)) '$T/cwsd.log' | grep -q 'left to the exit'"
+
+# 3. A job of the paced sweep that waits for its turn is not the one
+# background job: the health checks (every 5 s) go on during a sweep
+# spread over 13.5 s. Held up by the sweep, at most one run (queued, run
+# once the sweep is done) could be logged between the sweep's begin and
+# end; running beside it, those at 20 s and 25 s after the start are, the
+# sweep's last binding being due no earlier than 27.8 s.
+sed -i '/^monitor_interval = /d' "$CONF"
+sed -i "/^\[agent\]/a monitor_interval = 15s" "$CONF"
+grep -q '^\[monitor\]' "$CONF" || printf '\n[monitor]\n' >>"$CONF"
+sed -i '/^health_check_interval = /d' "$CONF"
+sed -i "/^\[monitor\]/a health_check_interval = 5s" "$CONF"
+off=$(wc -l <"$T/cwsd.log")
+start_cwsd "$T" || exit 1
+check "a full sweep spread over 13.5 s began" \
+        wait_for 25 since_start "monitor: full sweep of 1 users ($NB bindings, spread over 13500 ms)"
+check "... and ended" wait_for 30 since_start "monitor: the full sweep ended after"
+stop_cwsd "$T"
+during=$(tail -n +$((off + 1)) "$T/cwsd.log" |
+         sed -n '/monitor: full sweep of/,/monitor: the full sweep ended/p' | grep -c 'health: .*score')
+check "... the health checks ran $during times while it did (>= 2: beside it, not after it)" \
+        test "$during" -ge 2
