@@ -103,14 +103,21 @@ all: $(LIBS_A) $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 # (pam/offline.h): a process that logs in once (su, sudo, cron) would pay
 # about a millisecond to map and initialise libcrypto.
 MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
+# pam_cws.so loads pam_cws_offline.so only when its token is the one it
+# was built with: the version and a hash of the headers their interface is
+# made of, so a pair from two builds (a half-done upgrade) is refused
+# instead of called with another layout (pam/offline.h).
+OFFLINE_ABI_HDRS := pam/offline.h $(addprefix include/gate/cws/,error.h ids.h reason.h types.h)
+OFFLINE_ABI := $(VERSION)/$(shell cat $(OFFLINE_ABI_HDRS) | sha256sum | cut -c1-16)
+OFFLINE_ABI_FLAG := -DCWS_OFFLINE_ABI=\"$(OFFLINE_ABI)\"
 $(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)
-	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
+	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
 		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined -Wl,-z,nodelete \
 		$(LIBINIH) -lpam -laudit
 $(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)
-	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
+	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
 		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
 		-Wl,--no-undefined -lcrypto
 

@@ -32,6 +32,7 @@ static int offline_decide(const cws_config *cfg, const session_info *si, cws_off
         char path[PATH_MAX];
         const char *slash;
         cws_offline_decide_fn fn;
+        const char *abi;
         Dl_info info;
         void *h;
         int n, r;
@@ -48,8 +49,13 @@ static int offline_decide(const cws_config *cfg, const session_info *si, cws_off
         if (!h)
                 return cws_error_set(err, -ELIBACC, "cannot load %s: %s (reinstall pam_cws)", path,
                                      dlerror());
+        abi = dlsym(h, CWS_OFFLINE_ABI_SYMBOL);
         fn = (cws_offline_decide_fn)dlsym(h, CWS_OFFLINE_SYMBOL);
-        if (!fn) {
+        if (!abi || strncmp(abi, CWS_OFFLINE_ABI, sizeof(CWS_OFFLINE_ABI)) != 0) {
+                r = cws_error_set(err, -ELIBACC, "%s is of another build than pam_cws.so (its "
+                                  "interface token is not " CWS_OFFLINE_ABI "): reinstall pam_cws",
+                                  path);
+        } else if (!fn) {
                 r = cws_error_set(err, -ELIBACC, "%s has no %s (pam_cws.so and it are of different "
                                   "builds: reinstall pam_cws)", path, CWS_OFFLINE_SYMBOL);
         } else {

@@ -1,5 +1,6 @@
 /* pam_cws_offline.so: the decision pam_cws.so makes when cwsd does not
- * answer (pam/offline.h). Exports one symbol (pam_cws_offline.map). */
+ * answer (pam/offline.h). Exports its entry point and its build's token
+ * (pam_cws_offline.map). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 #include "cws/types.h"
 
 #define PUBLIC __attribute__((visibility("default")))
+
+extern const char cws_offline_abi_v1[];
+PUBLIC const char cws_offline_abi_v1[] = CWS_OFFLINE_ABI;
 
 int cws_offline_decide_v1(const char *state_dir, uid_t uid, const char *user,
                           cws_inv_type min_type, uint32_t offline_grace, cws_offline_verdict *v,

@@ -295,6 +295,9 @@ static void test_dynsym_exports_exactly_entry_points(void **state)
 {
         ElfW(Shdr) ds = { 0 };
         unsigned seen[ARRAY_LEN(entry_points)] = { 0 };
+#ifdef MODULE_DATA_EXPORT
+        unsigned seen_data = 0;
+#endif
         char extra[4096] = "";
         size_t n, extras = 0;
         (void)state;
@@ -316,6 +319,14 @@ static void test_dynsym_exports_exactly_entry_points(void **state)
                         continue; /* imports, and section symbols */
                 if (sym.st_shndx == SHN_ABS && is_version_node(name))
                         continue;
+#ifdef MODULE_DATA_EXPORT
+                /* The one data symbol the module may export (a constant). */
+                if (strcmp(name, MODULE_DATA_EXPORT) == 0 && ELF64_ST_TYPE(sym.st_info) == STT_OBJECT &&
+                    ELF64_ST_BIND(sym.st_info) == STB_GLOBAL) {
+                        seen_data++;
+                        continue;
+                }
+#endif
                 for (k = 0; k < ARRAY_LEN(entry_points); k++)
                         if (strcmp(name, entry_points[k]) == 0)
                                 break;
@@ -330,6 +341,11 @@ static void test_dynsym_exports_exactly_entry_points(void **state)
         }
         if (extras)
                 fail_msg("%s exports %zu unexpected symbol(s): %s", mod.path, extras, extra);
+#ifdef MODULE_DATA_EXPORT
+        if (seen_data != 1)
+                fail_msg("%s defines the constant %s %u times in .dynsym (want 1)", mod.path,
+                         MODULE_DATA_EXPORT, seen_data);
+#endif
         for (size_t k = 0; k < ARRAY_LEN(entry_points); k++)
                 if (seen[k] != 1)
                         fail_msg("%s defines %s %u times in .dynsym (want 1)", mod.path,

@@ -8,7 +8,7 @@
 declare -A FLOOR
 
 floor_bench() {
-        local sock=$T/floor.sock pid out m2 i
+        local sock=$T/floor.sock pid out m m2 i st
         printf 'account required pam_permit.so\naccount required pam_permit.so\nsession required pam_permit.so\nsession required pam_permit.so\n' \
                 >"$PAMD/permit2"
         "$T/bin/bench-floor" serve "$sock" 2>"$T/floor.err" &

@@ -4,12 +4,14 @@
  *
  *   bench-validate SOCKET USER SERVICE N [WARMUP [SAMPLES]]
  *
+ * The request carries the user's uid, looked up once, as pam_cws's does.
  * Runs WARMUP untimed requests (default 20), then N timed ones; prints
  * "median_us=... p99_us=... min_us=... max_us=... n=N". SAMPLES names a
  * file to which every timed latency is appended, in microseconds, one per
  * line. BENCH_VALIDATE_GAP_US, if set, sleeps that long before each timed
  * request (an idle gap, as between logins). A request cwsd does not answer with decision=allow is a failure:
  * it is printed and the program exits 1 without any figures. */
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,7 @@
 #define MAX_N 10000000L
 
 /* One validation; 0, or -1 after printing what failed. */
-static int one(const char *sock, const char *user, const char *service, long index)
+static int one(const char *sock, const char *user, uid_t uid, const char *service, long index)
 {
         cws_msg req, resp;
         cws_error err = { 0 };
@@ -36,7 +38,7 @@ static int one(const char *sock, const char *user, const char *service, long ind
         cws_msg_init(&req);
         if (cws_msg_add(&req, "op", "validate") < 0 || cws_msg_add(&req, "user", user) < 0 ||
             cws_msg_add(&req, "service", service) < 0 || cws_msg_add(&req, "phase", "account") < 0 ||
-            cws_msg_addf(&req, "pid", "%ld", (long)getpid()) < 0) {
+            cws_msg_addf(&req, "uid", "%u", (unsigned)uid) < 0) {
                 fprintf(stderr, "bench-validate: cannot build the request\n");
                 return -1;
         }
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
         const char *gap = getenv("BENCH_VALIDATE_GAP_US");
         int64_t *v, t0;
         FILE *samples = NULL;
+        struct passwd *pw;
 
         if (argc < 5 || argc > 7) {
                 fprintf(stderr, "usage: bench-validate SOCKET USER SERVICE N [WARMUP [SAMPLES]]\n");
@@ -88,14 +91,19 @@ int main(int argc, char **argv)
         }
         if (!(v = calloc((size_t)n, sizeof(*v))))
                 return 2;
+        /* The uid as pam_cws sends it: its own lookup, once. */
+        if (!(pw = getpwnam(argv[2]))) {
+                fprintf(stderr, "bench-validate: no user %s\n", argv[2]);
+                return 2;
+        }
         for (i = 1; i <= warmup; i++)
-                if (one(argv[1], argv[2], argv[3], -i) < 0)
+                if (one(argv[1], argv[2], pw->pw_uid, argv[3], -i) < 0)
                         return 1;
         for (i = 0; i < n; i++) {
                 if (gap_us > 0)
                         usleep((useconds_t)gap_us);
                 t0 = now_ns();
-                if (one(argv[1], argv[2], argv[3], i + 1) < 0)
+                if (one(argv[1], argv[2], pw->pw_uid, argv[3], i + 1) < 0)
                         return 1;
                 v[i] = (now_ns() - t0) / 1000;
         }

@@ -33,6 +33,7 @@ $(FB)/fuzz_pam: FUZZ_EXTRA = $(FUZZ_PAM_OBJ)
 $(FB)/fuzz_pam: FUZZ_LDEXTRA = $(FUZZ_PAM_WRAP:%=-Wl,--wrap=%)
 $(FB)/fuzz_pam: $(FUZZ_PAM_OBJ)
 $(FB)/obj/pam/offline_load.o: CPPFLAGS += -DCWS_OFFLINE_LINKED
+$(FUZZ_PAM_OBJ): CPPFLAGS += $(OFFLINE_ABI_FLAG)
 
 # fuzz_nss_groups reads with libnss_cws.so.2's own reader (nss (issue 13)).
 $(FB)/fuzz_nss_groups: FUZZ_EXTRA = $(FB)/obj/nss/group_parse.o $(FB)/obj/nss/group_snapshot.o

@@ -66,6 +66,25 @@ check "cwsd down: the offline decision loads pam_cws_offline.so, and libcrypto w
 mkdir -p "$T/lone"; cp "$B/pam_cws.so" "$T/lone/"
 printf 'account required %s/lone/pam_cws.so conf=%s\n' "$T" "$CONF" >"$PAMD/lone"
 expect "cwsd down, no pam_cws_offline.so beside the module -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTHINFO_UNAVAIL" lone root
+# One of another build beside it (its token is not this build's) is never
+# called: this one would allow anyone, and the module denies.
+cat >"$T/foreign.c" <<'C'
+#include <stdbool.h>
+const char cws_offline_abi_v1[] = "0.0.0/another-build";
+int cws_offline_decide_v1(const char *s, unsigned u, const char *n, int t, unsigned g, void *v, void *e)
+{
+        (void)s; (void)u; (void)n; (void)t; (void)g; (void)e;
+        *(bool *)v = true;   /* allow, reason 0 (ok) */
+        return 0;
+}
+C
+if cc -shared -fPIC -o "$T/lone/pam_cws_offline.so" "$T/foreign.c" 2>"$T/cc.err"; then
+        expect "cwsd down, a pam_cws_offline.so of another build (one that allows) -> PAM_AUTHINFO_UNAVAIL" \
+                "acct=PAM_AUTHINFO_UNAVAIL" lone root
+else
+        nok "build a foreign pam_cws_offline.so: $(cat "$T/cc.err")"
+fi
+rm -f "$T/lone/pam_cws_offline.so"
 expect "cwsd down, fresh cache, wrong type -> PAM_PERM_DENIED" "acct=PAM_PERM_DENIED" sudo root
 expect "cwsd down, no cache for the user -> PAM_AUTHINFO_UNAVAIL" "acct=PAM_AUTHINFO_UNAVAIL" login nobody
 expect "cwsd down, no cache, fail_mode=open: an unenrolled user is still refused" "acct=PAM_AUTHINFO_UNAVAIL" open nobody
