@@ -191,7 +191,11 @@ int workers_submit(agent *a, job *j)
         workers *w = a->workers;
 
         lock(w);
-        if (!j->background && w->queued_logins >= w->queue_max) {
+        /* Full: queue_max logins wait for a worker besides those the idle
+         * workers will take. Without counting these, a login that comes
+         * before an idle worker has woken up to take the one before it
+         * was refused with workers idle (seen under CPU load). */
+        if (!j->background && w->queued_logins >= w->queue_max + idle(w)) {
                 unlock(w);
                 return -EBUSY;
         }
