@@ -228,9 +228,9 @@ $(B)/bench-nss: tests/bench/nss.c tests/bench/bench_clock.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) -ldl
 
-$(B)/bench-floor: tests/bench/floor.c tests/bench/bench_clock.h $(FLAGS_STAMP)
+$(B)/bench-floor: tests/bench/floor.c tests/bench/bench_clock.h $(B)/libcwsgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) $< -o $@ $(B)/libcwsgate.a $(LDFLAGS) -laudit
 
 $(B)/bench-validate: tests/bench/validate.c tests/bench/bench_clock.h $(LIBS_A)
 	@mkdir -p $(dir $@)

@@ -1,16 +1,20 @@
-/* The floor under (a): what a transaction costs that asks a local daemon
- * once and tells it twice, as pam_cws does (a validation, then the
- * session_open and session_close notes), when the daemon does nothing at
- * all. No PAM, no cwsd: a trivial server on a SOCK_SEQPACKET socket that
- * answers every request with one fixed reply.
+/* The floor under (a): what a transaction costs at the least that does
+ * what pam_cws must do when cwsd answers from its cache: ask a local
+ * daemon once and tell it twice (a validation, then the session_open and
+ * session_close notes), and leave the evidence of its two decisions (one
+ * audit record and one journal entry each, written by the module's own
+ * cws_evidence_emit). No PAM, no cwsd, no config, no decision: a trivial
+ * server on a SOCK_SEQPACKET socket answers every request with one fixed
+ * reply.
  *
  *   bench-floor serve SOCKET
  *   bench-floor ask SOCKET N [WARMUP]
  *
- * "ask" prints "median_us=... p99_us=... rt_median_us=... n=N": a whole
- * floor transaction (one round trip, two notes) and the round trip alone.
- * Each step is the module's: socket, connect, send, then poll and recv for
- * the round trip; close. */
+ * "ask" prints "median_us=... p99_us=... rt_median_us=...
+ * evidence_median_us=... notes_median_us=... n=N": a whole floor
+ * transaction and its parts (the round trip; both decisions' evidence;
+ * both notes). Each step is the module's: socket, connect, send, then
+ * poll and recv for the round trip; close. */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench_clock.h"
+#include "cws/evidence.h"
 
 #define MAX_N 1000000L
 static const char request[] = "op=validate\nuser=root\nservice=cws\nphase=account\n";
@@ -88,42 +93,69 @@ static int step(const struct sockaddr_un *sa, const char *msg, size_t len, bool 
         return r;
 }
 
+/* One decision's evidence, as pam_cws writes an allow. */
+static void evidence(void)
+{
+        cws_event ev = { .kind = CWS_EV_ALLOW, .program = "bench-floor", .user = "root",
+                         .profile = "bench", .invitation = "", .device = "", .service = "cws",
+                         .reason = CWS_R_OK };
+        cws_evidence_result res;
+
+        cws_evidence_emit(&ev, true, &res);
+}
+
+static double median_us(int64_t *v, long n)
+{
+        qsort(v, (size_t)n, sizeof(*v), cmp_i64);
+        return (double)v[n / 2] / 1000.0;
+}
+
 static int ask(const char *path, long n, long warmup)
 {
         struct sockaddr_un sa;
-        int64_t *whole, *rt;
+        int64_t *part[4];   /* whole, round trip, evidence, notes */
+        double whole99;
 
         if (addr(path, &sa) < 0 || n < 1 || n > MAX_N || warmup < 0)
                 return 2;
-        whole = calloc((size_t)n, sizeof(*whole));
-        rt = calloc((size_t)n, sizeof(*rt));
-        if (!whole || !rt)
-                return 1;
+        for (int k = 0; k < 4; k++)
+                if (!(part[k] = calloc((size_t)n, sizeof(int64_t))))
+                        return 1;
         for (long i = -warmup; i < n; i++) {
-                int64_t t0 = now_ns(), t1;
+                int64_t t0 = now_ns(), t1, t2, t3, t4, t5;
 
                 if (step(&sa, request, sizeof(request) - 1, true) < 0)
                         goto fail;
                 t1 = now_ns();
-                if (step(&sa, note, sizeof(note) - 1, false) < 0 ||
-                    step(&sa, note, sizeof(note) - 1, false) < 0)
+                evidence();                     /* the account phase's */
+                t2 = now_ns();
+                if (step(&sa, note, sizeof(note) - 1, false) < 0)
                         goto fail;
+                t3 = now_ns();
+                evidence();                     /* the session phase's */
+                t4 = now_ns();
+                if (step(&sa, note, sizeof(note) - 1, false) < 0)
+                        goto fail;
+                t5 = now_ns();
                 if (i >= 0) {
-                        rt[i] = t1 - t0;
-                        whole[i] = now_ns() - t0;
+                        part[0][i] = t5 - t0;
+                        part[1][i] = t1 - t0;
+                        part[2][i] = (t2 - t1) + (t4 - t3);
+                        part[3][i] = (t3 - t2) + (t5 - t4);
                 }
         }
-        qsort(whole, (size_t)n, sizeof(*whole), cmp_i64);
-        qsort(rt, (size_t)n, sizeof(*rt), cmp_i64);
-        printf("median_us=%.1f p99_us=%.1f rt_median_us=%.1f n=%ld\n", (double)whole[n / 2] / 1000.0,
-               (double)whole[(n * 99) / 100] / 1000.0, (double)rt[n / 2] / 1000.0, n);
-        free(whole);
-        free(rt);
+        qsort(part[0], (size_t)n, sizeof(int64_t), cmp_i64);
+        whole99 = (double)part[0][(n * 99) / 100] / 1000.0;
+        printf("median_us=%.1f p99_us=%.1f rt_median_us=%.1f evidence_median_us=%.1f "
+               "notes_median_us=%.1f n=%ld\n", median_us(part[0], n), whole99, median_us(part[1], n),
+               median_us(part[2], n), median_us(part[3], n), n);
+        for (int k = 0; k < 4; k++)
+                free(part[k]);
         return 0;
 fail:
         fprintf(stderr, "bench-floor: %s: %s\n", path, strerror(errno));
-        free(whole);
-        free(rt);
+        for (int k = 0; k < 4; k++)
+                free(part[k]);
         return 1;
 }
 

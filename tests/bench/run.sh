@@ -36,7 +36,7 @@
 # (default 20000), a groups file of BENCH_NSS_MEMBERS members (default
 # 1000) in a private mount namespace.
 # Then, for issue 10: the floor under (a) (floor.sh: one ask and two notes
-# to a server that does nothing, plus two more module lines), the system
+# to a server that does nothing, and two decisions' evidence), the system
 # calls of one transaction, pam_permit
 # alone and with pam_cws cached (syscalls.sh, strace -f -c); on RGW, a
 # registry that stalls (stall.sh: login p99 while it does, decided by the
