@@ -104,11 +104,12 @@ all: $(LIBS_A) $(PROG_BIN) $(MODULE) $(OFFLINE_MODULE) $(NSS_MODULE)
 # about a millisecond to map and initialise libcrypto.
 MODULE_SRC := pam/pam_cws.c pam/txn.c pam/offline_load.c
 # pam_cws.so loads pam_cws_offline.so only when its token is the one it
-# was built with: the version and a hash of the headers their interface is
-# made of, so a pair from two builds (a half-done upgrade) is refused
-# instead of called with another layout (pam/offline.h).
+# was built with: a hash of the headers their interface is made of, so a
+# pair whose interface differs (a half-done upgrade, or a process that
+# loaded pam_cws.so before one) is refused instead of called with another
+# layout (pam/offline.h). Versions with the same interface work together.
 OFFLINE_ABI_HDRS := pam/offline.h $(addprefix include/gate/cws/,error.h ids.h reason.h types.h)
-OFFLINE_ABI := $(VERSION)/$(shell cat $(OFFLINE_ABI_HDRS) | sha256sum | cut -c1-16)
+OFFLINE_ABI := $(shell cat $(OFFLINE_ABI_HDRS) | sha256sum | cut -c1-16)
 OFFLINE_ABI_FLAG := -DCWS_OFFLINE_ABI=\"$(OFFLINE_ABI)\"
 $(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)

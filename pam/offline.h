@@ -14,10 +14,10 @@
 
 #define CWS_OFFLINE_LIB "pam_cws_offline.so"
 #define CWS_OFFLINE_SYMBOL "cws_offline_decide_v1"
-/* The build's token (the Makefile's CWS_OFFLINE_ABI: the version and a
- * hash of this header and the ones it includes), which pam_cws_offline.so
- * exports as this string and pam_cws.so compares with its own before it
- * calls anything there. */
+/* The interface's token (the Makefile's CWS_OFFLINE_ABI: a hash of this
+ * header and the ones it includes), which pam_cws_offline.so exports as
+ * this string and pam_cws.so compares with its own before it calls
+ * anything there. */
 #define CWS_OFFLINE_ABI_SYMBOL "cws_offline_abi_v1"
 #ifndef CWS_OFFLINE_ABI
 #error "CWS_OFFLINE_ABI is not set: build pam_cws with its Makefile"

@@ -52,9 +52,10 @@ static int offline_decide(const cws_config *cfg, const session_info *si, cws_off
         abi = dlsym(h, CWS_OFFLINE_ABI_SYMBOL);
         fn = (cws_offline_decide_fn)dlsym(h, CWS_OFFLINE_SYMBOL);
         if (!abi || strncmp(abi, CWS_OFFLINE_ABI, sizeof(CWS_OFFLINE_ABI)) != 0) {
-                r = cws_error_set(err, -ELIBACC, "%s is of another build than pam_cws.so (its "
-                                  "interface token is not " CWS_OFFLINE_ABI "): reinstall pam_cws",
-                                  path);
+                r = cws_error_set(err, -ELIBACC, "%s does not match this pam_cws.so (its "
+                                  "interface token is not " CWS_OFFLINE_ABI "): a program that "
+                                  "loaded pam_cws.so before an upgrade keeps the old one until it "
+                                  "is restarted; else reinstall pam_cws", path);
         } else if (!fn) {
                 r = cws_error_set(err, -ELIBACC, "%s has no %s (pam_cws.so and it are of different "
                                   "builds: reinstall pam_cws)", path, CWS_OFFLINE_SYMBOL);

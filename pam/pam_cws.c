@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +44,23 @@
 #define skip_prefix(s, prefix) \
         (strncmp((s), (prefix), sizeof(prefix) - 1) == 0 ? (s) + sizeof(prefix) - 1 : NULL)
 
-/* Reported once per process, not once per login. */
-static bool audit_failure_reported;
+/* An audit failure is reported at most once a minute per process (the
+ * module stays loaded: a display manager would otherwise say it once in
+ * its life), not once per login. CLOCK_MONOTONIC seconds; a race between
+ * threads costs one line more. */
+#define AUDIT_REPORT_EVERY_S 60
+static int64_t audit_failure_reported_s = -AUDIT_REPORT_EVERY_S;
+
+static bool audit_report_due(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if ((int64_t)ts.tv_sec - audit_failure_reported_s < AUDIT_REPORT_EVERY_S)
+                return false;
+        audit_failure_reported_s = (int64_t)ts.tv_sec;
+        return true;
+}
 
 /* Parses module arguments. Policy overrides go through the same parser as
  * the config file (cws_config_set). Unknown arguments are errors: a typo
@@ -339,8 +355,7 @@ static bool record(pam_handle_t *pamh, const cws_config *cfg, const module_args 
         cws_evidence_result res;
 
         cws_evidence_emit(&ev, !a->noaudit, &res);
-        if (res.audit < 0 && !audit_failure_reported) {
-                audit_failure_reported = true;
+        if (res.audit < 0 && audit_report_due()) {
                 pam_syslog(pamh, LOG_ERR, "cannot write the audit record: %s%s", strerror(-res.audit),
                            cfg->audit_required ? " (audit_required: denying)" : "");
         }

@@ -55,7 +55,10 @@ txn_cache *gate_txn(pam_handle_t *pamh)
  * root only when it ran, so only root can have changed them since. A file
  * changed less than MEMO_SETTLE_S before it was read is not kept: file
  * times move in clock ticks, and a second write in the tick of the read
- * could leave all of them as they were (git's "racy clean" problem). */
+ * could leave all of them as they were (git's "racy clean" problem). The
+ * lock is only ever tried: a thread that finds it taken reads the file as
+ * without the memo, and so does the child of a fork() taken while another
+ * thread held it (the lock would stay taken there for good). */
 #define MEMO_SETTLE_S 2
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -80,9 +83,9 @@ static bool memo_get(const char *path, cws_config *cfg)
         struct stat st;
         bool hit;
 
-        if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+        if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+            pthread_mutex_trylock(&memo_lock) != 0)
                 return false;
-        pthread_mutex_lock(&memo_lock);
         hit = memo.have && strcmp(memo.path, path) == 0 && same_file(&memo.st, &st);
         if (hit)
                 *cfg = memo.cfg;
@@ -90,9 +93,13 @@ static bool memo_get(const char *path, cws_config *cfg)
         return hit;
 }
 
+/* now - t >= MEMO_SETTLE_S; a clock set back is never settled. */
 static bool settled(const struct timespec *t, const struct timespec *now)
 {
-        return now->tv_sec - t->tv_sec >= MEMO_SETTLE_S;   /* a clock set back: not settled */
+        int64_t ns = ((int64_t)now->tv_sec - (int64_t)t->tv_sec) * 1000000000 +
+                     (now->tv_nsec - t->tv_nsec);
+
+        return ns >= (int64_t)MEMO_SETTLE_S * 1000000000;
 }
 
 static void memo_put(const char *path, const struct stat *st, const cws_config *cfg)
@@ -100,9 +107,9 @@ static void memo_put(const char *path, const struct stat *st, const cws_config *
         struct timespec now;
 
         if (strlen(path) >= sizeof(memo.path) || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-            !settled(&st->st_mtim, &now) || !settled(&st->st_ctim, &now))
+            !settled(&st->st_mtim, &now) || !settled(&st->st_ctim, &now) ||
+            pthread_mutex_trylock(&memo_lock) != 0)
                 return;
-        pthread_mutex_lock(&memo_lock);
         snprintf(memo.path, sizeof(memo.path), "%s", path);
         memo.st = *st;
         memo.cfg = *cfg;

@@ -1,6 +1,7 @@
 /* cwsd's server: the listening socket, one sd-event source per
- * connection with an idle timer, per-uid connection limits and request
- * rates (lib/peer_limits.c), and a pause when descriptors run out. */
+ * connection (one request each) with an idle timer, per-uid connection
+ * limits and request rates (lib/peer_limits.c), and a pause when
+ * descriptors run out. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -124,11 +125,11 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userda
                 sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
                 return 0;
         }
-        if (cws_msg_send(fd, &out) < 0) {
-                conn_close(c);
-                return 0;
-        }
-        sd_event_source_set_time_relative(c->idle, CONN_IDLE_USEC);
+        /* One request per connection: closed after its reply, which stays
+         * readable for the client, so that neither side waits on the
+         * other's close (the client's would wake this loop once more). */
+        (void)cws_msg_send(fd, &out);
+        conn_close(c);
         return 0;
 }
 
@@ -136,13 +137,8 @@ void conn_reply(conn *c, const cws_msg *out)
 {
         c->pending = NULL;
         c->next_waiter = NULL;
-        if (cws_msg_send(sd_event_source_get_io_fd(c->io), out) < 0) {
-                conn_close(c);
-                return;
-        }
-        sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLRDHUP);
-        sd_event_source_set_time_relative(c->idle, CONN_IDLE_USEC);
-        sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+        (void)cws_msg_send(sd_event_source_get_io_fd(c->io), out);
+        conn_close(c);
 }
 
 /* Over a limit: told why in one message, then closed. Logged at most

@@ -191,10 +191,12 @@ int workers_submit(agent *a, job *j)
         workers *w = a->workers;
 
         lock(w);
-        /* Full: queue_max logins wait for a worker besides those the idle
-         * workers will take. Without counting these, a login that comes
-         * before an idle worker has woken up to take the one before it
-         * was refused with workers idle (seen under CPU load). */
+        /* Full: queue_max logins wait, plus one per idle worker. Without
+         * counting these, a login that comes before an idle worker has
+         * woken up to take the one before it was refused with workers idle
+         * (seen under CPU load). An idle worker that cannot take a queued
+         * login (its user is busy elsewhere) still counts: the bound is
+         * queue_max + workers. */
         if (!j->background && w->queued_logins >= w->queue_max + idle(w)) {
                 unlock(w);
                 return -EBUSY;

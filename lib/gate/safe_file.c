@@ -225,6 +225,17 @@ int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err)
         return check_stat(&st, path, flags, false, err);
 }
 
+int cws_dir_check_fd(int fd, const char *path, struct stat *st, cws_error *err)
+{
+        struct stat own;
+
+        if (!st)
+                st = &own;
+        if (fstat(fd, st) < 0)
+                return cws_error_set(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+        return check_stat(st, path, 0, true, err);
+}
+
 int cws_file_open_checked(const char *path, unsigned flags, cws_error *err)
 {
         const int oflags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;

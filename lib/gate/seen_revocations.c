@@ -70,6 +70,20 @@ int cws_seen_revoked_pair(const char *state_dir, const char *device, const char 
         return cws_seen_revoked_pair_at(-1, state_dir, device, inv, err);
 }
 
+/* Whether the held descriptor may stand for state_dir now: still a safe
+ * directory (someone may have loosened its mode since it was opened,
+ * and then could rename revoked/ away), and still the directory the path
+ * names (root may have moved another one into its place). Else the path
+ * is walked and checked as without it. */
+static bool held_ok(int state_fd, const char *state_dir)
+{
+        struct stat held, now;
+
+        return state_fd > 0 && cws_dir_check_fd(state_fd, state_dir, &held, NULL) == 0 &&
+               fstatat(AT_FDCWD, state_dir, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+               held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+}
+
 int cws_seen_revoked_pair_at(int state_fd, const char *state_dir, const char *device,
                              const char *inv, cws_error *err)
 {
@@ -84,8 +98,8 @@ int cws_seen_revoked_pair_at(int state_fd, const char *state_dir, const char *de
         r = seen_dir(dir, state_dir, err);
         if (r < 0)
                 return r;
-        fd = state_fd > 0 ? cws_dir_open_checked_at(state_fd, "revoked", dir, err)
-                          : cws_dir_open_checked(dir, err);
+        fd = held_ok(state_fd, state_dir) ? cws_dir_open_checked_at(state_fd, "revoked", dir, err)
+                                          : cws_dir_open_checked(dir, err);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)

@@ -139,6 +139,13 @@ if command -v strace >/dev/null; then
         check "... unchanged: three transactions allowed" test "$(grep -c 'acct=PAM_SUCCESS' <<<"$out")" = 3
         check "... and the file opened once for the three" \
                 test "$(grep -c "\"memo.conf\"" "$T/memo.st")" = 1
+        # A file not settled (changed less than 2 s before it was read; here
+        # the clock a minute behind the file's times) is read every time.
+        out=$(timeout 30 env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -e trace=openat \
+                -o "$T/memo2.st" env LD_PRELOAD="$SAN_PRELOAD$T/timeshift.so" CWS_TEST_TIME_SHIFT=-60 \
+                "$B/pam_run" "$PAMD" memo root --repeat 3 --between true 2>&1)
+        check "... a file not settled: three transactions allowed" test "$(grep -c 'acct=PAM_SUCCESS' <<<"$out")" = 3
+        check "... and the file read by each of them" test "$(grep -c "\"memo.conf\"" "$T/memo2.st")" = 3
 else
         nok "strace is not installed (make deps)"
 fi

@@ -286,6 +286,28 @@ static void test_seen_revocations_at(void **state)
         assert_int_equal(rename(path, rev), 0);
         assert_int_equal(rmdir(elsewhere), 0);
         assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 2);
+        /* The state directory loosened after it was opened: whoever may
+         * write it could rename revoked/ away, so the descriptor is not
+         * trusted any more; the walk refuses the directory. */
+        assert_int_equal(chmod(dir, 0777), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), -EPERM);
+        assert_int_equal(chmod(dir, 0700), 0);
+        /* Another directory moved into its place: the path's is read (here
+         * with revoked/ and the invitation in it too), not the held one's. */
+        char moved[PATH_MAX];
+        snprintf(moved, sizeof(moved), "%s.moved", dir);
+        assert_int_equal(rename(dir, moved), 0);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 0);   /* empty: new dir */
+        assert_int_equal(cws_seen_revoked_add(dir, dev, &err), 1);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 1);   /* the new one's */
+        snprintf(path, sizeof(path), "%s/revoked/%s", dir, dev);
+        assert_int_equal(unlink(path), 0);
+        snprintf(path, sizeof(path), "%s/revoked", dir);
+        assert_int_equal(rmdir(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(rename(moved, dir), 0);
+        assert_int_equal(cws_seen_revoked_pair_at(fd, dir, dev, inv, &err), 2);
         close(fd);
 }
 

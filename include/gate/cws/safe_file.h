@@ -3,6 +3,7 @@
  * to a temporary file created with O_EXCL and are renamed (atomic) or linked
  * (create-only) into place. */
 #pragma once
+#include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <string.h>
@@ -32,6 +33,10 @@ int cws_path_parents_safe(const char *path, cws_error *err);
 /* Checks an open descriptor: regular file, trusted owner, not group/other
  * writable (and not readable at all when CWS_FILE_SECRET). */
 int cws_file_check_fd(int fd, const char *path, unsigned flags, cws_error *err);
+/* The same checks for the directory fd (a directory of a trusted owner,
+ * not group/other writable), its fstat in *st (may be NULL); path is for
+ * messages. */
+int cws_dir_check_fd(int fd, const char *path, struct stat *st, cws_error *err);
 
 /* Opens read-only and checks. Returns the fd or a negative errno
  * (-ENOENT when missing, -ELOOP for a symlink, -EPERM for owner/mode).
