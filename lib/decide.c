@@ -326,8 +326,8 @@ void cws_decide_user(const cws_decide_params *p, uid_t uid, const char *user,
                 goto store;
         decide_bindings(p, uid, user, &cache, v);
         if (!p->every_binding && !v->d.allow && v->d.reason == CWS_R_REGISTRY_UNAVAILABLE) {
-                if (cws_cache_allows_at(&cache, p->state_fd, p->state_dir, p->min_type, p->offline_grace,
-                                     p->now_us, &why)) {
+                if (cws_cache_allows_at(&cache, p->state_fd, p->state_dir, p->min_type,
+                                        p->offline_grace, p->now_us, &why)) {
                         decision_from_cache(&cache, &v->d);
                         v->offline = true;
                         v->offline_age_us = p->now_us - cache.validated_us;

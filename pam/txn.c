@@ -180,7 +180,8 @@ bool gate_reuse_allow(pam_handle_t *pamh, const char *conf, const cws_config *cf
                 return false;
         cws_msg_init(&note);
         /* No pid: cwsd registers the process SO_PEERCRED names. */
-        if (cws_msg_add(&note, "op", "session_open") < 0 || cws_msg_add(&note, "user", si->user) < 0 ||
+        if (cws_msg_add(&note, "op", "session_open") < 0 ||
+            cws_msg_add(&note, "user", si->user) < 0 ||
             cws_msg_addf(&note, "uid", "%u", (unsigned)si->uid) < 0)
                 return false;
         if (cws_agent_notify(cfg->socket_path, &note, a->timeout_ms, &err) < 0) {
