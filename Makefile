@@ -113,12 +113,14 @@ OFFLINE_ABI := $(shell cat $(OFFLINE_ABI_HDRS) | sha256sum | cut -c1-16)
 OFFLINE_ABI_FLAG := -DCWS_OFFLINE_ABI=\"$(OFFLINE_ABI)\"
 $(MODULE): $(MODULE_SRC) pam/gate.h pam/pam_cws.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)
-	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) \
-		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) -Wl,--no-undefined -Wl,-z,nodelete \
+	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared \
+		-o $@ $(MODULE_SRC) $(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws.map $(LDFLAGS) \
+		-Wl,--no-undefined -Wl,-z,nodelete \
 		$(LIBINIH) -lpam -laudit
 $(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $(B)/libcwsgate.a \
 		$(wildcard include/gate/cws/*.h)
-	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ pam/pam_cws_offline.c \
+	$(CC) $(CPPFLAGS) $(OFFLINE_ABI_FLAG) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared \
+		-o $@ pam/pam_cws_offline.c \
 		$(B)/libcwsgate.a -Wl,--version-script=pam/pam_cws_offline.map $(LDFLAGS) \
 		-Wl,--no-undefined -lcrypto
 
