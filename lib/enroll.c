@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cws/chain.h"
 #include "cws/cleanup.h"
 #include "cws/enroll.h"
@@ -29,6 +30,12 @@ static int slot_state(cws_registry *r, const cws_trust *t, const cws_chain *chai
         k = cws_slot_read(r, chain, slot, gens[n - 1], &reg, err);
         if (k == -EBADMSG)
                 return 0;       /* unreadable: never reuse it */
+        /* Listed, yet not there: another host is writing it right now (RGW
+         * serves a versioned key that several hosts write at once as absent
+         * for a moment). -EBUSY: look again. */
+        if (k == -ENOENT)
+                return cws_error_set(err, -EBUSY, "invitation %s: slot %u is being written by "
+                                     "another host; try again", chain->inv[0].id, slot);
         if (k < 0)
                 return k;
         k = cws_device_revoked(r, t, chain, reg.device_id, &revoked, NULL, err);
@@ -39,6 +46,16 @@ static int slot_state(cws_registry *r, const cws_trust *t, const cws_chain *chai
 }
 
 static void wipe_key(uint8_t (*k)[CWS_ED25519_KEY_LEN]) { cws_wipe(*k, sizeof(*k)); }
+
+/* Before looking again at a slot another host is writing: 20 ms more at
+ * each attempt (at most 0.72 s in all over CLAIM_RETRIES). */
+static void settle(int attempt)
+{
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(attempt + 1) * 20 * 1000000L };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
 
 int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid,
                const char *username, const cws_fingerprint *fp, int64_t now, cws_binding *b,
@@ -83,6 +100,10 @@ int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid
                         unsigned gen = 0;
 
                         k = slot_state(r, t, &chain, slot, &gen, err);
+                        if (k == -EBUSY && attempt + 1 < CLAIM_RETRIES) {
+                                settle(attempt);
+                                continue;
+                        }
                         if (k < 0) {
                                 *why = CWS_R_REGISTRY_UNAVAILABLE;
                                 goto fail;
@@ -100,8 +121,11 @@ int cws_enroll(cws_registry *r, const cws_trust *t, const char *token, uid_t uid
                         k = cws_registry_put_create_only(r, key, record, strlen(record), err);
                         /* Lost a race, or (s3: 409) another writer is
                          * creating this key right now: look again. */
-                        if (k == -EEXIST || k == -EBUSY)
+                        if (k == -EEXIST || k == -EBUSY) {
+                                if (k == -EBUSY)
+                                        settle(attempt);
                                 continue;
+                        }
                         if (k < 0) {
                                 *why = CWS_R_REGISTRY_UNAVAILABLE;
                                 goto fail;
