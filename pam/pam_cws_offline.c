@@ -1,5 +1,5 @@
 /* pam_cws_offline.so: the decision pam_cws.so makes when cwsd does not
- * answer (pam/offline.h). Exports its entry point and its build's token
+ * answer (pam/offline.h). Exports its entry point and its interface token
  * (pam_cws_offline.map). */
 #include <errno.h>
 #include <stdio.h>

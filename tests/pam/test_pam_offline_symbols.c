@@ -1,6 +1,6 @@
 /* pam_cws_offline.so, the offline decision pam_cws.so loads only when cwsd
  * does not answer (pam/offline.h): it dlopens, it exports its one entry
- * point and its build's token and nothing else (pam/pam_cws_offline.map), libcws stays inside,
+ * point and its interface token and nothing else (pam/pam_cws_offline.map), libcws stays inside,
  * and it links libcrypto (the cache's MAC) and libc only. The checks are
  * in tests/module_symbols.h. */
 #define _GNU_SOURCE
@@ -10,7 +10,7 @@ static const char module_file[] = "pam_cws_offline.so";
 static const char allowed_desc[] = "libcrypto, libc";
 
 static const char *const entry_points[] = { "cws_offline_decide_v1" };
-/* And its build's token, a constant pam_cws.so compares with its own. */
+/* And its interface token, a constant pam_cws.so compares with its own. */
 #define MODULE_DATA_EXPORT "cws_offline_abi_v1"
 
 static const char *const internal[] = {
