@@ -58,10 +58,14 @@ struct json_object *json_tokener_parse(const char *s);
 int cws_probe_json(void);
 int cws_probe_json(void) { return json_tokener_parse("{}") != 0; }
 EOF
-line=${mod_line/ -o $T\/n\/pam_cws.so / -o $T/probe/pam_cws.so }
-line=${line/ pam\/pam_cws.c / pam\/pam_cws.c $T/probe/uses_json.c }
+line=${mod_line/-o $T\/n\/pam_cws.so/-o $T/probe/pam_cws.so}
+line=${line/pam\/pam_cws.c/pam\/pam_cws.c $T/probe/uses_json.c}
 line=${line//$T\/n\//$top\/build\/}
-if [ -f "$top/build/libcwsgate.a" ]; then
+# The probe links to $T/probe only: a line that would still write the
+# build's own pam_cws.so (a failed link removes its output) is not run.
+if [[ "$line" != *"-o $T/probe/pam_cws.so"* || "$line" == *"$top/build/pam_cws.so"* ]]; then
+        nok "the probe's link line writes to $T/probe (make -n gave: $mod_line)"
+elif [ -f "$top/build/libcwsgate.a" ]; then
         check "a module that calls json-c does not link" bash -c '! (cd "$1" && eval "$2") >"$3" 2>&1' _ "$top" "$line" "$T/probe/link.out"
         check "... the linker names the symbol" grep -q "json_tokener_parse" "$T/probe/link.out"
 else
