@@ -45,9 +45,9 @@ txn_cache *gate_txn(pam_handle_t *pamh)
 }
 
 /* The config as this process last read it, kept because pam_cws.so is
- * never unloaded (-z nodelete): a process that runs many transactions
- * (a display manager, a screen locker, a test harness) reads the file once, and
- * again only when it changed. "Changed" is the fstat of the descriptor it
+ * never unloaded (-z nodelete): a process that runs many transactions (a
+ * display manager, a screen locker, a test harness) reads the file once,
+ * and again only when it changed. "Changed" is the fstat of the descriptor it
  * was read from against an lstat of the path now: device, inode, mode,
  * owner, size, mtime and ctime — a write, a chmod, a chown, a new link
  * and a rename over it each change one. The walk that checked the
