@@ -127,7 +127,8 @@ $(OFFLINE_MODULE): pam/pam_cws_offline.c pam/pam_cws_offline.map pam/offline.h $
 # libnss_cws.so.2 runs in every process that looks a group up: libc only,
 # no libcws (nss/, cws/nss_groups.h).
 NSS_SRC := nss/nss_cws.c nss/group_parse.c nss/group_snapshot.c
-$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/gate/cws/nss_groups.h $(FLAGS_STAMP)
+$(NSS_MODULE): $(NSS_SRC) nss/group_parse.h nss/group_snapshot.h nss/nss_cws.map include/gate/cws/nss_groups.h \
+		include/gate/cws/file_stamp.h $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(INC_GATE) $(ALL_CFLAGS) -fvisibility=hidden -shared -Wl,-soname,libnss_cws.so.2 \
 		-o $@ $(NSS_SRC) -Wl,--version-script=nss/nss_cws.map $(LDFLAGS) -Wl,--no-undefined
 

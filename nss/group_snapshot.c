@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cws/file_stamp.h"
 #include "group_snapshot.h"
 
 /* A member record: level, name length, until (host order), the name and
@@ -147,51 +148,19 @@ void cws_gs_free(cws_gs_snapshot *s)
         free(s);
 }
 
-/* The process's snapshot, and the file it was taken of. */
+/* The process's snapshot, and the file it was taken of (cws/file_stamp.h:
+ * a file changed in the last CWS_FILE_SETTLE_S seconds might be changed
+ * again without its times moving; its snapshot answers this call only). */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
         cws_gs_snapshot *snap;
         bool reusable;
-        dev_t dev;
-        ino_t ino;
-        off_t size;
-        struct timespec mtim, ctim;
+        cws_file_stamp stamp;
 } cache;
-
-static bool same_time(const struct timespec *a, const struct timespec *b)
-{
-        return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
 
 static bool cache_matches(const struct stat *st)
 {
-        return cache.snap && cache.reusable && cache.dev == st->st_dev &&
-               cache.ino == st->st_ino && cache.size == st->st_size &&
-               same_time(&cache.mtim, &st->st_mtim) && same_time(&cache.ctim, &st->st_ctim);
-}
-
-#define SETTLE_SECONDS 2
-
-/* t is at least SETTLE_SECONDS before now. */
-static bool settled_at(const struct timespec *t, const struct timespec *now)
-{
-        time_t limit = now->tv_sec - SETTLE_SECONDS;
-
-        return t->tv_sec < limit || (t->tv_sec == limit && t->tv_nsec <= now->tv_nsec);
-}
-
-/* A write changes the file's ctime (and mtime) to the kernel's clock,
- * which may run a tick behind, at the granularity of the file system
- * (a second on some). A file changed in the last two seconds might be
- * changed again without its times moving, as git's "racily clean"
- * index: its snapshot answers this call only. */
-static bool settled(const struct stat *st)
-{
-        struct timespec now;
-
-        if (clock_gettime(CLOCK_REALTIME, &now) < 0)
-                return false;
-        return settled_at(&st->st_ctim, &now) && settled_at(&st->st_mtim, &now);
+        return cache.snap && cache.reusable && cws_file_stamp_same(&cache.stamp, st);
 }
 
 /* Under cache_lock: the snapshot of the open file fd. */
@@ -204,7 +173,7 @@ static int cache_refresh(int fd, const struct stat *st)
         if (cache_matches(st))
                 return 0;
         /* Before the read: a write during it makes the file unsettled. */
-        reusable = settled(st);
+        reusable = cws_file_settled(st);
         cws_gs_free(cache.snap);
         cache.snap = NULL;
         r = cws_gs_build_fd(fd, (size_t)st->st_size, &s);
@@ -212,11 +181,7 @@ static int cache_refresh(int fd, const struct stat *st)
                 return r;
         cache.snap = s;
         cache.reusable = reusable;
-        cache.dev = st->st_dev;
-        cache.ino = st->st_ino;
-        cache.size = st->st_size;
-        cache.mtim = st->st_mtim;
-        cache.ctim = st->st_ctim;
+        cws_file_stamp_of(&cache.stamp, st);
         return 0;
 }
 

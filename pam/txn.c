@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <security/pam_ext.h>
+#include "cws/file_stamp.h"
 #include "cws/protocol.h"
 #include "gate.h"
 
@@ -47,34 +48,21 @@ txn_cache *gate_txn(pam_handle_t *pamh)
 /* The config as this process last read it, kept because pam_cws.so is
  * never unloaded (-z nodelete): a process that runs many transactions (a
  * display manager, a screen locker, a test harness) reads the file once,
- * and again only when it changed. "Changed" is the fstat of the descriptor it
- * was read from against an lstat of the path now: device, inode, mode,
- * owner, size, mtime and ctime — a write, a chmod, a chown, a new link
- * and a rename over it each change one. The walk that checked the
- * parents is not repeated on a hit: they were root-owned and writable by
- * root only when it ran, so only root can have changed them since. A file
- * changed less than MEMO_SETTLE_S before it was read is not kept: file
- * times move in clock ticks, and a second write in the tick of the read
- * could leave all of them as they were (git's "racy clean" problem). The
- * lock is only ever tried: a thread that finds it taken reads the file as
- * without the memo, and so does the child of a fork() taken while another
- * thread held it (the lock would stay taken there for good). */
-#define MEMO_SETTLE_S 2
+ * and again only when it changed (cws/file_stamp.h: the fstat of the
+ * descriptor it was read from against an lstat of the path now; a file
+ * not settled when read is not kept). The walk that checked the parents
+ * is not repeated on a hit: they were root-owned and writable by root only
+ * when it ran, so only root can have changed them since. The lock is only
+ * ever tried: a thread that finds it taken reads the file as without the
+ * memo, and so does the child of a fork() taken while another thread held
+ * it (the lock would stay taken there for good). */
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
         bool have;
         char path[CWS_CONFIG_PATH_MAX];
-        struct stat st;
+        cws_file_stamp stamp;
         cws_config cfg;
 } memo;
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
-               a->st_uid == b->st_uid && a->st_gid == b->st_gid && a->st_size == b->st_size &&
-               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
 
 /* The config at path as this process read it last, if the file has not
  * changed since. */
@@ -86,32 +74,20 @@ static bool memo_get(const char *path, cws_config *cfg)
         if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
             pthread_mutex_trylock(&memo_lock) != 0)
                 return false;
-        hit = memo.have && strcmp(memo.path, path) == 0 && same_file(&memo.st, &st);
+        hit = memo.have && strcmp(memo.path, path) == 0 && cws_file_stamp_same(&memo.stamp, &st);
         if (hit)
                 *cfg = memo.cfg;
         pthread_mutex_unlock(&memo_lock);
         return hit;
 }
 
-/* now - t >= MEMO_SETTLE_S; a clock set back is never settled. */
-static bool settled(const struct timespec *t, const struct timespec *now)
-{
-        int64_t ns = ((int64_t)now->tv_sec - (int64_t)t->tv_sec) * 1000000000 +
-                     (now->tv_nsec - t->tv_nsec);
-
-        return ns >= (int64_t)MEMO_SETTLE_S * 1000000000;
-}
-
 static void memo_put(const char *path, const struct stat *st, const cws_config *cfg)
 {
-        struct timespec now;
-
-        if (strlen(path) >= sizeof(memo.path) || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-            !settled(&st->st_mtim, &now) || !settled(&st->st_ctim, &now) ||
+        if (strlen(path) >= sizeof(memo.path) || !cws_file_settled(st) ||
             pthread_mutex_trylock(&memo_lock) != 0)
                 return;
         snprintf(memo.path, sizeof(memo.path), "%s", path);
-        memo.st = *st;
+        cws_file_stamp_of(&memo.stamp, st);
         memo.cfg = *cfg;
         memo.have = true;
         pthread_mutex_unlock(&memo_lock);
