@@ -359,3 +359,71 @@ static inline size_t fx_count_invitations(registry_fx *fx)
         cws_strv_free(keys, n);
         return n;
 }
+
+/* A registry in front of another (the fixture's): it counts the calls,
+ * times every one out while down, and lets a test answer a get itself
+ * (get_hook: > 0 passes the get on; otherwise its result is the answer). */
+typedef struct fx_wrap {
+        cws_registry base;
+        cws_registry *inner;
+        bool down;
+        unsigned calls;
+        int (*get_hook)(struct fx_wrap *w, const char *key, cws_error *err);
+        int hook_left;          /* for the hook's own counting */
+        unsigned hook_calls;
+} fx_wrap;
+
+static inline int fx_wrap_enter(cws_registry *r, cws_error *err)
+{
+        fx_wrap *w = (fx_wrap *)r;
+
+        w->calls++;
+        return w->down ? cws_error_set(err, -ETIMEDOUT, "test registry: timed out") : 0;
+}
+
+static inline int fx_wrap_get(cws_registry *r, const char *key, char **data, size_t *len,
+                              cws_error *err)
+{
+        fx_wrap *w = (fx_wrap *)r;
+        int k = fx_wrap_enter(r, err);
+
+        if (k < 0)
+                return k;
+        if (w->get_hook && (k = w->get_hook(w, key, err)) <= 0)
+                return k;
+        return cws_registry_get(w->inner, key, data, len, err);
+}
+
+static inline int fx_wrap_put(cws_registry *r, const char *key, const void *data, size_t len,
+                              cws_error *err)
+{
+        int k = fx_wrap_enter(r, err);
+
+        return k < 0 ? k : cws_registry_put_create_only(((fx_wrap *)r)->inner, key, data, len, err);
+}
+
+static inline int fx_wrap_list(cws_registry *r, const char *prefix, char ***keys, size_t *n,
+                               cws_error *err)
+{
+        int k = fx_wrap_enter(r, err);
+
+        return k < 0 ? k : cws_registry_list(((fx_wrap *)r)->inner, prefix, keys, n, err);
+}
+
+static inline void fx_wrap_free(cws_registry *r)
+{
+        (void)r;
+}
+
+/* A wrapper in front of inner, passing everything on. */
+static inline fx_wrap fx_wrap_of(cws_registry *inner)
+{
+        static const struct cws_registry_ops ops = {
+                .get = fx_wrap_get, .put_create_only = fx_wrap_put, .list = fx_wrap_list,
+                .free = fx_wrap_free,
+        };
+        fx_wrap w = { .base = { .ops = &ops }, .inner = inner };
+
+        snprintf(w.base.url, sizeof(w.base.url), "%s", inner->url);
+        return w;
+}

@@ -12,58 +12,11 @@
 
 #define NOW_US (FX_NOW * 1000000LL + 60 * 1000000LL)
 
-/* A registry that forwards to the fixture's, counting, or fails. */
-typedef struct wrap_registry {
-        cws_registry base;
-        cws_registry *inner;
-        bool down;
-        unsigned calls;
-} wrap_registry;
-
-static int w_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
-{
-        wrap_registry *w = (wrap_registry *)r;
-
-        w->calls++;
-        if (w->down)
-                return cws_error_set(err, -ETIMEDOUT, "test registry: timed out");
-        return cws_registry_get(w->inner, key, data, len, err);
-}
-
-static int w_put(cws_registry *r, const char *key, const void *data, size_t len, cws_error *err)
-{
-        wrap_registry *w = (wrap_registry *)r;
-
-        w->calls++;
-        if (w->down)
-                return cws_error_set(err, -ETIMEDOUT, "test registry: timed out");
-        return cws_registry_put_create_only(w->inner, key, data, len, err);
-}
-
-static int w_list(cws_registry *r, const char *prefix, char ***keys, size_t *n, cws_error *err)
-{
-        wrap_registry *w = (wrap_registry *)r;
-
-        w->calls++;
-        if (w->down)
-                return cws_error_set(err, -ETIMEDOUT, "test registry: timed out");
-        return cws_registry_list(w->inner, prefix, keys, n, err);
-}
-
-static void w_free(cws_registry *r)
-{
-        (void)r;
-}
-
-static const struct cws_registry_ops wrap_ops = {
-        .get = w_get, .put_create_only = w_put, .list = w_list, .free = w_free,
-};
-
 typedef struct dfx {
         registry_fx *fx;
         char state[200];
         uint8_t host_key[CWS_HOST_KEY_LEN];
-        wrap_registry reg;
+        fx_wrap reg;            /* the fixture's registry, counting, or down */
 } dfx;
 
 static int setup(void **state)
@@ -76,7 +29,7 @@ static int setup(void **state)
         snprintf(d->state, sizeof(d->state), "%s/state", d->fx->dir);
         if (mkdir(d->state, 0700) < 0 || cws_host_key_load(d->state, d->host_key, true, &err) < 0)
                 return -1;
-        d->reg = (wrap_registry){ .base = { .ops = &wrap_ops }, .inner = d->fx->reg };
+        d->reg = fx_wrap_of(d->fx->reg);
         *state = d;
         return 0;
 }

@@ -347,68 +347,41 @@ static void test_registry_unavailable(void **state)
  * as absent, as RGW does for a moment while several hosts write one
  * versioned key: the enrollment looks again (the slot is taken: full),
  * and says registry_unavailable only when it stays so. */
-typedef struct absent_registry {
-        cws_registry base;
-        cws_registry *inner;
-        int absent_reads;       /* slot reads still to answer -ENOENT */
-        int slot_reads;
-} absent_registry;
-
-static int a_get(cws_registry *r, const char *key, char **data, size_t *len, cws_error *err)
+/* The first hook_left reads of a slot record: absent. */
+static int absent_slot(fx_wrap *w, const char *key, cws_error *err)
 {
-        absent_registry *a = (absent_registry *)r;
-
-        if (strstr(key, "/slot/")) {
-                a->slot_reads++;
-                if (a->absent_reads > 0) {
-                        a->absent_reads--;
-                        return cws_error_set(err, -ENOENT, "%s: no such record", key);
-                }
-        }
-        return a->inner->ops->get(a->inner, key, data, len, err);
+        if (!strstr(key, "/slot/"))
+                return 1;
+        w->hook_calls++;
+        if (w->hook_left <= 0)
+                return 1;
+        w->hook_left--;
+        return cws_error_set(err, -ENOENT, "%s: no such record", key);
 }
-
-static int a_put(cws_registry *r, const char *key, const void *data, size_t len, cws_error *err)
-{
-        absent_registry *a = (absent_registry *)r;
-        return a->inner->ops->put_create_only(a->inner, key, data, len, err);
-}
-
-static int a_list(cws_registry *r, const char *prefix, char ***keys, size_t *n, cws_error *err)
-{
-        absent_registry *a = (absent_registry *)r;
-        return a->inner->ops->list(a->inner, prefix, keys, n, err);
-}
-
-static void a_free(cws_registry *r) { (void)r; }
-
-static const struct cws_registry_ops absent_ops = {
-        .get = a_get, .put_create_only = a_put, .list = a_list, .free = a_free,
-};
 
 static void test_slot_listed_but_absent(void **state)
 {
         registry_fx *fx = *state;
-        absent_registry a = { .base = { .ops = &absent_ops }, .inner = fx->reg };
+        fx_wrap a = fx_wrap_of(fx->reg);
         cws_invitation inv;
         cws_binding b;
         cws_error err = { 0 };
         cws_reason why = CWS_R_INTERNAL_ERROR;
         char tok[CWS_TOKEN_MAX];
 
-        snprintf(a.base.url, sizeof(a.base.url), "%s", fx->reg->url);
+        a.get_hook = absent_slot;
         fx_root(fx, CWS_TYPE_READ_ONLY, 1, &inv, tok);
         fx_enroll(fx, tok, &b);
         /* Absent twice, then there: taken, so the invitation is full. */
-        a.absent_reads = 2;
+        a.hook_left = 2;
         assert_int_equal(cws_enroll(&a.base, &fx->trust, tok, FX_UID, "bob", &fx->fp, FX_NOW + 1, &b,
                                     &why, &err), -ENOSPC);
         assert_int_equal(why, CWS_R_INVITATION_FULL);
-        assert_true(a.slot_reads >= 3);
+        assert_true(a.hook_calls >= 3);
         /* Absent at every look: not "full", not "free" — the store is not
          * telling the truth yet, and it says so. */
-        a.absent_reads = 1000;
-        a.slot_reads = 0;
+        a.hook_left = 1000;
+        a.hook_calls = 0;
         why = CWS_R_INTERNAL_ERROR;
         assert_int_equal(cws_enroll(&a.base, &fx->trust, tok, FX_UID, "bob", &fx->fp, FX_NOW + 2, &b,
                                     &why, &err), -EBUSY);
